@@ -1,0 +1,72 @@
+"""
+discobase: a Discord server as a small database.
+
+The storage engine (``Engine``, ``GuildStore``) and the library API of the
+original discobase (``Database``, ``Table``) on top of it.
+"""
+
+from .backend import Backend, DiscordBackend, MemoryBackend
+from .cached_table import CachedTable
+from .columns import ColumnType
+from .database import Database, default_intents
+from .engine import Engine
+from .errors import (
+    BadValue,
+    ChannelMissing,
+    DiscobaseError,
+    GrammarError,
+    MissingPermission,
+    NotConnected,
+    RecordNotFound,
+    SchemaError,
+    StorageDamaged,
+    TableDamaged,
+    TableExists,
+    UniqueViolation,
+    UnknownColumn,
+    UnknownTable,
+)
+from .grammar import parse_columns, parse_query, parse_sort, parse_values, parse_where
+from .query import Condition, Query
+from .records import Record
+from .schema import Column, TableSchema
+from .store import GuildStore
+from .table import Table, Unique
+
+__all__ = [
+    "Backend",
+    "BadValue",
+    "CachedTable",
+    "ChannelMissing",
+    "Column",
+    "ColumnType",
+    "Condition",
+    "Database",
+    "DiscobaseError",
+    "DiscordBackend",
+    "Engine",
+    "GrammarError",
+    "GuildStore",
+    "MemoryBackend",
+    "MissingPermission",
+    "NotConnected",
+    "Query",
+    "Record",
+    "RecordNotFound",
+    "SchemaError",
+    "StorageDamaged",
+    "Table",
+    "TableDamaged",
+    "TableExists",
+    "TableSchema",
+    "Unique",
+    "UniqueViolation",
+    "UnknownColumn",
+    "UnknownTable",
+    "default_intents",
+    "parse_columns",
+    "parse_query",
+    "parse_sort",
+    "parse_values",
+    "parse_where",
+]

@@ -1,0 +1,77 @@
+"""
+The small interface the engine needs from one guild: channels and messages.
+
+Kept as narrow as TinyDB's ``Storage``: the real implementation talks to Discord
+through discord.py (``DiscordBackend``); ``MemoryBackend`` keeps everything in
+dictionaries for fast engine unit tests and model-based tests.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+__all__ = ["MESSAGE_LIMIT", "Backend", "StoredMessage"]
+
+MESSAGE_LIMIT = 2000
+"""Characters of content a message may hold; longer text goes in an attached file."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A message as the engine sees it: who wrote it and its text (content or attached file)."""
+
+    id: int
+    author_id: int
+    text: str
+
+
+class Backend(ABC):
+    """
+    Channels inside one category of one guild, and the bot's messages in them.
+
+    A text longer than ``MESSAGE_LIMIT`` is the backend's business: it stores it
+    in an attached file of the same message and gives it back whole.
+    """
+
+    @property
+    @abstractmethod
+    def me_id(self) -> int:
+        """The user id of the bot: only its messages are data."""
+
+    @abstractmethod
+    async def ensure_category(self, name: str) -> int:
+        """The id of the category called ``name``, created (hidden from everyone) when missing."""
+
+    @abstractmethod
+    async def ensure_channel(self, category_id: int, name: str, topic: str) -> int:
+        """The id of the text channel ``name`` in the category, created when missing."""
+
+    @abstractmethod
+    async def create_channel(self, category_id: int, name: str, topic: str) -> int:
+        """Create a text channel in the category, hidden from everyone but the bot."""
+
+    @abstractmethod
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a channel and its messages; a channel already gone is not an error."""
+
+    @abstractmethod
+    def channel_exists(self, channel_id: int) -> bool:
+        """Whether the channel still exists (no request: from the gateway's view)."""
+
+    @abstractmethod
+    async def send(self, channel_id: int, text: str) -> int:
+        """Write a message; returns its id once Discord has stored it."""
+
+    @abstractmethod
+    async def edit(self, channel_id: int, message_id: int, text: str) -> None:
+        """Replace the text of one of the bot's messages."""
+
+    @abstractmethod
+    async def delete(self, channel_id: int, message_id: int) -> None:
+        """Delete a message; one already gone is not an error."""
+
+    @abstractmethod
+    def history(self, channel_id: int) -> AsyncIterator[StoredMessage]:
+        """Every message of the channel, newest first."""

@@ -1,0 +1,97 @@
+"""A backend in plain dictionaries: fast engine tests, no Discord at all."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from ..errors import ChannelMissing
+from .base import Backend, StoredMessage
+
+__all__ = ["MemoryBackend"]
+
+
+@dataclass
+class _Channel:
+    name: str
+    parent_id: int | None
+    messages: dict[int, StoredMessage] = field(default_factory=dict)
+
+
+class MemoryBackend(Backend):
+    """Channels and messages in memory; ``calls`` counts each operation, like REST requests."""
+
+    def __init__(self, me_id: int = 1) -> None:
+        self._me_id = me_id
+        self.channels: dict[int, _Channel] = {}
+        self.calls: list[str] = []
+        self._ids = itertools.count(1000)
+
+    @property
+    def me_id(self) -> int:  # noqa: D102
+        return self._me_id
+
+    def _get(self, channel_id: int) -> _Channel:
+        if channel_id not in self.channels:
+            raise ChannelMissing(channel_id)
+        return self.channels[channel_id]
+
+    async def ensure_category(self, name: str) -> int:  # noqa: D102
+        for channel_id, channel in self.channels.items():
+            if channel.parent_id is None and channel.name == name:
+                return channel_id
+        self.calls.append("create_category")
+        channel_id = next(self._ids)
+        self.channels[channel_id] = _Channel(name, None)
+        return channel_id
+
+    async def ensure_channel(self, category_id: int, name: str, topic: str) -> int:  # noqa: D102
+        for channel_id, channel in self.channels.items():
+            if channel.parent_id == category_id and channel.name == name:
+                return channel_id
+        return await self.create_channel(category_id, name, topic)
+
+    async def create_channel(self, category_id: int, name: str, topic: str) -> int:  # noqa: D102
+        self._get(category_id)
+        self.calls.append("create_channel")
+        channel_id = next(self._ids)
+        self.channels[channel_id] = _Channel(name, category_id)
+        return channel_id
+
+    async def delete_channel(self, channel_id: int) -> None:  # noqa: D102
+        self.calls.append("delete_channel")
+        self.channels.pop(channel_id, None)
+
+    def channel_exists(self, channel_id: int) -> bool:  # noqa: D102
+        return channel_id in self.channels
+
+    async def send(self, channel_id: int, text: str) -> int:  # noqa: D102
+        channel = self._get(channel_id)
+        self.calls.append("send")
+        message_id = next(self._ids)
+        channel.messages[message_id] = StoredMessage(message_id, self._me_id, text)
+        return message_id
+
+    async def edit(self, channel_id: int, message_id: int, text: str) -> None:  # noqa: D102
+        channel = self._get(channel_id)
+        self.calls.append("edit")
+        channel.messages[message_id] = StoredMessage(message_id, self._me_id, text)
+
+    async def delete(self, channel_id: int, message_id: int) -> None:  # noqa: D102
+        channel = self._get(channel_id)
+        self.calls.append("delete")
+        channel.messages.pop(message_id, None)
+
+    async def history(self, channel_id: int) -> AsyncIterator[StoredMessage]:  # noqa: D102
+        messages = sorted(self._get(channel_id).messages.values(), key=lambda m: m.id, reverse=True)
+        for start in range(0, max(len(messages), 1), 100):
+            self.calls.append("history")
+            for message in messages[start : start + 100]:
+                yield message
+
+    def post_foreign(self, channel_id: int, text: str, author_id: int = 999) -> int:
+        """Post a message as someone else (a member typing into a storage channel)."""
+        message_id = next(self._ids)
+        self._get(channel_id).messages[message_id] = StoredMessage(message_id, author_id, text)
+        return message_id

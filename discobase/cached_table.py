@@ -1,0 +1,149 @@
+"""
+One table in memory: its records, its indexes, and the lock that orders its writes.
+
+Everything here is synchronous and does no I/O: the store does the Discord call
+and then applies the change here, so the cache only ever holds what Discord has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from .columns import Value
+from .errors import RecordNotFound, UniqueViolation
+from .query import Query
+from .records import Record
+from .schema import TableSchema
+
+__all__ = ["CachedTable"]
+
+
+@dataclass(eq=False)
+class CachedTable:
+    """
+    A table's catalog entry and, once loaded, its records.
+
+    ``records`` is None until the table's channel has been read (tables load
+    lazily, on first use). ``next_id`` is one above the highest id ever given,
+    including deleted ones, so ids are never reused.
+    """
+
+    schema: TableSchema
+    channel_id: int
+    catalog_message_id: int
+    records: dict[int, Record] | None = None
+    next_id: int = 1
+    gone_marker_id: int | None = None
+    damaged: bool = False
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _by_message: dict[int, int] = field(default_factory=dict)
+    _unique: dict[str, dict[Value, int]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The table's name."""
+        return self.schema.name
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the records are in memory."""
+        return self.records is not None
+
+    def fill(self, records: list[Record], next_id: int, gone_marker_id: int | None) -> None:
+        """Take the records read from the channel as the whole table."""
+        self.records = {}
+        self._by_message = {}
+        self._unique = {name: {} for name in self.schema.unique_columns}
+        for record in sorted(records, key=lambda r: r.id):
+            self.add(record)
+        self.next_id = max(next_id, self.next_id)
+        self.gone_marker_id = gone_marker_id
+
+    def unload(self) -> None:
+        """Drop the records from memory (they stay on Discord)."""
+        self.records = None
+        self._by_message = {}
+        self._unique = {}
+
+    def _rows(self) -> dict[int, Record]:
+        if self.records is None:
+            raise RuntimeError(f"table {self.name} is not loaded")
+        return self.records
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self._rows().values())
+
+    def get(self, record_id: int) -> Record:
+        """The record with that id, or ``RecordNotFound``."""
+        record = self._rows().get(record_id)
+        if record is None:
+            raise RecordNotFound(self.name, record_id)
+        return record
+
+    def check_unique(self, values: Mapping[str, Value], record_id: int | None = None) -> None:
+        """Raise ``UniqueViolation`` if another record holds one of these unique values."""
+        for column, index in self._unique.items():
+            value = values.get(column)
+            if value is None:
+                continue
+            holder = index.get(value)
+            if holder is not None and holder != record_id:
+                raise UniqueViolation(self.name, column, value, holder)
+
+    def add(self, record: Record) -> None:
+        """Put a record (new, or read back) into the table and its indexes."""
+        rows = self._rows()
+        rows[record.id] = record
+        self._by_message[record.message_id] = record.id
+        for column, index in self._unique.items():
+            value = record.values.get(column)
+            if value is not None:
+                index[value] = record.id
+        self.next_id = max(self.next_id, record.id + 1)
+
+    def remove(self, record: Record) -> None:
+        """Take a record out of the table and its indexes."""
+        self._rows().pop(record.id, None)
+        self._by_message.pop(record.message_id, None)
+        for column, index in self._unique.items():
+            value = record.values.get(column)
+            if value is not None and index.get(value) == record.id:
+                del index[value]
+
+    def replace(self, record: Record, values: dict[str, Value]) -> Record:
+        """Swap a record's values for new ones (after an update reached Discord)."""
+        self.remove(record)
+        updated = Record(record.id, values, record.creator_id, record.message_id)
+        self.add(updated)
+        return updated
+
+    def by_message(self, message_id: int) -> Record | None:
+        """The record a message holds, if it holds one."""
+        record_id = self._by_message.get(message_id)
+        return None if record_id is None or self.records is None else self.records.get(record_id)
+
+    def select(self, query: Query) -> list[Record]:
+        """Records matching the query, sorted and limited; indexes serve `=` on id and unique columns."""
+        candidates = self._candidates(query)
+        matching = [record for record in candidates if query.matches(record)]
+        ordered = query.order(matching)
+        return ordered if query.limit is None else ordered[: query.limit]
+
+    def _candidates(self, query: Query) -> list[Record] | Iterator[Record]:
+        rows = self._rows()
+        for condition in query.conditions:
+            if condition.op != "=" or condition.value is None:
+                continue
+            if condition.column == "id":
+                found = rows.get(condition.value) if isinstance(condition.value, int) else None
+                return [found] if found else []
+            index = self._unique.get(condition.column)
+            if index is not None:
+                holder = index.get(condition.value)
+                return [rows[holder]] if holder is not None else []
+        return iter(rows.values())

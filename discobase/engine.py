@@ -1,0 +1,86 @@
+"""
+The engine bound to a discord.py client: one ``GuildStore`` per guild, kept true by gateway events.
+
+The bot and the library both use it, so a table made by ``/table create`` and
+one made from a ``discobase.Table`` class live in the same catalog.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from .backend import DiscordBackend
+from .store import GuildStore
+
+__all__ = ["Engine"]
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """
+    Storage for every guild a client is in.
+
+    ``attach()`` registers the gateway listeners that keep caches true when
+    someone deletes a record's message or a table's channel by hand. It needs a
+    client with ``add_listener`` (``commands.Bot`` and its sharded variant); with
+    a plain ``discord.Client``, call ``on_raw_message_delete``,
+    ``on_raw_bulk_message_delete`` and ``on_guild_channel_delete`` from your own
+    event handlers.
+    """
+
+    def __init__(self, client: discord.Client, *, category: str = "discobase") -> None:
+        self.client = client
+        self.category = category
+        self._stores: dict[int, GuildStore] = {}
+
+    def attach(self) -> Engine:
+        """Listen to the gateway events that keep the caches true."""
+        add_listener = getattr(self.client, "add_listener", None)
+        if add_listener is None:
+            raise TypeError(
+                "Engine.attach() needs a client with add_listener (discord.ext.commands.Bot); "
+                "with a plain discord.Client, forward the events to the Engine's on_* methods yourself."
+            )
+        add_listener(self.on_raw_message_delete)
+        add_listener(self.on_raw_bulk_message_delete)
+        add_listener(self.on_guild_channel_delete)
+        add_listener(self.on_guild_remove)
+        return self
+
+    def store(self, guild: discord.Guild) -> GuildStore:
+        """The store of one guild (created on first use; it opens lazily)."""
+        store = self._stores.get(guild.id)
+        if store is None:
+            store = GuildStore(DiscordBackend(self.client, guild.id), self.category)
+            self._stores[guild.id] = store
+        return store
+
+    def loaded_stores(self) -> dict[int, GuildStore]:
+        """The stores made so far, by guild id."""
+        return dict(self._stores)
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A message was deleted somewhere: forget the record it held."""
+        store = self._stores.get(payload.guild_id or 0)
+        if store is not None:
+            store.message_deleted(payload.channel_id, payload.message_id)
+
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        """Messages were deleted in bulk: forget each record."""
+        store = self._stores.get(payload.guild_id or 0)
+        if store is not None:
+            for message_id in payload.message_ids:
+                store.message_deleted(payload.channel_id, message_id)
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        """A channel was deleted: its table is damaged, or the layout must be rebuilt."""
+        store = self._stores.get(channel.guild.id)
+        if store is not None:
+            store.channel_deleted(channel.id)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The bot left a guild: drop its cache."""
+        self._stores.pop(guild.id, None)

@@ -1,0 +1,155 @@
+"""
+Exceptions of the engine: each carries a message a user can act on.
+
+Every message names the input that was wrong and says how to fix it, so the bot
+can show ``str(error)`` as it is and a library user reads the same advice.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "BadValue",
+    "ChannelMissing",
+    "DiscobaseError",
+    "GrammarError",
+    "MissingPermission",
+    "NotConnected",
+    "RecordNotFound",
+    "SchemaError",
+    "StorageDamaged",
+    "TableDamaged",
+    "TableExists",
+    "UniqueViolation",
+    "UnknownColumn",
+    "UnknownTable",
+    "closest",
+]
+
+
+def closest(name: str, choices: Iterable[str]) -> str | None:
+    """Return the choice most like ``name``, or None when nothing is close."""
+    matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
+    return matches[0] if matches else None
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    match = closest(name, choices)
+    return f" Did you mean `{match}`?" if match else ""
+
+
+class DiscobaseError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class GrammarError(DiscobaseError, ValueError):
+    """A command argument (columns, values, where, sort) could not be parsed."""
+
+
+class SchemaError(DiscobaseError, ValueError):
+    """A table definition is not acceptable (bad name, bad column, too many columns)."""
+
+
+class BadValue(DiscobaseError, ValueError):
+    """A value does not fit its column's type or rules."""
+
+    def __init__(self, column: str, value: object, reason: str) -> None:
+        self.column = column
+        self.value = value
+        self.reason = reason
+        shown = repr(value) if not isinstance(value, str) else f'"{value}"'
+        super().__init__(f"Column `{column}`: {shown} {reason}")
+
+
+class UnknownTable(DiscobaseError, LookupError):
+    """No table of that name exists in this server."""
+
+    def __init__(self, name: str, known: Iterable[str] = ()) -> None:
+        self.name = name
+        super().__init__(f"There is no table `{name}`.{_did_you_mean(name, known)} `/table list` shows every table.")
+
+
+class UnknownColumn(DiscobaseError, LookupError):
+    """A column name that the table does not have."""
+
+    def __init__(self, table: str, column: str, known: Iterable[str] = ()) -> None:
+        self.table = table
+        self.column = column
+        known = list(known)
+        super().__init__(
+            f"Table `{table}` has no column `{column}`.{_did_you_mean(column, known)}"
+            f" Its columns: {', '.join(known) or 'none'}."
+        )
+
+
+class TableExists(DiscobaseError, ValueError):
+    """A table of that name exists already."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"A table named `{name}` exists already. Choose another name.")
+
+
+class RecordNotFound(DiscobaseError, LookupError):
+    """No record with that id in the table (never existed, or deleted)."""
+
+    def __init__(self, table: str, record_id: int) -> None:
+        self.table = table
+        self.record_id = record_id
+        super().__init__(
+            f"Table `{table}` has no record with id {record_id}. `/record find table:{table}` lists the ids."
+        )
+
+
+class UniqueViolation(DiscobaseError, ValueError):
+    """A write would give a ``unique`` column the same value twice."""
+
+    def __init__(self, table: str, column: str, value: object, holder: int) -> None:
+        self.table = table
+        self.column = column
+        self.value = value
+        self.holder = holder
+        super().__init__(
+            f"Column `{column}` of `{table}` is unique and record {holder} already has "
+            f"{value!r}. Choose another value, or update record {holder}."
+        )
+
+
+class TableDamaged(DiscobaseError, RuntimeError):
+    """A table's channel is gone (deleted by hand): its data cannot be read."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"Table `{name}` is damaged: its channel was deleted by hand, so its records are gone. "
+            f"`/table drop table:{name}` removes it from the catalog."
+        )
+
+
+class StorageDamaged(DiscobaseError, RuntimeError):
+    """Something in the storage channels cannot be read back as written."""
+
+
+class ChannelMissing(StorageDamaged):
+    """A storage channel the engine expected is gone."""
+
+    def __init__(self, channel_id: int) -> None:
+        self.channel_id = channel_id
+        super().__init__(f"Storage channel {channel_id} is gone: it was deleted by hand.")
+
+
+class MissingPermission(DiscobaseError, PermissionError):
+    """Discord refused a call because the bot lacks a permission."""
+
+    def __init__(self, permission: str, action: str) -> None:
+        self.permission = permission
+        self.action = action
+        super().__init__(
+            f"I need the **{permission}** permission to {action}. Ask a server admin to grant it to my role."
+        )
+
+
+class NotConnected(DiscobaseError, RuntimeError):
+    """The database is used before it is connected and ready."""

@@ -1,0 +1,179 @@
+"""
+Table schemas: the columns of a table and the rules every record obeys.
+
+A schema is what the catalog stores for a table, whether the table was made
+with ``/table create`` or from a ``discobase.Table`` class: the two are the same
+thing once written down.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from .columns import ColumnType, Value
+from .errors import BadValue, SchemaError, UnknownColumn
+
+__all__ = ["MAX_COLUMNS", "Column", "TableSchema", "check_name"]
+
+MAX_COLUMNS = 25
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+RESERVED = frozenset({"id"})
+
+
+def check_name(name: str, what: str) -> str:
+    """Return ``name`` if it is a valid table or column name, else raise ``SchemaError``."""
+    if not _NAME.fullmatch(name):
+        raise SchemaError(
+            f"`{name}` is not a valid {what} name: use a lowercase letter, then lowercase letters, "
+            "digits or `_`, at most 32 characters (example: `due_date`)."
+        )
+    if name in RESERVED:
+        raise SchemaError(f"`{name}` is reserved (every record has an `id`). Choose another {what} name.")
+    return name
+
+
+class Column(BaseModel):
+    """One column: its name, type and flags. ``default`` is kept in stored (JSON) form."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    type: ColumnType
+    unique: bool = False
+    optional: bool = False
+    default: Any = None
+
+    @property
+    def required(self) -> bool:
+        """Whether every record must give this column a value."""
+        return not self.optional and self.default is None
+
+    @property
+    def default_value(self) -> Value:
+        """The default in Python form (None when there is none)."""
+        return self.type.from_json(self.default)
+
+    def convert(self, raw: Any) -> Value:
+        """Convert an input value for this column; None or "" means no value."""
+        if raw is None or raw == "":
+            return None
+        try:
+            return self.type.convert(raw)
+        except ValueError as error:
+            raise BadValue(self.name, raw, f"{error} ({self.type.value} column).") from None
+
+    def spec(self) -> str:
+        """The column in the column-spec grammar, as a member would type it."""
+        parts = [f"{self.name}:{self.type.value}"]
+        if self.unique:
+            parts.append("unique")
+        if self.optional:
+            parts.append("optional")
+        if self.default is not None:
+            shown = self.type.display(self.default_value)
+            needs_quotes = not shown or shown != shown.strip() or any(c in shown for c in ',"= ')
+            parts.append(f"default={_quote(shown) if needs_quotes else shown}")
+        return " ".join(parts)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class TableSchema(BaseModel):
+    """A table's definition as the catalog stores it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    columns: tuple[Column, ...]
+    description: str = ""
+    creator_id: int | None = None
+
+    def model_post_init(self, __context: Any) -> None:
+        """Check the name and the columns once, however the schema was built."""
+        check_name(self.name, "table")
+        if not 1 <= len(self.columns) <= MAX_COLUMNS:
+            raise SchemaError(f"A table has 1 to {MAX_COLUMNS} columns; `{self.name}` has {len(self.columns)}.")
+        seen: set[str] = set()
+        for column in self.columns:
+            check_name(column.name, "column")
+            if column.name in seen:
+                raise SchemaError(f"Column `{column.name}` is given twice. Each column needs its own name.")
+            seen.add(column.name)
+            if column.unique and column.default is not None:
+                raise SchemaError(
+                    f"Column `{column.name}` cannot be unique and have a default: "
+                    "every record would get the same value."
+                )
+
+    @property
+    def column_names(self) -> list[str]:
+        """The column names in their order."""
+        return [column.name for column in self.columns]
+
+    @property
+    def unique_columns(self) -> list[str]:
+        """Names of the columns flagged ``unique``."""
+        return [column.name for column in self.columns if column.unique]
+
+    def column(self, name: str) -> Column:
+        """The column called ``name``, or ``UnknownColumn`` with the closest name."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise UnknownColumn(self.name, name, self.column_names)
+
+    def with_column(self, column: Column) -> TableSchema:
+        """A copy of this schema with one more column."""
+        return self.model_copy(update={"columns": (*self.columns, column)}).revalidated()
+
+    def revalidated(self) -> TableSchema:
+        """Run the checks again (``model_copy`` skips them)."""
+        return TableSchema.model_validate(self.model_dump())
+
+    def validate_new(self, values: Mapping[str, Any]) -> dict[str, Value]:
+        """Check the values of a new record: every column converted, defaults filled in."""
+        for name in values:
+            self.column(name)
+        record: dict[str, Value] = {}
+        for column in self.columns:
+            value = column.convert(values.get(column.name))
+            if value is None:
+                value = column.default_value
+            if value is None and column.required:
+                raise BadValue(column.name, "", f"is missing: this column is required ({column.type.hint}).")
+            record[column.name] = value
+        return record
+
+    def validate_changes(self, changes: Mapping[str, Any]) -> dict[str, Value]:
+        """Check the columns an update sets; a required column cannot be emptied."""
+        if not changes:
+            raise BadValue("set", "", "is empty: name at least one column to change, like `year=1999`.")
+        converted: dict[str, Value] = {}
+        for name, raw in changes.items():
+            column = self.column(name)
+            value = column.convert(raw)
+            if value is None and not column.optional:
+                raise BadValue(name, raw, f"cannot be emptied: this column is required ({column.type.hint}).")
+            converted[name] = value
+        return converted
+
+    def decode(self, stored: Mapping[str, Any]) -> dict[str, Value]:
+        """Read a record's stored values; a column added later reads as its default."""
+        return {
+            column.name: column.type.from_json(stored[column.name]) if column.name in stored else column.default_value
+            for column in self.columns
+        }
+
+    def encode(self, values: Mapping[str, Value]) -> dict[str, Any]:
+        """The stored form of a record's values, leaving out empty ones."""
+        return {
+            column.name: column.type.to_json(values[column.name])
+            for column in self.columns
+            if values.get(column.name) is not None
+        }
