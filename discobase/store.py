@@ -25,7 +25,7 @@ from typing import Any
 from .backend import Backend
 from .cached_table import CachedTable
 from .catalog import CATALOG_CHANNEL, CatalogEntry, decode_entry, encode_entry
-from .errors import ChannelMissing, SchemaError, TableDamaged, TableExists, UnknownTable
+from .errors import ChannelMissing, NotConnected, SchemaError, TableDamaged, TableExists, UnknownTable
 from .query import Query
 from .records import Record, decode_record, encode_gone, encode_record
 from .schema import Column, TableSchema
@@ -86,6 +86,8 @@ class GuildStore:
 
     def table_names(self) -> list[str]:
         """Names of every table in the catalog, sorted (the store must be open)."""
+        if not self.is_open:
+            raise NotConnected("The store is not open yet: `await store.open()` first.")
         return sorted(self._tables)
 
     def schema(self, name: str) -> TableSchema:
@@ -93,6 +95,8 @@ class GuildStore:
         return self._entry(name).schema
 
     def _entry(self, name: str) -> CachedTable:
+        if not self.is_open:
+            raise NotConnected("The store is not open yet: `await store.open()` first.")
         table = self._tables.get(name)
         if table is None:
             raise UnknownTable(name, self._tables)
@@ -133,7 +137,8 @@ class GuildStore:
                 self._catalog(), table.catalog_message_id, encode_entry(CatalogEntry(schema, table.channel_id))
             )
             table.schema = schema
-            table.fill(list(table), table.next_id, table.gone_marker_id)
+            for record in table:
+                record.values[column.name] = column.default_value
         return schema
 
     async def drop_table(self, name: str) -> None:

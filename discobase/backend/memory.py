@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from discord.utils import time_snowflake
 
 from ..errors import ChannelMissing
 from .base import Backend, StoredMessage
@@ -26,11 +28,16 @@ class MemoryBackend(Backend):
         self._me_id = me_id
         self.channels: dict[int, _Channel] = {}
         self.calls: list[str] = []
-        self._ids = itertools.count(1000)
+        self._last_id = 0
 
     @property
     def me_id(self) -> int:  # noqa: D102
         return self._me_id
+
+    def _snowflake(self) -> int:
+        """Ids like Discord's: increasing, with the creation time inside."""
+        self._last_id = max(self._last_id + 1, time_snowflake(datetime.now(UTC)))
+        return self._last_id
 
     def _get(self, channel_id: int) -> _Channel:
         if channel_id not in self.channels:
@@ -42,7 +49,7 @@ class MemoryBackend(Backend):
             if channel.parent_id is None and channel.name == name:
                 return channel_id
         self.calls.append("create_category")
-        channel_id = next(self._ids)
+        channel_id = self._snowflake()
         self.channels[channel_id] = _Channel(name, None)
         return channel_id
 
@@ -55,7 +62,7 @@ class MemoryBackend(Backend):
     async def create_channel(self, category_id: int, name: str, topic: str) -> int:  # noqa: D102
         self._get(category_id)
         self.calls.append("create_channel")
-        channel_id = next(self._ids)
+        channel_id = self._snowflake()
         self.channels[channel_id] = _Channel(name, category_id)
         return channel_id
 
@@ -69,7 +76,7 @@ class MemoryBackend(Backend):
     async def send(self, channel_id: int, text: str) -> int:  # noqa: D102
         channel = self._get(channel_id)
         self.calls.append("send")
-        message_id = next(self._ids)
+        message_id = self._snowflake()
         channel.messages[message_id] = StoredMessage(message_id, self._me_id, text)
         return message_id
 
@@ -92,6 +99,6 @@ class MemoryBackend(Backend):
 
     def post_foreign(self, channel_id: int, text: str, author_id: int = 999) -> int:
         """Post a message as someone else (a member typing into a storage channel)."""
-        message_id = next(self._ids)
+        message_id = self._snowflake()
         self._get(channel_id).messages[message_id] = StoredMessage(message_id, author_id, text)
         return message_id
