@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import orjson
 from pydantic import ValidationError
 
+from .errors import SchemaError
 from .schema import TableSchema
 
 __all__ = ["CATALOG_CHANNEL", "CatalogEntry", "decode_entry", "encode_entry"]
@@ -55,6 +56,6 @@ def decode_entry(text: str) -> CatalogEntry | None:
         return None
     try:
         schema = TableSchema.model_validate(payload.get("schema"))
-    except (ValidationError, ValueError):
+    except (ValidationError, SchemaError):
         return None
     return CatalogEntry(schema, channel_id)

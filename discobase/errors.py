@@ -48,8 +48,11 @@ class GrammarError(DiscobaseError, ValueError):
     """A command argument (columns, values, where, sort) could not be parsed."""
 
 
-class SchemaError(DiscobaseError, ValueError):
-    """A table definition is not acceptable (bad name, bad column, too many columns)."""
+class SchemaError(DiscobaseError):
+    """A table definition is not acceptable (bad name, bad column, too many columns).
+
+    Not a ``ValueError``, so pydantic passes it through schema validation untouched.
+    """
 
 
 class BadValue(DiscobaseError, ValueError):

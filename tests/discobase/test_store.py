@@ -23,7 +23,6 @@ from discobase import (
 
 from .conftest import Harness, books_schema
 
-pytestmark = pytest.mark.asyncio
 
 
 async def test_insert_gives_ids_in_order_and_keeps_creator(store: GuildStore) -> None:
