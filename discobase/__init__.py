@@ -1,5 +1,4 @@
-"""
-discobase: a Discord server as a small database.
+"""discobase: a Discord server as a small database.
 
 The storage engine (``Engine``, ``GuildStore``) and the library API of the
 original discobase (``Database``, ``Table``) on top of it.

@@ -1,5 +1,4 @@
-"""
-One table in memory: its records, its indexes, and the lock that orders its writes.
+"""One table in memory: its records, its indexes, and the lock that orders its writes.
 
 Everything here is synchronous and does no I/O: the store does the Discord call
 and then applies the change here, so the cache only ever holds what Discord has.
@@ -22,8 +21,7 @@ __all__ = ["CachedTable"]
 
 @dataclass(eq=False)
 class CachedTable:
-    """
-    A table's catalog entry and, once loaded, its records.
+    """A table's catalog entry and, once loaded, its records.
 
     ``records`` is None until the table's channel has been read (tables load
     lazily, on first use). ``next_id`` is one above the highest id ever given,

@@ -1,5 +1,4 @@
-"""
-Catalog entries: one message per table in the catalog channel.
+"""Catalog entries: one message per table in the catalog channel.
 
 The text is JSON: ``{"v": 1, "kind": "table", "channel": 123, "schema": {...}}``.
 The channel is named by id, so an admin renaming a table's channel breaks

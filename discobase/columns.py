@@ -1,5 +1,4 @@
-"""
-Column types: how a value of each type is checked, stored and compared.
+"""Column types: how a value of each type is checked, stored and compared.
 
 A value lives in three forms. The *input* form is what a member types or a
 program passes (``"yes"``, ``"<@123>"``, ``"2024-05-01"``); ``convert`` turns it
@@ -61,8 +60,7 @@ class ColumnType(enum.StrEnum):
         return self in (ColumnType.TEXT, ColumnType.URL)
 
     def convert(self, raw: Any) -> Value:
-        """
-        Turn an input value into this type's Python form.
+        """Turn an input value into this type's Python form.
 
         Raises ``ValueError`` whose text says what was expected; callers wrap it
         into a ``BadValue`` that names the column.

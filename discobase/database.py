@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypeVar
@@ -33,8 +34,7 @@ def default_intents() -> discord.Intents:
 
 
 class Database:
-    """
-    A Discord server used as a database.
+    """A Discord server used as a database.
 
     ``Database("My database")`` uses the guild of that name among the bot's
     guilds, or creates it (Discord lets a bot create guilds while it is in fewer
@@ -111,7 +111,16 @@ class Database:
 
     async def _create_guild(self) -> discord.Guild:
         log.info("no guild named %r: creating it", self.name)
-        created = await self.bot.create_guild(name=self.name)
+        try:
+            # discord.py deprecates it because Discord allows it only to bots in fewer than 10 guilds;
+            # record=True swallows the warning that discord.py forces to show.
+            with warnings.catch_warnings(record=True):
+                created = await self.bot.create_guild(name=self.name)
+        except discord.HTTPException as error:
+            raise NotConnected(
+                f"The bot is in no server named {self.name!r} and Discord refused to create one ({error.text}). "
+                "Invite the bot to a server of that name, or use Database.bind(bot, guild)."
+            ) from None
         cached = self.bot.get_guild(created.id)
         if cached is not None:
             return cached
@@ -181,7 +190,15 @@ class Database:
 
     @asynccontextmanager
     async def conn(self, token: str) -> AsyncIterator[Database]:
-        """Connect, wait until ready, and close on the way out."""
+        """Connect, wait until ready, and close on the way out.
+
+        On a bot that is already connected (started by your own code or a test
+        harness), it only waits for the database and leaves the bot running.
+        """
+        if self.bot.is_ready():
+            await self.init()
+            yield self
+            return
         task = self.login_task(token)
         ready = asyncio.ensure_future(self.wait_ready())
         try:

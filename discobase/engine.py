@@ -1,5 +1,4 @@
-"""
-The engine bound to a discord.py client: one ``GuildStore`` per guild, kept true by gateway events.
+"""The engine bound to a discord.py client: one ``GuildStore`` per guild, kept true by gateway events.
 
 The bot and the library both use it, so a table made by ``/table create`` and
 one made from a ``discobase.Table`` class live in the same catalog.
@@ -20,8 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class Engine:
-    """
-    Storage for every guild a client is in.
+    """Storage for every guild a client is in.
 
     ``attach()`` registers the gateway listeners that keep caches true when
     someone deletes a record's message or a table's channel by hand. It needs a

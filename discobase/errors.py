@@ -1,5 +1,4 @@
-"""
-Exceptions of the engine: each carries a message a user can act on.
+"""Exceptions of the engine: each carries a message a user can act on.
 
 Every message names the input that was wrong and says how to fix it, so the bot
 can show ``str(error)`` as it is and a library user reads the same advice.

@@ -1,5 +1,4 @@
-r"""
-The text grammars members type: column specs, values, where and sort.
+r"""The text grammars members type: column specs, values, where and sort.
 
 Lists are split at commas (and, for ``where``, at `` and ``) only where the
 next item really starts (``name:``, ``name=``, ``name OP``), so an unquoted

@@ -1,5 +1,4 @@
-"""
-Queries as plain values: conditions, a sort and a limit.
+"""Queries as plain values: conditions, a sort and a limit.
 
 A ``Query`` is a frozen dataclass, so two equal queries compare and hash equal:
 tests compare them directly and results could be cached by them.

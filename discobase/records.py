@@ -1,5 +1,4 @@
-"""
-Records and their encoding into messages.
+"""Records and their encoding into messages.
 
 A record is stored as one message written by the bot whose text is compact JSON:
 ``{"v": 1, "id": 7, "by": 1234, "d": {"title": "Dune"}}``. ``v`` is the format

@@ -1,5 +1,4 @@
-"""
-Table schemas: the columns of a table and the rules every record obeys.
+"""Table schemas: the columns of a table and the rules every record obeys.
 
 A schema is what the catalog stores for a table, whether the table was made
 with ``/table create`` or from a ``discobase.Table`` class: the two are the same

@@ -1,5 +1,4 @@
-"""
-The engine for one guild: its catalog, its tables and every read and write.
+"""The engine for one guild: its catalog, its tables and every read and write.
 
 Data model (how a Discord server holds a database):
 
@@ -244,8 +243,7 @@ class GuildStore:
             return table.replace(record, values)
 
     async def delete(self, name: str, record_id: int) -> Record:
-        """
-        Delete one record (1 request) and return it as it was.
+        """Delete one record (1 request) and return it as it was.
 
         The newest record's message is turned into a ``gone`` marker instead of
         deleted, so its id stays used after a restart.

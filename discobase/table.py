@@ -1,5 +1,4 @@
-"""
-``discobase.Table``: a pydantic model whose instances are records.
+"""``discobase.Table``: a pydantic model whose instances are records.
 
 A class decorated with ``@db.table`` maps to a catalog entry like any table
 made with ``/table create``: its name is the class name in lowercase and its
@@ -139,8 +138,7 @@ class Table(BaseModel):
 
     @classmethod
     async def find_unique(cls, *, strict: bool = True, **filters: Any) -> Self | None:
-        """
-        The one record matching the filters.
+        """The one record matching the filters.
 
         With ``strict`` (the default), anything but exactly one match raises
         ``LookupError``; without it, no match gives None and several give the first.

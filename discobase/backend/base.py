@@ -1,5 +1,4 @@
-"""
-The small interface the engine needs from one guild: channels and messages.
+"""The small interface the engine needs from one guild: channels and messages.
 
 Kept as narrow as TinyDB's ``Storage``: the real implementation talks to Discord
 through discord.py (``DiscordBackend``); ``MemoryBackend`` keeps everything in
@@ -28,8 +27,7 @@ class StoredMessage:
 
 
 class Backend(ABC):
-    """
-    Channels inside one category of one guild, and the bot's messages in them.
+    """Channels inside one category of one guild, and the bot's messages in them.
 
     A text longer than ``MESSAGE_LIMIT`` is the backend's business: it stores it
     in an attached file of the same message and gives it back whole.

@@ -1,5 +1,4 @@
-"""
-The backend on Discord itself, through discord.py.
+"""The backend on Discord itself, through discord.py.
 
 Channel look-ups read discord.py's gateway cache, so finding the storage
 channels again costs no request. Errors from Discord become the engine's own:

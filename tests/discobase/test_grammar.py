@@ -24,7 +24,7 @@ from discobase import (
 SCHEMA = TableSchema(
     name="books",
     columns=parse_columns(
-        'title:text unique, author:text, year:int optional, read:bool default=false, owner:user optional, '
+        "title:text unique, author:text, year:int optional, read:bool default=false, owner:user optional, "
         'price:float optional, added:date optional, tag:text default="a, b"'
     ),
 )
@@ -139,7 +139,7 @@ def test_values_convert_by_column_type() -> None:
 )
 def test_values_bad_type_names_column_and_format(column: str, value: str, message: str) -> None:
     """A value of the wrong type names its column, the input and the expected format."""
-    with pytest.raises(BadValue, match=f"Column `{column}`: \"{value}\".*{message}"):
+    with pytest.raises(BadValue, match=f'Column `{column}`: "{value}".*{message}'):
         SCHEMA.validate_new({"title": "x", "author": "y", column: value})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+
 import pytest
 
 from discobase import (
@@ -22,7 +23,6 @@ from discobase import (
 )
 
 from .conftest import Harness, books_schema
-
 
 
 async def test_insert_gives_ids_in_order_and_keeps_creator(store: GuildStore) -> None:

@@ -10,11 +10,7 @@ from discobase import TableSchema, parse_columns
 
 from .conftest import Harness
 
-
-ALL_TYPES = (
-    "t:text, i:int, f:float, b:bool, d:date, dt:datetime, u:user, c:channel, r:role, w:url, "
-    "o:int optional"
-)
+ALL_TYPES = "t:text, i:int, f:float, b:bool, d:date, dt:datetime, u:user, c:channel, r:role, w:url, o:int optional"
 
 
 async def test_every_type_round_trips_through_a_message(harness: Harness) -> None:

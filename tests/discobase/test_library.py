@@ -1,0 +1,171 @@
+"""The library API of SPEC.md, run as written against SimCord."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import pytest
+import simcord
+
+import discobase
+from discobase import SchemaError, UniqueViolation
+
+
+async def _run_spec_example(db: discobase.Database) -> None:
+    @db.table
+    class User(discobase.Table):
+        name: str
+        password: str
+
+    async with db.conn("token"):
+        await User(name="peter", password="x").save()
+        users = await User.find(name="peter")
+        assert [u.name for u in users] == ["peter"]
+        assert len(await User.find()) == 1
+        peter = await User.find_unique(name="peter")
+        assert peter is not None and peter.id == 1
+        peter.password = "y"
+        await peter.update()
+        assert (await User.find_unique(name="peter")).password == "y"  # type: ignore[union-attr]
+        await peter.delete()
+        assert await User.find() == []
+
+
+async def test_spec_example_on_an_existing_guild() -> None:
+    """Database("My database") finds the guild of that name and the SPEC example runs as written."""
+    db = discobase.Database("My database")
+    env = simcord.Env(db.bot)
+    env.create_guild("Other")
+    guild = env.create_guild("My database")
+    await env.start()
+    try:
+        await _run_spec_example(db)
+        assert db.open and db.guild is not None and db.guild.id == guild.id
+        assert sorted(c.name for c in guild.channels.values()) == ["db-catalog", "discobase", "user"]
+        assert not any(r.path == "/guilds" for r in env.http_requests)
+    finally:
+        await env.shutdown()
+        env.raise_errors()
+
+
+async def test_database_creates_its_guild_when_missing() -> None:
+    """Without a guild of that name, the bot creates one and uses it."""
+    db = discobase.Database("Fresh database")
+    async with simcord.run(db.bot) as env:
+        await env.settle()
+        await _run_spec_example(db)
+        assert db.guild is not None and db.guild.name == "Fresh database"
+        assert any(r.method == "POST" and r.path == "/guilds" for r in env.http_requests)
+
+
+async def test_library_and_command_tables_are_the_same_thing() -> None:
+    """A class maps onto a table made elsewhere; data written by one is read by the other, after restart."""
+    first = discobase.Database("Shared")
+    async with simcord.run(first.bot) as env:
+        env.create_guild("Shared")
+        await env.settle()
+        await first.wait_ready()
+        assert first.guild is not None
+        store = first.engine.store(first.guild)
+        await store.create_table(
+            discobase.TableSchema(
+                name="book", columns=discobase.parse_columns("title:text unique, year:int optional, tag:text optional")
+            )
+        )
+        await store.insert("book", {"title": "Dune", "year": "1965"}, 5)
+
+        second = discobase.Database("Shared")
+        await env.restart_bot(second.bot)
+        await second.wait_ready()
+
+        @second.table
+        class Book(discobase.Table):
+            title: Annotated[str, discobase.Unique]
+            year: int | None = None
+            published: date | None = None
+
+        dune = await Book.find_unique(title="Dune")
+        assert dune is not None and (dune.id, dune.year, dune.published) == (1, 1965, None)
+        with pytest.raises(UniqueViolation):
+            await Book(title="Dune").save()
+        emma = await Book(title="Emma", published=date(1815, 12, 23)).save()
+        assert emma.id == 2
+        assert second.engine.store(second.guild).schema("book").column_names == [  # type: ignore[arg-type]
+            "title",
+            "year",
+            "tag",
+            "published",
+        ]
+
+
+async def test_find_unique_strict_and_not() -> None:
+    """find_unique is strict by default; strict=False gives None for no match."""
+    db = discobase.Database("Strict")
+
+    @db.table
+    class Item(discobase.Table):
+        kind: str
+
+    async with simcord.run(db.bot) as env:
+        env.create_guild("Strict")
+        await env.settle()
+        await db.wait_ready()
+        await Item(kind="a").save()
+        await Item(kind="a").save()
+        with pytest.raises(LookupError, match="matched 2 records"):
+            await Item.find_unique(kind="a")
+        with pytest.raises(LookupError, match="matched 0 records"):
+            await Item.find_unique(kind="b")
+        assert await Item.find_unique(kind="b", strict=False) is None
+        first = await Item.find_unique(kind="a", strict=False)
+        assert first is not None and first.id == 1
+        first.kind = "c"
+        await first.commit()
+        assert [i.kind for i in await Item.find()] == ["c", "a"]
+
+
+def test_table_classes_are_checked_at_decoration() -> None:
+    """A field type with no column type, or a class attached twice, fails at once with the reason."""
+    db = discobase.Database("x")
+
+    with pytest.raises(SchemaError, match="Field `tags`"):
+
+        @db.table
+        class Bad(discobase.Table):
+            tags: list[str]
+
+    @db.table
+    class Good(discobase.Table):
+        name: str
+
+    with pytest.raises(SchemaError, match="attached to a database already"):
+        discobase.Database("y").table(Good)
+
+
+def test_tables_do_not_share_keys() -> None:
+    """Each table's columns are its own (the original shared one set across tables)."""
+    db = discobase.Database("z")
+
+    @db.table
+    class One(discobase.Table):
+        a: str
+
+    @db.table
+    class Two(discobase.Table):
+        b: int
+
+    assert One.table_schema().column_names == ["a"]
+    assert Two.table_schema().column_names == ["b"]
+
+
+async def test_using_a_table_before_connecting_says_how_to_connect() -> None:
+    """Saving before the database is open raises NotConnected with the fix."""
+    db = discobase.Database("w")
+
+    @db.table
+    class Thing(discobase.Table):
+        name: str
+
+    with pytest.raises(discobase.NotConnected, match="db.conn"):
+        await Thing(name="x").save()
