@@ -5,6 +5,7 @@ original discobase (``Database``, ``Table``) on top of it.
 """
 
 from .backend import Backend, DiscordBackend, MemoryBackend
+from .bulk import ImportRejected, RowProblem
 from .cached_table import CachedTable
 from .columns import ColumnType
 from .database import Database, default_intents
@@ -46,12 +47,14 @@ __all__ = [
     "Engine",
     "GrammarError",
     "GuildStore",
+    "ImportRejected",
     "MemoryBackend",
     "MissingPermission",
     "NotConnected",
     "Query",
     "Record",
     "RecordNotFound",
+    "RowProblem",
     "SchemaError",
     "StorageDamaged",
     "Table",

@@ -25,7 +25,10 @@ class CachedTable:
 
     ``records`` is None until the table's channel has been read (tables load
     lazily, on first use). ``next_id`` is one above the highest id ever given,
-    including deleted ones, so ids are never reused.
+    including deleted ones, so ids are never reused. ``batch_messages`` are the
+    messages holding several records (bulk imports); ``shadowed`` are the ids
+    whose current message is newer than a copy of them in a batch, so deleting
+    that message alone would bring the old copy back (see records.py).
     """
 
     schema: TableSchema
@@ -33,10 +36,11 @@ class CachedTable:
     catalog_message_id: int
     records: dict[int, Record] | None = None
     next_id: int = 1
-    gone_marker_id: int | None = None
     damaged: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _by_message: dict[int, int] = field(default_factory=dict)
+    batch_messages: set[int] = field(default_factory=set)
+    shadowed: set[int] = field(default_factory=set)
+    _by_message: dict[int, set[int]] = field(default_factory=dict)
     _unique: dict[str, dict[Value, int]] = field(default_factory=dict)
 
     @property
@@ -49,7 +53,7 @@ class CachedTable:
         """Whether the records are in memory."""
         return self.records is not None
 
-    def fill(self, records: list[Record], next_id: int, gone_marker_id: int | None) -> None:
+    def fill(self, records: list[Record], next_id: int, batch_messages: set[int], shadowed: set[int]) -> None:
         """Take the records read from the channel as the whole table."""
         self.records = {}
         self._by_message = {}
@@ -57,13 +61,16 @@ class CachedTable:
         for record in sorted(records, key=lambda r: r.id):
             self.add(record)
         self.next_id = max(next_id, self.next_id)
-        self.gone_marker_id = gone_marker_id
+        self.batch_messages = batch_messages
+        self.shadowed = shadowed
 
     def unload(self) -> None:
         """Drop the records from memory (they stay on Discord)."""
         self.records = None
         self._by_message = {}
         self._unique = {}
+        self.batch_messages = set()
+        self.shadowed = set()
 
     def _rows(self) -> dict[int, Record]:
         if self.records is None:
@@ -97,7 +104,7 @@ class CachedTable:
         """Put a record (new, or read back) into the table and its indexes."""
         rows = self._rows()
         rows[record.id] = record
-        self._by_message[record.message_id] = record.id
+        self._by_message.setdefault(record.message_id, set()).add(record.id)
         for column, index in self._unique.items():
             value = record.values.get(column)
             if value is not None:
@@ -107,23 +114,32 @@ class CachedTable:
     def remove(self, record: Record) -> None:
         """Take a record out of the table and its indexes."""
         self._rows().pop(record.id, None)
-        self._by_message.pop(record.message_id, None)
+        holders = self._by_message.get(record.message_id)
+        if holders is not None:
+            holders.discard(record.id)
+            if not holders:
+                del self._by_message[record.message_id]
+                self.batch_messages.discard(record.message_id)
         for column, index in self._unique.items():
             value = record.values.get(column)
             if value is not None and index.get(value) == record.id:
                 del index[value]
 
-    def replace(self, record: Record, values: dict[str, Value]) -> Record:
-        """Swap a record's values for new ones (after an update reached Discord)."""
+    def replace(self, record: Record, values: dict[str, Value], message_id: int) -> Record:
+        """Swap a record for its new version (after an update reached Discord)."""
         self.remove(record)
-        updated = Record(record.id, values, record.creator_id, record.message_id)
+        updated = Record(record.id, values, record.creator_id, message_id, record.created_message_id)
         self.add(updated)
         return updated
 
-    def by_message(self, message_id: int) -> Record | None:
-        """The record a message holds, if it holds one."""
-        record_id = self._by_message.get(message_id)
-        return None if record_id is None or self.records is None else self.records.get(record_id)
+    def in_message(self, message_id: int) -> list[Record]:
+        """The records a message holds (several for a batch)."""
+        rows = self._rows()
+        return [rows[record_id] for record_id in self._by_message.get(message_id, ())]
+
+    def needs_marker(self, record: Record) -> bool:
+        """Whether deleting this record must leave a ``gone`` marker rather than just delete its message."""
+        return record.id == self.next_id - 1 or record.message_id in self.batch_messages or record.id in self.shadowed
 
     def select(self, query: Query) -> list[Record]:
         """Records matching the query, sorted and limited; indexes serve `=` on id and unique columns."""

@@ -1,12 +1,20 @@
 """Records and their encoding into messages.
 
-A record is stored as one message written by the bot whose text is compact JSON:
-``{"v": 1, "id": 7, "by": 1234, "d": {"title": "Dune"}}``. ``v`` is the format
-version, so a later write path can add other shapes (the reader skips versions
-it does not know instead of misreading them). The creation time is not stored:
-it is the message's snowflake timestamp. A ``gone`` marker (``{"v": 1, "id":
-7, "gone": true}``) keeps the highest id ever given when the newest record is
-deleted, so ids are never reused across restarts.
+Messages the bot writes in a table channel are compact JSON of three shapes:
+
+- a record: ``{"v": 1, "id": 7, "by": 1234, "d": {"title": "Dune"}}``;
+- a batch, written by bulk imports: ``{"v": 1, "batch": [[7, 1234, {...}], ...]}``,
+  many records in one message (usually in its attached file), so an import is
+  not held to Discord's one message per second per channel;
+- a ``gone`` marker: ``{"v": 1, "id": 7, "gone": true}``: record 7 is deleted.
+  It stands where deleting a message is not enough: the newest id (so ids are
+  never reused after a restart) and records whose older copy sits in a batch.
+
+Reading newest first, the first message that names an id decides it: a newer
+single record supersedes its copy in an older batch, a newer marker deletes it.
+``v`` is the format version: the reader skips versions it does not know instead
+of misreading them. The creation time is not stored: it is the snowflake time
+of the message that first held the record.
 """
 
 from __future__ import annotations
@@ -20,24 +28,33 @@ from discord.utils import snowflake_time
 
 from .columns import Value
 
-__all__ = ["FORMAT_VERSION", "Record", "StoredRecord", "decode_record", "encode_gone", "encode_record"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Record",
+    "StoredRecord",
+    "decode_message",
+    "encode_batch",
+    "encode_gone",
+    "encode_record",
+]
 
 FORMAT_VERSION = 1
 
 
 @dataclass(slots=True)
 class Record:
-    """One row: its id, its values by column, who created it, and the message that holds it."""
+    """One row: its id, its values by column, who created it, and the message that holds it now."""
 
     id: int
     values: dict[str, Value]
     creator_id: int
     message_id: int
+    created_message_id: int = 0
 
     @property
     def created_at(self) -> datetime:
-        """When the record was inserted (the time of its message)."""
-        return snowflake_time(self.message_id)
+        """When the record was inserted (the time of the first message that held it)."""
+        return snowflake_time(self.created_message_id or self.message_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +77,27 @@ def encode_gone(record_id: int) -> str:
     return orjson.dumps({"v": FORMAT_VERSION, "id": record_id, "gone": True}).decode()
 
 
-def decode_record(text: str) -> StoredRecord | None:
-    """Read a record message; None when the text is not a record of a known version."""
+def encode_batch(records: list[tuple[int, int, dict[str, Any]]]) -> str:
+    """The message text of a batch of ``(id, creator, data)`` records."""
+    return orjson.dumps({"v": FORMAT_VERSION, "batch": records}).decode()
+
+
+def decode_message(text: str) -> tuple[list[StoredRecord], bool]:
+    """The records a message holds, and whether it is a batch; none when it is not ours to read."""
     try:
         payload = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return None
+        return [], False
     if not isinstance(payload, dict) or payload.get("v") != FORMAT_VERSION:
-        return None
+        return [], False
+    batch = payload.get("batch")
+    if isinstance(batch, list):
+        return [stored for item in batch if (stored := _batch_item(item)) is not None], True
+    stored = _single(payload)
+    return ([stored] if stored is not None else []), False
+
+
+def _single(payload: dict[str, Any]) -> StoredRecord | None:
     record_id = payload.get("id")
     if not isinstance(record_id, int) or record_id < 1:
         return None
@@ -76,5 +106,14 @@ def decode_record(text: str) -> StoredRecord | None:
     data = payload.get("d")
     creator = payload.get("by")
     if not isinstance(data, dict) or not isinstance(creator, int):
+        return None
+    return StoredRecord(record_id, creator, data)
+
+
+def _batch_item(item: Any) -> StoredRecord | None:
+    if not (isinstance(item, list) and len(item) == 3):
+        return None
+    record_id, creator, data = item
+    if not (isinstance(record_id, int) and record_id >= 1 and isinstance(creator, int) and isinstance(data, dict)):
         return None
     return StoredRecord(record_id, creator, data)

@@ -18,15 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from .backend import Backend
+from .bulk import ImportRejected, RowProblem, check_rows, chunks
 from .cached_table import CachedTable
 from .catalog import CATALOG_CHANNEL, CatalogEntry, decode_entry, encode_entry
 from .errors import ChannelMissing, NotConnected, SchemaError, TableDamaged, TableExists, UnknownTable
+from .loading import load_table
 from .query import Query
-from .records import Record, decode_record, encode_gone, encode_record
+from .records import Record, encode_batch, encode_gone, encode_record
 from .schema import Column, TableSchema
 
 __all__ = ["GuildStore"]
@@ -117,7 +121,7 @@ class GuildStore:
             entry = CatalogEntry(schema, channel_id)
             message_id = await self.backend.send(self._catalog(), encode_entry(entry))
             table = CachedTable(schema, channel_id, message_id)
-            table.fill([], 1, None)
+            table.fill([], 1, set(), set())
             self._tables[schema.name] = table
         log.info("table %s created", schema.name)
         return schema
@@ -167,32 +171,11 @@ class GuildStore:
         return table
 
     async def _load(self, table: CachedTable) -> None:
-        """Read a table's channel (history pages of 100, newest first) into memory."""
-        records: list[Record] = []
-        seen: set[int] = set()
-        highest = 0
-        gone_marker: int | None = None
         try:
-            async for message in self.backend.history(table.channel_id):
-                stored = decode_record(message.text) if message.author_id == self.backend.me_id else None
-                if stored is None:
-                    continue
-                highest = max(highest, stored.id)
-                if stored.gone:
-                    if gone_marker is None:
-                        gone_marker = message.id
-                    continue
-                if stored.id in seen:
-                    log.warning("table %s: record %d appears twice; keeping the newer", table.name, stored.id)
-                    continue
-                seen.add(stored.id)
-                values = table.schema.decode(stored.data)
-                records.append(Record(stored.id, values, stored.creator_id, message.id))
+            await load_table(self.backend, table)
         except ChannelMissing:
             table.damaged = True
             raise TableDamaged(table.name) from None
-        table.fill(records, highest + 1, gone_marker)
-        log.info("table %s loaded: %d records", table.name, len(records))
 
     async def table(self, name: str) -> CachedTable:
         """The loaded table (read from Discord on first use)."""
@@ -214,6 +197,48 @@ class GuildStore:
             table.add(record)
         return record
 
+    async def check_rows(self, name: str, rows: Sequence[Mapping[str, Any]]) -> list[RowProblem]:
+        """Every problem that would stop ``insert_many`` from writing these rows (no request when warm)."""
+        table = await self._loaded(name)
+        return check_rows(table, rows)[1]
+
+    async def insert_many(
+        self,
+        name: str,
+        rows: Sequence[Mapping[str, Any]],
+        creator_id: int,
+        on_progress: Callable[[int, int], Awaitable[None]] | None = None,
+    ) -> list[Record]:
+        """Insert many records, all or none: checked first, then written in batch messages.
+
+        Raises ``ImportRejected`` listing every bad row, with nothing written.
+        ``on_progress(done, total)`` runs after each batch reaches Discord.
+        """
+        table = await self._loaded(name)
+        async with table.lock:
+            self._check_live(table)
+            converted, problems = check_rows(table, rows)
+            if problems:
+                raise ImportRejected(name, problems)
+            first_id = table.next_id
+            encoded = [
+                (first_id + offset, creator_id, table.schema.encode(values)) for offset, values in enumerate(converted)
+            ]
+            sizes = [len(orjson.dumps(item)) for item in encoded]
+            written: list[Record] = []
+            for batch in chunks(encoded, sizes):
+                text = encode_batch(batch) if len(batch) > 1 else encode_record(*batch[0])
+                message_id = await self._call(table, self.backend.send(table.channel_id, text))
+                if len(batch) > 1:
+                    table.batch_messages.add(message_id)
+                for record_id, _, _ in batch:
+                    record = Record(record_id, converted[record_id - first_id], creator_id, message_id)
+                    table.add(record)
+                    written.append(record)
+                if on_progress is not None:
+                    await on_progress(len(written), len(converted))
+        return written
+
     async def get(self, name: str, record_id: int) -> Record:
         """One record by id (no request on a loaded table)."""
         return (await self._loaded(name)).get(record_id)
@@ -230,7 +255,7 @@ class GuildStore:
         return sum(1 for record in table if query.matches(record))
 
     async def update(self, name: str, record_id: int, changes: Mapping[str, Any]) -> Record:
-        """Change some columns of one record (1 request: an edit of its message)."""
+        """Change some columns of one record (1 request: an edit of its message, or a new one for a batch)."""
         table = await self._loaded(name)
         converted = table.schema.validate_changes(changes)
         async with table.lock:
@@ -239,27 +264,34 @@ class GuildStore:
             values = {**record.values, **converted}
             table.check_unique(values, record.id)
             text = encode_record(record.id, record.creator_id, table.schema.encode(values))
-            await self._call(table, self.backend.edit(table.channel_id, record.message_id, text))
-            return table.replace(record, values)
+            if record.message_id in table.batch_messages:
+                # Rewriting a whole batch for one record would be slow: a newer single message supersedes it.
+                message_id = await self._call(table, self.backend.send(table.channel_id, text))
+                table.shadowed.add(record.id)
+            else:
+                await self._call(table, self.backend.edit(table.channel_id, record.message_id, text))
+                message_id = record.message_id
+            return table.replace(record, values, message_id)
 
     async def delete(self, name: str, record_id: int) -> Record:
         """Delete one record (1 request) and return it as it was.
 
-        The newest record's message is turned into a ``gone`` marker instead of
-        deleted, so its id stays used after a restart.
+        Mostly its message is deleted. Where that is not enough (the newest id,
+        which must stay used after a restart; a record in a batch or with an
+        older copy in one), its message becomes, or a new one is, a ``gone`` marker.
         """
         table = await self._loaded(name)
         async with table.lock:
             self._check_live(table)
             record = table.get(record_id)
-            if record.id == table.next_id - 1:
-                await self._call(table, self.backend.edit(table.channel_id, record.message_id, encode_gone(record.id)))
-                stale, table.gone_marker_id = table.gone_marker_id, record.message_id
-                if stale is not None:
-                    self._spawn(self.backend.delete(table.channel_id, stale))
-            else:
+            if not table.needs_marker(record):
                 await self._call(table, self.backend.delete(table.channel_id, record.message_id))
+            elif record.message_id in table.batch_messages:
+                await self._call(table, self.backend.send(table.channel_id, encode_gone(record.id)))
+            else:
+                await self._call(table, self.backend.edit(table.channel_id, record.message_id, encode_gone(record.id)))
             table.remove(record)
+            table.shadowed.discard(record.id)
         return record
 
     def _check_live(self, table: CachedTable) -> None:
@@ -279,10 +311,20 @@ class GuildStore:
             raise TableDamaged(table.name) from None
 
     def _spawn(self, coroutine: Any) -> None:
-        """Run a best-effort clean-up without making the caller wait for it."""
-        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
+        """Run a write from an event handler, which has nobody to answer; failures are logged."""
+        task: asyncio.Task[Any] = asyncio.ensure_future(coroutine)
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._background_done)
+
+    async def drain(self) -> None:
+        """Wait for the writes started from event handlers (before a shutdown, or in tests)."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background storage write failed", exc_info=task.exception())
 
     # ------------------------------------------------------------ gateway events
 
@@ -296,10 +338,13 @@ class GuildStore:
             return
         for table in self._tables.values():
             if table.channel_id == channel_id and table.loaded:
-                record = table.by_message(message_id)
-                if record is not None:
+                for record in table.in_message(message_id):
                     log.info("record %d of %s deleted by hand", record.id, table.name)
                     table.remove(record)
+                    if record.id in table.shadowed:
+                        # Its older copy in a batch would come back on the next load: mark it gone.
+                        table.shadowed.discard(record.id)
+                        self._spawn(self.backend.send(table.channel_id, encode_gone(record.id)))
                 return
 
     def channel_deleted(self, channel_id: int) -> None:

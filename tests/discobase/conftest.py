@@ -55,6 +55,7 @@ class MemoryHarness:
         message_id = (await self.store.get(table, record_id)).message_id
         self.backend.channels[channel_id].messages.pop(message_id)
         self.store.message_deleted(channel_id, message_id)
+        await self.store.drain()
 
     async def delete_channel_by_hand(self, table: str) -> None:
         channel_id = self._channel(table)

@@ -1,0 +1,50 @@
+"""Reading a table's channel back into memory (a cold load).
+
+History comes newest first, 100 messages a request. The first message that
+names an id decides it (see records.py): later (older) copies of that id are
+shadowed, a ``gone`` marker deletes it. Only the bot's own messages are read.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .backend import Backend
+from .cached_table import CachedTable
+from .records import Record, decode_message
+
+__all__ = ["load_table"]
+
+log = logging.getLogger(__name__)
+
+
+async def load_table(backend: Backend, table: CachedTable) -> None:
+    """Fill ``table`` from its channel; raises ``ChannelMissing`` if the channel is gone."""
+    records: dict[int, Record] = {}
+    decided: set[int] = set()
+    batch_messages: set[int] = set()
+    shadowed: set[int] = set()
+    highest = 0
+    async for message in backend.history(table.channel_id):
+        if message.author_id != backend.me_id:
+            continue
+        stored_records, is_batch = decode_message(message.text)
+        for stored in stored_records:
+            highest = max(highest, stored.id)
+            if stored.id in decided:
+                newer = records.get(stored.id)
+                if newer is not None:
+                    # The newer message is an update of this copy: the record was created here.
+                    newer.created_message_id = message.id
+                if is_batch:
+                    shadowed.add(stored.id)
+                continue
+            decided.add(stored.id)
+            if stored.gone:
+                continue
+            values = table.schema.decode(stored.data)
+            records[stored.id] = Record(stored.id, values, stored.creator_id, message.id)
+            if is_batch:
+                batch_messages.add(message.id)
+    table.fill(list(records.values()), highest + 1, batch_messages, shadowed)
+    log.info("table %s loaded: %d records", table.name, len(records))

@@ -1,0 +1,107 @@
+"""Bulk inserts: all or nothing, packed in batch messages, and ordinary records afterwards."""
+
+from __future__ import annotations
+
+import pytest
+
+from discobase import GuildStore, ImportRejected, RecordNotFound, UniqueViolation
+
+from .conftest import Harness
+
+
+def _rows(count: int, start: int = 0) -> list[dict[str, str]]:
+    return [{"title": f"book {n}", "year": str(1900 + n % 100)} for n in range(start, start + count)]
+
+
+async def test_bulk_insert_packs_rows_and_survives_restart(harness: Harness, store: GuildStore) -> None:
+    """2,500 rows cost 3 requests (batches of 1,000) and come back with ids 1..2500 after a restart."""
+    progress: list[tuple[int, int]] = []
+
+    async def on_progress(done: int, total: int) -> None:
+        progress.append((done, total))
+
+    before = harness.requests()
+    records = await store.insert_many("books", _rows(2500), creator_id=7, on_progress=on_progress)
+    assert harness.requests() - before == 3
+    assert progress == [(1000, 2500), (2000, 2500), (2500, 2500)]
+    assert [r.id for r in records] == list(range(1, 2501))
+    restarted = await harness.restart()
+    assert await restarted.count("books") == 2500
+    record = await restarted.get("books", 2500)
+    assert (record.values["title"], record.values["year"], record.creator_id) == ("book 2499", 1999, 7)
+
+
+async def test_bad_rows_write_nothing_and_are_all_listed(harness: Harness, store: GuildStore) -> None:
+    """Any bad row (type, unknown column, unique in table or file) rejects the whole import."""
+    await store.insert("books", {"title": "Dune"}, 1)
+    rows = [
+        *_rows(3),
+        {"title": "bad year", "year": "soon"},
+        {"title": "Dune"},
+        {"title": "book 1"},
+        {"title": "x", "colour": "red"},
+        {"year": "1"},
+    ]
+    before = harness.requests()
+    problems = await store.check_rows("books", rows)
+    assert [(p.row, p.column) for p in problems] == [
+        (4, "year"),
+        (5, "title"),
+        (6, "title"),
+        (7, "colour"),
+        (8, "title"),
+    ]
+    assert "already in record 1" in problems[1].reason and "also in row 2" in problems[2].reason
+    with pytest.raises(ImportRejected, match="Nothing was written to `books`: 5 row problem"):
+        await store.insert_many("books", rows, 1)
+    assert harness.requests() == before
+    assert await store.count("books") == 1
+
+
+async def test_batched_records_update_and_delete_like_others(harness: Harness, store: GuildStore) -> None:
+    """A batched record updates and deletes in one request each, and stays so after restart."""
+    await store.insert_many("books", _rows(5), 1)
+    before = harness.requests()
+    await store.update("books", 2, {"title": "renamed"})
+    await store.delete("books", 3)
+    assert harness.requests() - before == 2
+    restarted = await harness.restart()
+    assert [r.values["title"] for r in await restarted.find("books")] == ["book 0", "renamed", "book 3", "book 4"]
+    assert (await restarted.insert("books", {"title": "book 2"}, 1)).id == 6
+    with pytest.raises(UniqueViolation):
+        await restarted.insert("books", {"title": "renamed"}, 1)
+    # Deleting a record that was updated out of a batch does not bring its old copy back.
+    await restarted.delete("books", 2)
+    again = await harness.restart()
+    with pytest.raises(RecordNotFound):
+        await again.get("books", 2)
+    assert (await again.insert("books", {"title": "book 1"}, 1)).id == 7
+
+
+async def test_hand_deleting_a_batch_removes_its_records(harness: Harness, store: GuildStore) -> None:
+    """Deleting a batch message by hand removes every record it still holds, at once and after restart."""
+    await store.insert("books", {"title": "single"}, 1)
+    await store.insert_many("books", _rows(3), 1)
+    await store.update("books", 3, {"year": "1"})  # moved out of the batch: survives
+    await harness.delete_by_hand("books", 2)
+    assert [r.id for r in await store.find("books")] == [1, 3]
+    restarted = await harness.restart()
+    assert [r.id for r in await restarted.find("books")] == [1, 3]
+
+
+async def test_hand_deleting_an_updated_batched_record_keeps_it_deleted(harness: Harness, store: GuildStore) -> None:
+    """A record updated out of a batch and then deleted by hand does not come back after restart."""
+    await store.insert_many("books", _rows(3), 1)
+    await store.update("books", 2, {"year": "1"})
+    await harness.delete_by_hand("books", 2)
+    restarted = await harness.restart()
+    assert [r.id for r in await restarted.find("books")] == [1, 3]
+
+
+async def test_created_at_survives_update_out_of_batch(harness: Harness, store: GuildStore) -> None:
+    """The creation time stays the batch's, even once the record lives in a newer message."""
+    (first, _) = await store.insert_many("books", _rows(2), 1)
+    updated = await store.update("books", 1, {"year": "2"})
+    assert updated.created_at == first.created_at
+    restarted = await harness.restart()
+    assert (await restarted.get("books", 1)).created_at == first.created_at
