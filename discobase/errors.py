@@ -13,6 +13,7 @@ __all__ = [
     "BadValue",
     "ChannelMissing",
     "DiscobaseError",
+    "DiscordUnavailable",
     "GrammarError",
     "MissingPermission",
     "NotConnected",
@@ -150,6 +151,18 @@ class MissingPermission(DiscobaseError, PermissionError):
         self.action = action
         super().__init__(
             f"I need the **{permission}** permission to {action}. Ask a server admin to grant it to my role."
+        )
+
+
+class DiscordUnavailable(DiscobaseError, ConnectionError):
+    """Discord kept failing (5xx, 429, time-outs) through every retry."""
+
+    def __init__(self, action: str, cause: BaseException) -> None:
+        self.action = action
+        status = getattr(cause, "status", None)
+        reason = f"HTTP {status}" if status else type(cause).__name__
+        super().__init__(
+            f"Discord kept failing while I tried to {action} ({reason}). Nothing was changed; try again in a minute."
         )
 
 

@@ -3,23 +3,39 @@
 Channel look-ups read discord.py's gateway cache, so finding the storage
 channels again costs no request. Errors from Discord become the engine's own:
 403 names the missing permission, a vanished channel becomes ``ChannelMissing``.
-Nothing here retries a 403 or 404 (Discord bans clients that repeat them).
+
+Transient failures (5xx, 429, a timeout) are retried with backoff, and only
+they: a 403 or 404 is never repeated (Discord bans clients that send many).
+A message create carries a nonce that Discord enforces, so a retry after an
+unknown outcome cannot store the record twice.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import io
-from collections.abc import AsyncIterator, Iterator
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
+import aiohttp
 import discord
 
-from ..errors import ChannelMissing, MissingPermission
+from ..errors import ChannelMissing, DiscordUnavailable, MissingPermission
 from .base import MESSAGE_LIMIT, Backend, StoredMessage
 
-__all__ = ["DiscordBackend"]
+__all__ = ["RETRY_DELAYS", "DiscordBackend"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ATTACHMENT_NAME = "data.json"
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+"""Seconds between tries of a call that failed for a passing reason: five tries in all."""
+_HISTORY_PAGE = 100
 _UNKNOWN_CHANNEL = 10003
 _UNKNOWN_MESSAGE = 10008
 
@@ -34,6 +50,28 @@ def _discord_errors(permission: str, action: str, channel_id: int | None = None)
         if channel_id is not None and error.code == _UNKNOWN_CHANNEL:
             raise ChannelMissing(channel_id) from None
         raise
+
+
+def _transient(error: Exception) -> bool:
+    if isinstance(error, discord.HTTPException):
+        return error.status == 429 or error.status >= 500
+    return isinstance(error, TimeoutError | aiohttp.ClientError)
+
+
+async def _call(make: Callable[[], Awaitable[T]], permission: str, action: str, channel_id: int | None = None) -> T:
+    """Run one Discord call, retrying passing failures with backoff and translating the rest."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            with _discord_errors(permission, action, channel_id):
+                return await make()
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as error:
+            if not _transient(error):
+                raise
+            if delay is None:
+                raise DiscordUnavailable(action, error) from error
+            log.warning("Discord failed to %s (%s); retrying in %.1f s", action, error, delay)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 class DiscordBackend(Backend):
@@ -88,14 +126,13 @@ class DiscordBackend(Backend):
         category = self.guild.get_channel(category_id)
         if not isinstance(category, discord.CategoryChannel):
             raise ChannelMissing(category_id)
-        with _discord_errors("Manage Channels", f"create the channel `{name}`"):
-            channel = await self.guild.create_text_channel(
-                name,
-                category=category,
-                topic=topic[:1024],
-                overwrites=self._overwrites(),
-                reason="discobase storage",
-            )
+        channel = await _call(
+            lambda: self.guild.create_text_channel(
+                name, category=category, topic=topic[:1024], overwrites=self._overwrites(), reason="discobase storage"
+            ),
+            "Manage Channels",
+            f"create the channel `{name}`",
+        )
         return channel.id
 
     async def delete_channel(self, channel_id: int) -> None:  # noqa: D102
@@ -103,8 +140,12 @@ class DiscordBackend(Backend):
         if channel is None:
             return
         try:
-            with _discord_errors("Manage Channels", "delete a table's channel", channel_id):
-                await channel.delete(reason="discobase: table dropped")
+            await _call(
+                lambda: channel.delete(reason="discobase: table dropped"),
+                "Manage Channels",
+                "delete a table's channel",
+                channel_id,
+            )
         except ChannelMissing:
             return
 
@@ -119,39 +160,74 @@ class DiscordBackend(Backend):
 
     async def send(self, channel_id: int, text: str) -> int:  # noqa: D102
         channel = self._channel(channel_id)
-        with _discord_errors("Send Messages and Attach Files", "write records", channel_id):
-            if len(text) <= MESSAGE_LIMIT:
-                message = await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
-            else:
-                message = await channel.send(file=_file(text), allowed_mentions=discord.AllowedMentions.none())
+        nonce = secrets.token_hex(12)  # one per logical write: Discord returns the first message on a retry
+        none = discord.AllowedMentions.none()
+        if len(text) <= MESSAGE_LIMIT:
+            message = await _call(
+                lambda: channel.send(text, nonce=nonce, allowed_mentions=none),
+                "Send Messages",
+                "write records",
+                channel_id,
+            )
+        else:
+            message = await _call(
+                lambda: channel.send(file=_file(text), nonce=nonce, allowed_mentions=none),
+                "Attach Files",
+                "write records",
+                channel_id,
+            )
         return message.id
 
     async def edit(self, channel_id: int, message_id: int, text: str) -> None:  # noqa: D102
         message = self._channel(channel_id).get_partial_message(message_id)
-        with _discord_errors("Send Messages and Attach Files", "change records", channel_id):
-            if len(text) <= MESSAGE_LIMIT:
-                await message.edit(content=text, attachments=[])
-            else:
-                await message.edit(content="", attachments=[_file(text)])
+        if len(text) <= MESSAGE_LIMIT:
+            await _call(
+                lambda: message.edit(content=text, attachments=[]), "Send Messages", "change records", channel_id
+            )
+        else:
+            await _call(
+                lambda: message.edit(content="", attachments=[_file(text)]),
+                "Attach Files",
+                "change records",
+                channel_id,
+            )
 
     async def delete(self, channel_id: int, message_id: int) -> None:  # noqa: D102
         message = self._channel(channel_id).get_partial_message(message_id)
         try:
-            with _discord_errors("Manage Messages", "delete records", channel_id):
-                await message.delete()
+            await _call(message.delete, "Manage Messages", "delete records", channel_id)
         except discord.NotFound as error:
             if error.code != _UNKNOWN_MESSAGE:
                 raise
 
     async def history(self, channel_id: int) -> AsyncIterator[StoredMessage]:  # noqa: D102
         channel = self._channel(channel_id)
-        with _discord_errors("Read Message History", "read the stored records", channel_id):
-            async for message in channel.history(limit=None):
-                text = message.content
-                attachment = next((a for a in message.attachments if a.filename == ATTACHMENT_NAME), None)
-                if not text and attachment is not None:
-                    text = (await attachment.read()).decode("utf-8", errors="replace")
-                yield StoredMessage(message.id, message.author.id, text)
+        before: discord.Object | None = None
+        while True:
+            page = await _call(
+                functools.partial(_page, channel, before),
+                "Read Message History",
+                "read the stored records",
+                channel_id,
+            )
+            for message in page:
+                yield await self._stored(message)
+            if len(page) < _HISTORY_PAGE:
+                return
+            before = discord.Object(page[-1].id)
+
+    async def _stored(self, message: discord.Message) -> StoredMessage:
+        text = message.content
+        attachment = next((a for a in message.attachments if a.filename == ATTACHMENT_NAME), None)
+        if not text and attachment is not None:
+            data = await _call(attachment.read, "Read Message History", "read a stored file")
+            text = data.decode("utf-8", errors="replace")
+        return StoredMessage(message.id, message.author.id, text)
+
+
+async def _page(channel: discord.TextChannel, before: discord.Object | None) -> list[discord.Message]:
+    """One request: up to 100 messages older than ``before``, newest first."""
+    return [message async for message in channel.history(limit=_HISTORY_PAGE, before=before)]
 
 
 def _file(text: str) -> discord.File:
