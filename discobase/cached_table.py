@@ -144,7 +144,8 @@ class CachedTable:
     def select(self, query: Query) -> list[Record]:
         """Records matching the query, sorted and limited; indexes serve `=` on id and unique columns."""
         candidates = self._candidates(query)
-        matching = [record for record in candidates if query.matches(record)]
+        matches = query.predicate()
+        matching = [record for record in candidates if matches(record)]
         ordered = query.order(matching)
         return ordered if query.limit is None else ordered[: query.limit]
 

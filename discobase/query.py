@@ -22,10 +22,6 @@ Op = Literal["=", "!=", "<", "<=", ">", ">=", "~"]
 OPERATORS: tuple[Op, ...] = ("!=", "<=", ">=", "=", "<", ">", "~")
 
 
-def _contains(actual: Any, expected: Any) -> bool:
-    return str(expected).casefold() in str(actual).casefold()
-
-
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
     "!=": operator.ne,
@@ -33,8 +29,9 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "<=": operator.le,
     ">": operator.gt,
     ">=": operator.ge,
-    "~": _contains,
 }
+
+Predicate = Callable[["Record"], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +44,26 @@ class Condition:
 
     def matches(self, record: Record) -> bool:
         """Whether the record satisfies this condition; an empty value matches only ``=``/``!=``."""
-        actual = record.id if self.column == "id" else record.values.get(self.column)
-        if actual is None or self.value is None:
-            if self.op == "=":
-                return actual is self.value
-            if self.op == "!=":
-                return actual is not self.value
-            return False
-        return _COMPARE[self.op](actual, self.value)
+        return self.predicate()(record)
+
+    def predicate(self) -> Predicate:
+        """The condition as a function, with its work done once (a full scan calls it per record)."""
+        column, value = self.column, self.value
+        if column == "id":
+            compare_id = _COMPARE[self.op]
+            return lambda record: compare_id(record.id, value)
+        if value is None:
+            wanted_empty = self.op == "="
+            if self.op in ("=", "!="):
+                return lambda record: (record.values.get(column) is None) == wanted_empty
+            return lambda record: False
+        if self.op == "~":
+            needle = str(value).casefold()
+            return lambda record: needle in str(record.values.get(column) or "").casefold()
+        compare = _COMPARE[self.op]
+        if self.op == "!=":
+            return lambda record: record.values.get(column) is None or compare(record.values[column], value)
+        return lambda record: (actual := record.values.get(column)) is not None and compare(actual, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +77,16 @@ class Query:
 
     def matches(self, record: Record) -> bool:
         """Whether the record satisfies every condition."""
-        return all(condition.matches(record) for condition in self.conditions)
+        return self.predicate()(record)
+
+    def predicate(self) -> Predicate:
+        """Every condition as one function."""
+        predicates = [condition.predicate() for condition in self.conditions]
+        if not predicates:
+            return lambda record: True
+        if len(predicates) == 1:
+            return predicates[0]
+        return lambda record: all(check(record) for check in predicates)
 
     def order(self, records: Iterable[Record]) -> list[Record]:
         """Sort records by the query's column; empty values always come last."""

@@ -252,7 +252,8 @@ class GuildStore:
         table = await self._loaded(name)
         if query is None or not query.conditions:
             return len(table)
-        return sum(1 for record in table if query.matches(record))
+        matches = query.predicate()
+        return sum(1 for record in table if matches(record))
 
     async def update(self, name: str, record_id: int, changes: Mapping[str, Any]) -> Record:
         """Change some columns of one record (1 request: an edit of its message, or a new one for a batch)."""
