@@ -11,6 +11,7 @@ import logging
 import discord
 
 from .backend import DiscordBackend
+from .budget import CacheBudget
 from .store import GuildStore
 
 __all__ = ["Engine"]
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class Engine:
-    """Storage for every guild a client is in.
+    """Storage for every guild a client is in, with an optional memory budget for cached records.
 
     ``attach()`` registers the gateway listeners that keep caches true when
     someone deletes a record's message or a table's channel by hand. It needs a
@@ -29,9 +30,10 @@ class Engine:
     event handlers.
     """
 
-    def __init__(self, client: discord.Client, *, category: str = "discobase") -> None:
+    def __init__(self, client: discord.Client, *, category: str = "discobase", cache_bytes: int | None = None) -> None:
         self.client = client
         self.category = category
+        self.budget = CacheBudget(cache_bytes) if cache_bytes is not None else None
         self._stores: dict[int, GuildStore] = {}
 
     def attach(self) -> Engine:
@@ -52,7 +54,7 @@ class Engine:
         """The store of one guild (created on first use; it opens lazily)."""
         store = self._stores.get(guild.id)
         if store is None:
-            store = GuildStore(DiscordBackend(self.client, guild.id), self.category)
+            store = GuildStore(DiscordBackend(self.client, guild.id), self.category, self.budget)
             self._stores[guild.id] = store
         return store
 

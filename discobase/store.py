@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from .backend import Backend
+from .budget import CacheBudget
 from .bulk import ImportRejected, RowProblem, check_rows, chunks
 from .cached_table import CachedTable
 from .catalog import CATALOG_CHANNEL, CatalogEntry, decode_entry, encode_entry
@@ -41,9 +42,10 @@ log = logging.getLogger(__name__)
 class GuildStore:
     """Tables and records of one guild, on one ``Backend``."""
 
-    def __init__(self, backend: Backend, category: str = "discobase") -> None:
+    def __init__(self, backend: Backend, category: str = "discobase", budget: CacheBudget | None = None) -> None:
         self.backend = backend
         self.category_name = category
+        self.budget = budget
         self.category_id: int | None = None
         self.catalog_id: int | None = None
         self._tables: dict[str, CachedTable] = {}
@@ -168,6 +170,8 @@ class GuildStore:
             async with table.lock:
                 if not table.loaded:
                     await self._load(table)
+        if self.budget is not None:
+            self.budget.touch(table)
         return table
 
     async def _load(self, table: CachedTable) -> None:

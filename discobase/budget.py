@@ -1,0 +1,77 @@
+"""A memory budget for cached records: the least recently used tables are unloaded beyond it.
+
+An unloaded table stays on Discord and loads again on its next use (a cold
+load: one history request per 100 messages). Sizes are estimates: records
+times a per-record size measured on a sample when the table loads.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections import OrderedDict
+from itertools import islice
+
+from .cached_table import CachedTable
+
+__all__ = ["CacheBudget", "estimate_record_bytes"]
+
+log = logging.getLogger(__name__)
+
+_SAMPLE = 50
+_RECORD_FLOOR = 200
+"""Bytes a record costs before its values: the Record, its dict and the index entries."""
+
+
+def estimate_record_bytes(table: CachedTable) -> int:
+    """Average bytes of a cached record of this table, from a sample of its records."""
+    sample = list(islice(iter(table), _SAMPLE))
+    if not sample:
+        return _RECORD_FLOOR
+    total = sum(
+        _RECORD_FLOOR + sys.getsizeof(record.values) + sum(sys.getsizeof(v) for v in record.values.values())
+        for record in sample
+    )
+    return total // len(sample)
+
+
+class CacheBudget:
+    """Tracks loaded tables across guilds, most recently used last, and unloads the coldest beyond ``limit``."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        self._tables: OrderedDict[int, tuple[CachedTable, int, int]] = OrderedDict()
+        self.evictions = 0
+
+    @property
+    def used_bytes(self) -> int:
+        """Estimated bytes held by the loaded tables."""
+        return sum(len(table) * per_record for table, per_record, _ in self._tables.values() if table.loaded)
+
+    def touch(self, table: CachedTable) -> None:
+        """Mark a table as just used (measuring it on first sight), then keep within the limit."""
+        key = id(table)
+        entry = self._tables.pop(key, None)
+        if entry is None or entry[2] < _SAMPLE <= len(table) or not entry[2]:
+            # Measured on too few records (a new table): measure again now that it has more.
+            entry = (table, estimate_record_bytes(table), len(table))
+        self._tables[key] = entry
+        self._evict(keep=table)
+
+    def forget(self, table: CachedTable) -> None:
+        """Stop tracking a table (dropped, or unloaded for another reason)."""
+        self._tables.pop(id(table), None)
+
+    def _evict(self, keep: CachedTable) -> None:
+        for key, (table, _, _) in list(self._tables.items()):
+            if self.used_bytes <= self.limit_bytes:
+                return
+            if table is keep or table.lock.locked():
+                continue
+            if table.loaded:
+                log.info(
+                    "cache over %d bytes: unloading table %s (%d records)", self.limit_bytes, table.name, len(table)
+                )
+                table.unload()
+                self.evictions += 1
+            del self._tables[key]
