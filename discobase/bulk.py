@@ -5,26 +5,48 @@ message per second per channel (1,000 rows: over 16 minutes). A batch message
 carries up to ``BATCH_ROWS`` records in an attached JSON file instead, so 1,000
 rows cost one request. Later updates and deletes of a batched record cost one
 request each, like any other (see records.py for how newer messages win).
+
+Batches are cut from the rows as given (not from ids), so the same rows always
+make the same parts: an import run again after an interruption finds the parts
+already written and writes only the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import hashlib
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from .cached_table import CachedTable
 from .columns import Value
 from .errors import BadValue, DiscobaseError, UniqueViolation, UnknownColumn
+from .records import Record
 
-__all__ = ["BATCH_BYTES", "BATCH_ROWS", "EncodedRecord", "ImportRejected", "RowProblem", "check_rows", "chunks"]
+__all__ = [
+    "BATCH_BYTES",
+    "BATCH_ROWS",
+    "BulkResult",
+    "ImportRejected",
+    "RowProblem",
+    "check_rows",
+    "import_key",
+    "parts",
+]
 
 BATCH_ROWS = 1000
 BATCH_BYTES = 8 * 1024 * 1024
 """Under Discord's 10 MiB attachment limit for servers without boosts."""
 
-EncodedRecord = tuple[int, int, dict[str, Any]]
-"""A record ready to store: id, creator id, values in stored form."""
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """What a bulk insert did: the records it wrote, and how many rows an earlier run had written."""
+
+    written: list[Record]
+    already_written: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +75,15 @@ class ImportRejected(DiscobaseError):
 
 
 def check_rows(
-    table: CachedTable, rows: Sequence[Mapping[str, Any]]
+    table: CachedTable, rows: Sequence[Mapping[str, Any]], skip: Container[int] = ()
 ) -> tuple[list[dict[str, Value]], list[RowProblem]]:
-    """Convert every row and check unique columns against the table and within the rows."""
+    """Convert every row (but those at indexes in ``skip``) and check unique columns in the table and the rows."""
     converted: list[dict[str, Value]] = []
     problems: list[RowProblem] = []
     first_row: dict[str, dict[Value, int]] = {name: {} for name in table.schema.unique_columns}
     for number, row in enumerate(rows, start=1):
+        if number - 1 in skip:
+            continue
         try:
             values = table.schema.validate_new(row)
             table.check_unique(values)
@@ -93,15 +117,24 @@ def _clash_within(first_row: dict[str, dict[Value, int]], values: dict[str, Valu
     return None
 
 
-def chunks(encoded: Sequence[EncodedRecord], sizes: Sequence[int]) -> Iterator[list[EncodedRecord]]:
-    """Split encoded records into batches of at most ``BATCH_ROWS`` records and about ``BATCH_BYTES``."""
-    batch: list[EncodedRecord] = []
-    size = 0
-    for item, item_size in zip(encoded, sizes, strict=True):
-        if batch and (len(batch) >= BATCH_ROWS or size + item_size > BATCH_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(item)
-        size += item_size
-    if batch:
-        yield batch
+def parts(rows: Sequence[Mapping[str, Any]]) -> list[range]:
+    """Cut rows into batches of at most ``BATCH_ROWS`` rows and about ``BATCH_BYTES``; the same rows, the same cut."""
+    cuts: list[range] = []
+    start = size = 0
+    for index, row in enumerate(rows):
+        row_size = len(orjson.dumps(row, default=str)) + 32  # + id and creator
+        if index > start and (index - start >= BATCH_ROWS or size + row_size > BATCH_BYTES):
+            cuts.append(range(start, index))
+            start, size = index, 0
+        size += row_size
+    if start < len(rows):
+        cuts.append(range(start, len(rows)))
+    return cuts
+
+
+def import_key(table: str, rows: Sequence[Mapping[str, Any]]) -> str:
+    """A short fingerprint of an import: the same rows into the same table give the same key."""
+    digest = hashlib.sha256(table.encode())
+    for row in rows:
+        digest.update(orjson.dumps(row, default=str, option=orjson.OPT_SORT_KEYS))
+    return digest.hexdigest()[:16]

@@ -28,7 +28,8 @@ class CachedTable:
     including deleted ones, so ids are never reused. ``batch_messages`` are the
     messages holding several records (bulk imports); ``shadowed`` are the ids
     whose current message is newer than a copy of them in a batch, so deleting
-    that message alone would bring the old copy back (see records.py).
+    that message alone would bring the old copy back (see records.py);
+    ``imports`` are the parts written so far of each tagged import.
     """
 
     schema: TableSchema
@@ -40,6 +41,7 @@ class CachedTable:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     batch_messages: set[int] = field(default_factory=set)
     shadowed: set[int] = field(default_factory=set)
+    imports: dict[str, set[int]] = field(default_factory=dict)
     _by_message: dict[int, set[int]] = field(default_factory=dict)
     _unique: dict[str, dict[Value, int]] = field(default_factory=dict)
 
@@ -71,6 +73,7 @@ class CachedTable:
         self._unique = {}
         self.batch_messages = set()
         self.shadowed = set()
+        self.imports = {}
 
     def _rows(self) -> dict[int, Record]:
         if self.records is None:

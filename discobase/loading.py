@@ -24,12 +24,16 @@ async def load_table(backend: Backend, table: CachedTable) -> None:
     decided: set[int] = set()
     batch_messages: set[int] = set()
     shadowed: set[int] = set()
+    imports: dict[str, set[int]] = {}
     highest = 0
     async for message in backend.history(table.channel_id):
         if message.author_id != backend.me_id:
             continue
-        stored_records, is_batch = decode_message(message.text)
-        for stored in stored_records:
+        decoded = decode_message(message.text)
+        is_batch = decoded.is_batch
+        if decoded.import_key is not None:
+            imports.setdefault(decoded.import_key, set()).add(decoded.part)
+        for stored in decoded.records:
             highest = max(highest, stored.id)
             if stored.id in decided:
                 newer = records.get(stored.id)
@@ -47,4 +51,5 @@ async def load_table(backend: Backend, table: CachedTable) -> None:
             if is_batch:
                 batch_messages.add(message.id)
     table.fill(list(records.values()), highest + 1, batch_messages, shadowed)
+    table.imports = imports
     log.info("table %s loaded: %d records", table.name, len(records))

@@ -5,7 +5,9 @@ Messages the bot writes in a table channel are compact JSON of three shapes:
 - a record: ``{"v": 1, "id": 7, "by": 1234, "d": {"title": "Dune"}}``;
 - a batch, written by bulk imports: ``{"v": 1, "batch": [[7, 1234, {...}], ...]}``,
   many records in one message (usually in its attached file), so an import is
-  not held to Discord's one message per second per channel;
+  not held to Discord's one message per second per channel. An import tags its
+  batches ``"import": <key>, "part": <n>``, so running it again after an
+  interruption writes only the parts that are missing;
 - a ``gone`` marker: ``{"v": 1, "id": 7, "gone": true}``: record 7 is deleted.
   It stands where deleting a message is not enough: the newest id (so ids are
   never reused after a restart) and records whose older copy sits in a batch.
@@ -30,6 +32,7 @@ from .columns import Value
 
 __all__ = [
     "FORMAT_VERSION",
+    "DecodedMessage",
     "Record",
     "StoredRecord",
     "decode_message",
@@ -77,24 +80,44 @@ def encode_gone(record_id: int) -> str:
     return orjson.dumps({"v": FORMAT_VERSION, "id": record_id, "gone": True}).decode()
 
 
-def encode_batch(records: list[tuple[int, int, dict[str, Any]]]) -> str:
-    """The message text of a batch of ``(id, creator, data)`` records."""
-    return orjson.dumps({"v": FORMAT_VERSION, "batch": records}).decode()
+def encode_batch(records: list[tuple[int, int, dict[str, Any]]], import_key: str | None = None, part: int = 0) -> str:
+    """The message text of a batch of ``(id, creator, data)`` records, tagged with its import if any."""
+    payload: dict[str, Any] = {"v": FORMAT_VERSION, "batch": records}
+    if import_key is not None:
+        payload["import"], payload["part"] = import_key, part
+    return orjson.dumps(payload).decode()
 
 
-def decode_message(text: str) -> tuple[list[StoredRecord], bool]:
-    """The records a message holds, and whether it is a batch; none when it is not ours to read."""
+@dataclass(frozen=True, slots=True)
+class DecodedMessage:
+    """What a message holds: its records, whether it is a batch, and the import part it is."""
+
+    records: list[StoredRecord]
+    is_batch: bool = False
+    import_key: str | None = None
+    part: int = 0
+
+
+_NOTHING = DecodedMessage([])
+
+
+def decode_message(text: str) -> DecodedMessage:
+    """Read a message; it holds no records when it is not ours to read."""
     try:
         payload = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return [], False
+        return _NOTHING
     if not isinstance(payload, dict) or payload.get("v") != FORMAT_VERSION:
-        return [], False
+        return _NOTHING
     batch = payload.get("batch")
     if isinstance(batch, list):
-        return [stored for item in batch if (stored := _batch_item(item)) is not None], True
+        records = [stored for item in batch if (stored := _batch_item(item)) is not None]
+        key, part = payload.get("import"), payload.get("part")
+        if isinstance(key, str) and isinstance(part, int):
+            return DecodedMessage(records, True, key, part)
+        return DecodedMessage(records, True)
     stored = _single(payload)
-    return ([stored] if stored is not None else []), False
+    return DecodedMessage([stored]) if stored is not None else _NOTHING
 
 
 def _single(payload: dict[str, Any]) -> StoredRecord | None:

@@ -21,13 +21,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-import orjson
-
 from .backend import Backend
 from .budget import CacheBudget
-from .bulk import ImportRejected, RowProblem, check_rows, chunks
+from .bulk import BulkResult, ImportRejected, RowProblem, check_rows, import_key, parts
 from .cached_table import CachedTable
 from .catalog import CATALOG_CHANNEL, CatalogEntry, decode_entry, encode_entry
+from .columns import Value
 from .errors import ChannelMissing, NotConnected, SchemaError, TableDamaged, TableExists, UnknownTable
 from .loading import load_table
 from .query import Query
@@ -212,36 +211,53 @@ class GuildStore:
         rows: Sequence[Mapping[str, Any]],
         creator_id: int,
         on_progress: Callable[[int, int], Awaitable[None]] | None = None,
-    ) -> list[Record]:
+        *,
+        resumable: bool = False,
+    ) -> BulkResult:
         """Insert many records, all or none: checked first, then written in batch messages.
 
         Raises ``ImportRejected`` listing every bad row, with nothing written.
-        ``on_progress(done, total)`` runs after each batch reaches Discord.
+        ``on_progress(done, total)`` runs after each batch reaches Discord. With
+        ``resumable``, batches are tagged with the import's fingerprint, and the
+        same rows inserted again write only the batches an interrupted run missed.
         """
         table = await self._loaded(name)
         async with table.lock:
             self._check_live(table)
-            converted, problems = check_rows(table, rows)
+            key = import_key(name, rows) if resumable else None
+            done = table.imports.get(key, set()) if key else set()
+            cuts = parts(rows)
+            skip = {index for number, cut in enumerate(cuts) if number in done for index in cut}
+            converted, problems = check_rows(table, rows, skip)
             if problems:
                 raise ImportRejected(name, problems)
-            first_id = table.next_id
-            encoded = [
-                (first_id + offset, creator_id, table.schema.encode(values)) for offset, values in enumerate(converted)
-            ]
-            sizes = [len(orjson.dumps(item)) for item in encoded]
+            values_by_row = iter(converted)
             written: list[Record] = []
-            for batch in chunks(encoded, sizes):
-                text = encode_batch(batch) if len(batch) > 1 else encode_record(*batch[0])
-                message_id = await self._call(table, self.backend.send(table.channel_id, text))
-                if len(batch) > 1:
-                    table.batch_messages.add(message_id)
-                for record_id, _, _ in batch:
-                    record = Record(record_id, converted[record_id - first_id], creator_id, message_id)
-                    table.add(record)
-                    written.append(record)
+            for number, cut in enumerate(cuts):
+                if number in done:
+                    continue
+                written += await self._write_part(table, [next(values_by_row) for _ in cut], creator_id, key, number)
                 if on_progress is not None:
                     await on_progress(len(written), len(converted))
-        return written
+        return BulkResult(written, len(skip))
+
+    async def _write_part(
+        self, table: CachedTable, values: list[dict[str, Value]], creator_id: int, key: str | None, number: int
+    ) -> list[Record]:
+        """Write one batch (or, untagged and alone, a plain record) and add its records to the cache."""
+        first_id = table.next_id
+        encoded = [(first_id + offset, creator_id, table.schema.encode(row)) for offset, row in enumerate(values)]
+        batch = len(encoded) > 1 or key is not None
+        text = encode_batch(encoded, key, number) if batch else encode_record(*encoded[0])
+        message_id = await self._call(table, self.backend.send(table.channel_id, text))
+        if batch:
+            table.batch_messages.add(message_id)
+        if key is not None:
+            table.imports.setdefault(key, set()).add(number)
+        records = [Record(first_id + offset, row, creator_id, message_id) for offset, row in enumerate(values)]
+        for record in records:
+            table.add(record)
+        return records
 
     async def get(self, name: str, record_id: int) -> Record:
         """One record by id (no request on a loaded table)."""

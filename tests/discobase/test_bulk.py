@@ -21,7 +21,7 @@ async def test_bulk_insert_packs_rows_and_survives_restart(harness: Harness, sto
         progress.append((done, total))
 
     before = harness.requests()
-    records = await store.insert_many("books", _rows(2500), creator_id=7, on_progress=on_progress)
+    records = (await store.insert_many("books", _rows(2500), creator_id=7, on_progress=on_progress)).written
     assert harness.requests() - before == 3
     assert progress == [(1000, 2500), (2000, 2500), (2500, 2500)]
     assert [r.id for r in records] == list(range(1, 2501))
@@ -100,8 +100,33 @@ async def test_hand_deleting_an_updated_batched_record_keeps_it_deleted(harness:
 
 async def test_created_at_survives_update_out_of_batch(harness: Harness, store: GuildStore) -> None:
     """The creation time stays the batch's, even once the record lives in a newer message."""
-    (first, _) = await store.insert_many("books", _rows(2), 1)
+    (first, _) = (await store.insert_many("books", _rows(2), 1)).written
     updated = await store.update("books", 1, {"year": "2"})
     assert updated.created_at == first.created_at
     restarted = await harness.restart()
     assert (await restarted.get("books", 1)).created_at == first.created_at
+
+
+async def test_interrupted_resumable_import_writes_only_what_is_missing(harness: Harness, store: GuildStore) -> None:
+    """Run again after losing its last part, a resumable import writes only that part: no duplicate rows."""
+    rows = _rows(2500)
+    first = await store.insert_many("books", rows, 1, resumable=True)
+    assert len(first.written) == 2500
+    await harness.delete_by_hand("books", 2500)  # the last batch (rows 2001-2500) never reached Discord
+    restarted = await harness.restart()
+    await restarted.open()
+    before = harness.requests()
+    again = await restarted.insert_many("books", rows, 1, resumable=True)
+    assert (again.already_written, len(again.written)) == (2000, 500)
+    assert [r.values["title"] for r in again.written] == [f"book {n}" for n in range(2000, 2500)]
+    assert harness.requests() - before == 2  # one history page, one batch
+    assert await restarted.count("books") == 2500
+    complete = await restarted.insert_many("books", rows, 1, resumable=True)
+    assert (complete.already_written, complete.written) == (2500, [])
+
+
+async def test_same_rows_without_resumable_are_checked_as_new(store: GuildStore) -> None:
+    """Without ``resumable`` a repeated import is a new one, so unique columns refuse it."""
+    await store.insert_many("books", _rows(3), 1)
+    with pytest.raises(ImportRejected, match="already in record 1"):
+        await store.insert_many("books", _rows(3), 1)

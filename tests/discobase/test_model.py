@@ -57,12 +57,12 @@ class EngineMatchesModel(RuleBasedStateMachine):
         titles = [title for title, _ in rows]
         bad = len(set(titles)) < len(titles) or any(self._title_taken(title) for title in titles)
         try:
-            records = self.run(self.store.insert_many("books", [{"title": t, "year": y} for t, y in rows], 1))
+            result = self.run(self.store.insert_many("books", [{"title": t, "year": y} for t, y in rows], 1))
         except Exception:
             assert bad
             return
         assert not bad
-        for record, (title, year) in zip(records, rows, strict=True):
+        for record, (title, year) in zip(result.written, rows, strict=True):
             self.highest += 1
             assert record.id == self.highest
             self.model[record.id] = {"title": title, "year": year, "read": False}
