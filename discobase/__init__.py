@@ -5,7 +5,7 @@ original discobase (``Database``, ``Table``) on top of it.
 """
 
 from .backend import Backend, DiscordBackend, MemoryBackend
-from .bulk import ImportRejected, RowProblem
+from .bulk import BulkResult, ImportRejected, RowProblem
 from .cached_table import CachedTable
 from .columns import ColumnType
 from .database import Database, default_intents
@@ -37,6 +37,7 @@ from .table import Table, Unique
 __all__ = [
     "Backend",
     "BadValue",
+    "BulkResult",
     "CachedTable",
     "ChannelMissing",
     "Column",
