@@ -213,7 +213,8 @@ class Database:
             await self.close()
 
     async def close(self) -> None:
-        """Close the bot's connection."""
+        """Release the write leases and close the bot's connection."""
         self.open = False
+        await self.engine.close()
         if not self.bot.is_closed():
             await self.bot.close()

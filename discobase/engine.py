@@ -12,6 +12,7 @@ import discord
 
 from .backend import DiscordBackend
 from .budget import CacheBudget
+from .lease import Lease, new_owner_token
 from .store import GuildStore
 
 __all__ = ["Engine"]
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 class Engine:
     """Storage for every guild a client is in, with an optional memory budget for cached records.
 
+    With ``single_writer`` (the default) each guild's writes wait for this
+    process to hold the guild's lease (see lease.py), so an overlapping old
+    and new process never both write; ``close()`` releases the leases.
+
     ``attach()`` registers the gateway listeners that keep caches true when
     someone deletes a record's message or a table's channel by hand. It needs a
     client with ``add_listener`` (``commands.Bot`` and its sharded variant); with
@@ -30,10 +35,18 @@ class Engine:
     event handlers.
     """
 
-    def __init__(self, client: discord.Client, *, category: str = "discobase", cache_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        category: str = "discobase",
+        cache_bytes: int | None = None,
+        single_writer: bool = True,
+    ) -> None:
         self.client = client
         self.category = category
         self.budget = CacheBudget(cache_bytes) if cache_bytes is not None else None
+        self.owner = new_owner_token() if single_writer else None
         self._stores: dict[int, GuildStore] = {}
 
     def attach(self) -> Engine:
@@ -54,9 +67,19 @@ class Engine:
         """The store of one guild (created on first use; it opens lazily)."""
         store = self._stores.get(guild.id)
         if store is None:
-            store = GuildStore(DiscordBackend(self.client, guild.id), self.category, self.budget)
+            backend = DiscordBackend(self.client, guild.id)
+            lease = Lease(backend, self.owner) if self.owner is not None else None
+            store = GuildStore(backend, self.category, self.budget, lease)
             self._stores[guild.id] = store
         return store
+
+    async def close(self) -> None:
+        """Finish background writes and release every write lease, so a successor starts at once."""
+        for store in list(self._stores.values()):
+            try:
+                await store.close()
+            except Exception:
+                log.exception("could not release the write lease of guild store %s", store.category_name)
 
     def loaded_stores(self) -> dict[int, GuildStore]:
         """The stores made so far, by guild id."""

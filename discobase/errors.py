@@ -19,6 +19,7 @@ __all__ = [
     "NotConnected",
     "RecordNotFound",
     "SchemaError",
+    "StorageBusy",
     "StorageDamaged",
     "TableDamaged",
     "TableExists",
@@ -163,6 +164,17 @@ class DiscordUnavailable(DiscobaseError, ConnectionError):
         reason = f"HTTP {status}" if status else type(cause).__name__
         super().__init__(
             f"Discord kept failing while I tried to {action} ({reason}). Nothing was changed; try again in a minute."
+        )
+
+
+class StorageBusy(DiscobaseError):
+    """Another process holds this guild's write lease (a deploy in progress, or two copies running)."""
+
+    def __init__(self, seconds_left: float) -> None:
+        self.seconds_left = seconds_left
+        super().__init__(
+            "Another copy of the bot is still writing to this server (a restart or deploy in progress?). "
+            f"Try again in {max(1, round(seconds_left))} seconds."
         )
 
 

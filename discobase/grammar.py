@@ -189,7 +189,8 @@ def _condition(schema: TableSchema, name: str, op: Op, raw: str) -> Condition:
     column = schema.column(name)
     if op == "~" and not column.type.is_text:
         raise GrammarError(
-            f"`~` finds text inside text; `{name}` is a {column.type.value} column. Use `=`, `<`, `>` and the like."
+            f"`~` finds text inside text; `{name}` is a column of type {column.type.value}. "
+            "Use `=`, `<`, `>` and the like."
         )
     return Condition(name, op, column.convert(raw))
 

@@ -27,7 +27,8 @@ from .bulk import BulkResult, ImportRejected, RowProblem, check_rows, import_key
 from .cached_table import CachedTable
 from .catalog import CATALOG_CHANNEL, CatalogEntry, decode_entry, encode_entry
 from .columns import Value
-from .errors import ChannelMissing, NotConnected, SchemaError, TableDamaged, TableExists, UnknownTable
+from .errors import ChannelMissing, NotConnected, SchemaError, StorageBusy, TableDamaged, TableExists, UnknownTable
+from .lease import Lease
 from .loading import load_table
 from .query import Query
 from .records import Record, encode_batch, encode_gone, encode_record
@@ -41,12 +42,20 @@ log = logging.getLogger(__name__)
 class GuildStore:
     """Tables and records of one guild, on one ``Backend``."""
 
-    def __init__(self, backend: Backend, category: str = "discobase", budget: CacheBudget | None = None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        category: str = "discobase",
+        budget: CacheBudget | None = None,
+        lease: Lease | None = None,
+    ) -> None:
         self.backend = backend
         self.category_name = category
         self.budget = budget
+        self.lease = lease
         self.category_id: int | None = None
         self.catalog_id: int | None = None
+        self._opened_at = 0.0
         self._tables: dict[str, CachedTable] = {}
         self._open_lock = asyncio.Lock()
         self._catalog_lock = asyncio.Lock()
@@ -72,12 +81,15 @@ class GuildStore:
             )
             tables: dict[str, CachedTable] = {}
             async for message in self.backend.history(catalog_id):
-                entry = decode_entry(message.text) if message.author_id == self.backend.me_id else None
+                if message.author_id != self.backend.me_id or (self.lease is not None and self.lease.found(message)):
+                    continue
+                entry = decode_entry(message.text)
                 if entry is None:
                     continue
                 # Newest first: an older entry of the same name wins, as the first one written.
                 tables[entry.schema.name] = CachedTable(entry.schema, entry.channel_id, message.id)
             self._tables = tables
+            self._opened_at = self.lease.clock() if self.lease is not None else 0.0
             self.category_id, self.catalog_id = category_id, catalog_id
             log.info("catalog of %s read: %d tables", self.category_name, len(tables))
 
@@ -85,6 +97,30 @@ class GuildStore:
         if self.catalog_id is None:
             raise RuntimeError("GuildStore.open() must run first")
         return self.catalog_id
+
+    async def _hold(self) -> None:
+        """Hold the guild's write lease; if its last holder could have written since we read, read afresh."""
+        await self.open()
+        if self.lease is None:
+            return
+        previous = await self.lease.hold(self._catalog())
+        if previous is not None and previous.until >= self._opened_at:
+            log.warning("write lease taken over from a process that wrote after our reads: reading everything again")
+            self._forget()
+            await self.open()
+
+    def _forget(self) -> None:
+        """Drop the catalog and every cached table; they are read again on next use."""
+        for table in self._tables.values():
+            table.unload()
+        self._tables = {}
+        self.catalog_id = self.category_id = None
+
+    async def close(self) -> None:
+        """Finish background writes and give up the write lease (at shutdown)."""
+        await self.drain()
+        if self.lease is not None and self.catalog_id is not None:
+            await self.lease.release(self.catalog_id)
 
     # ------------------------------------------------------------ tables
 
@@ -113,7 +149,7 @@ class GuildStore:
 
     async def create_table(self, schema: TableSchema) -> TableSchema:
         """Create a table: its channel, then its catalog entry (2 requests)."""
-        await self.open()
+        await self._hold()
         async with self._catalog_lock:
             if schema.name in self._tables:
                 raise TableExists(schema.name)
@@ -129,6 +165,7 @@ class GuildStore:
 
     async def add_column(self, name: str, column: Column) -> TableSchema:
         """Add a column; existing records read it as its default (1 request: the catalog edit)."""
+        await self._hold()
         table = await self._loaded(name)
         if column.required and len(table):
             raise SchemaError(
@@ -147,7 +184,7 @@ class GuildStore:
 
     async def drop_table(self, name: str) -> None:
         """Delete a table: its catalog entry first, then its channel. CANNOT BE REVERSED."""
-        await self.open()
+        await self._hold()
         async with self._catalog_lock:
             table = self._entry(name)
             async with table.lock:
@@ -188,6 +225,7 @@ class GuildStore:
 
     async def insert(self, name: str, values: Mapping[str, Any], creator_id: int) -> Record:
         """Insert one record (1 request) and return it with its new id."""
+        await self._hold()
         table = await self._loaded(name)
         converted = table.schema.validate_new(values)
         async with table.lock:
@@ -200,10 +238,21 @@ class GuildStore:
             table.add(record)
         return record
 
-    async def check_rows(self, name: str, rows: Sequence[Mapping[str, Any]]) -> list[RowProblem]:
-        """Every problem that would stop ``insert_many`` from writing these rows (no request when warm)."""
+    async def check_rows(
+        self, name: str, rows: Sequence[Mapping[str, Any]], *, resumable: bool = False
+    ) -> list[RowProblem]:
+        """Every problem that would stop ``insert_many`` (with the same ``resumable``) from writing these rows.
+
+        No request on a loaded table; rows an interrupted resumable run wrote already are not checked.
+        """
         table = await self._loaded(name)
-        return check_rows(table, rows)[1]
+        return check_rows(table, rows, self._written_rows(table, name, rows, resumable))[1]
+
+    @staticmethod
+    def _written_rows(table: CachedTable, name: str, rows: Sequence[Mapping[str, Any]], resumable: bool) -> set[int]:
+        """Indexes of the rows whose parts an earlier run of the same resumable import wrote."""
+        done = table.imports.get(import_key(name, rows), set()) if resumable else set()
+        return {index for number, cut in enumerate(parts(rows)) if number in done for index in cut}
 
     async def insert_many(
         self,
@@ -221,13 +270,14 @@ class GuildStore:
         ``resumable``, batches are tagged with the import's fingerprint, and the
         same rows inserted again write only the batches an interrupted run missed.
         """
+        await self._hold()
         table = await self._loaded(name)
         async with table.lock:
             self._check_live(table)
             key = import_key(name, rows) if resumable else None
             done = table.imports.get(key, set()) if key else set()
             cuts = parts(rows)
-            skip = {index for number, cut in enumerate(cuts) if number in done for index in cut}
+            skip = self._written_rows(table, name, rows, resumable)
             converted, problems = check_rows(table, rows, skip)
             if problems:
                 raise ImportRejected(name, problems)
@@ -245,6 +295,8 @@ class GuildStore:
         self, table: CachedTable, values: list[dict[str, Value]], creator_id: int, key: str | None, number: int
     ) -> list[Record]:
         """Write one batch (or, untagged and alone, a plain record) and add its records to the cache."""
+        if self.lease is not None and await self.lease.hold(self._catalog()) is not None:
+            raise StorageBusy(0)  # another process wrote while this import ran: its ids may clash with ours
         first_id = table.next_id
         encoded = [(first_id + offset, creator_id, table.schema.encode(row)) for offset, row in enumerate(values)]
         batch = len(encoded) > 1 or key is not None
@@ -277,6 +329,7 @@ class GuildStore:
 
     async def update(self, name: str, record_id: int, changes: Mapping[str, Any]) -> Record:
         """Change some columns of one record (1 request: an edit of its message, or a new one for a batch)."""
+        await self._hold()
         table = await self._loaded(name)
         converted = table.schema.validate_changes(changes)
         async with table.lock:
@@ -301,6 +354,7 @@ class GuildStore:
         which must stay used after a restart; a record in a batch or with an
         older copy in one), its message becomes, or a new one is, a ``gone`` marker.
         """
+        await self._hold()
         table = await self._loaded(name)
         async with table.lock:
             self._check_live(table)

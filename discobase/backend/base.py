@@ -71,5 +71,9 @@ class Backend(ABC):
         """Delete a message; one already gone is not an error."""
 
     @abstractmethod
+    async def fetch(self, channel_id: int, message_id: int) -> StoredMessage | None:
+        """One message, read again from Discord; None if it is gone."""
+
+    @abstractmethod
     def history(self, channel_id: int) -> AsyncIterator[StoredMessage]:
         """Every message of the channel, newest first."""

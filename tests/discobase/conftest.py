@@ -94,6 +94,8 @@ class SimcordHarness:
         self.store = self.engine.store(guild)
 
     async def restart(self) -> GuildStore:
+        """A clean restart: the old process releases its write lease, as on SIGTERM."""
+        await self.engine.close()
         client = make_client()
         await self.env.restart_bot(client)
         self._attach(client)

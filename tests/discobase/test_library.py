@@ -76,6 +76,7 @@ async def test_library_and_command_tables_are_the_same_thing() -> None:
         await store.insert("book", {"title": "Dune", "year": "1965"}, 5)
 
         second = discobase.Database("Shared")
+        await first.close()
         await env.restart_bot(second.bot)
         await second.wait_ready()
 

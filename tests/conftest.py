@@ -1,0 +1,71 @@
+"""Fixtures for every test on SimCord: the bot, a guild, its members and a channel to type in.
+
+``simcord_env`` (SimCord's pytest plugin) runs the bot that ``simcord_bot``
+builds. The bot is built from default settings, never from the environment or
+a developer's ``.env``, so a ``DEV_GUILD_ID`` there cannot hide the commands.
+"""
+
+from __future__ import annotations
+
+import discord
+import pytest
+import simcord
+
+import discobase.lease
+from bot import Settings, create_bot
+
+
+@pytest.fixture(autouse=True)
+def instant_lease_takeover(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Take a free write lease without the real-time settle pause (SimCord runs short sleeps in real time)."""
+    monkeypatch.setattr(discobase.lease, "SETTLE", 0.0)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """The settings the test bot runs with."""
+    return Settings()
+
+
+@pytest.fixture
+def simcord_bot(settings: Settings) -> discord.Client:
+    """The bot under test, as ``python -m bot`` builds it."""
+    return create_bot(settings)
+
+
+@pytest.fixture
+def guild(simcord_env: simcord.Env) -> simcord.GuildHandle:
+    """A server the bot is in."""
+    return simcord_env.create_guild("Library")
+
+
+@pytest.fixture
+def channel(guild: simcord.GuildHandle) -> simcord.ChannelHandle:
+    """Where members type their commands."""
+    return guild.create_text_channel("general")
+
+
+@pytest.fixture
+def admin(simcord_env: simcord.Env, guild: simcord.GuildHandle) -> simcord.MemberActor:
+    """A member with Manage Server (and Manage Messages), who may create and drop tables."""
+    role = guild.create_role("Admin", permissions=discord.Permissions(manage_guild=True, manage_messages=True))
+    return guild.add_member(simcord_env.create_user("ada"), roles=[role])
+
+
+@pytest.fixture
+def moderator(simcord_env: simcord.Env, guild: simcord.GuildHandle) -> simcord.MemberActor:
+    """A member with Manage Messages only, who may change anybody's records."""
+    role = guild.create_role("Moderator", permissions=discord.Permissions(manage_messages=True))
+    return guild.add_member(simcord_env.create_user("mo"), roles=[role])
+
+
+@pytest.fixture
+def member(simcord_env: simcord.Env, guild: simcord.GuildHandle) -> simcord.MemberActor:
+    """A member with no special permission."""
+    return guild.add_member(simcord_env.create_user("bob"))
+
+
+@pytest.fixture
+def other_member(simcord_env: simcord.Env, guild: simcord.GuildHandle) -> simcord.MemberActor:
+    """A second member with no special permission."""
+    return guild.add_member(simcord_env.create_user("cy"))
