@@ -1,0 +1,60 @@
+"""``python -m bot``: run the bot on Discord (``--local``: on a simulated Discord).
+
+Exit status 2 means the bot could not start as configured: no
+``DISCORD_TOKEN``, or a setting it cannot use. The message says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import discord
+
+from . import create_bot
+from .local import run_local
+from .settings import Settings, SettingsError
+
+NO_TOKEN = (
+    "DISCORD_TOKEN is not set. Copy .env.example to .env and put your bot's token in it, "
+    "or run `python -m bot --local` to try the bot on a simulated Discord without a token."
+)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line: settings come from the environment, so only the mode is chosen here."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Run the discobase bot. Settings come from environment variables and .env (see .env.example).",
+    )
+    parser.add_argument(
+        "--local", action="store_true", help="run on a simulated Discord on this machine: no token, no network"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the bot as asked; returns the exit status."""
+    args = parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"Cannot start: a setting is wrong.\n{error}\nSee .env.example for every setting.", file=sys.stderr)
+        return 2
+    if args.local:
+        return run_local(settings)
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    discord.utils.setup_logging(level=settings.log_level_number, root=True)
+    try:
+        create_bot(settings).run(settings.token, log_handler=None)
+    except discord.LoginFailure:
+        logging.getLogger("bot").error("Discord refused DISCORD_TOKEN: check the token in .env.")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""The bot: a ``commands.Bot`` that carries the storage engine, its settings and every cog."""
+
+from __future__ import annotations
+
+import logging
+import pkgutil
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+import cogs
+import discobase
+
+from .settings import Settings
+from .sync import sync_commands
+from .tree import DiscobaseTree
+
+__all__ = ["DiscobaseBot", "ShardedDiscobaseBot", "cog_modules"]
+
+log = logging.getLogger(__name__)
+
+
+def cog_modules() -> list[str]:
+    """Every extension in ``cogs/`` (modules and packages; ``utils`` holds shared code, not commands)."""
+    return [
+        f"{cogs.__name__}.{module.name}"
+        for module in pkgutil.iter_modules(cogs.__path__)
+        if module.name != "utils" and not module.name.startswith("_")
+    ]
+
+
+class DiscobaseBot(commands.Bot):
+    """The discobase bot, built by ``bot.create_bot``.
+
+    Only the guilds and guild-messages intents (``discobase.default_intents``):
+    slash commands need no message content, and the bot always reads its own
+    messages, which are the only data. Replies never ping anyone.
+    """
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=discobase.default_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=DiscobaseTree,
+            **options,
+        )
+        self.settings = settings
+        self.engine = discobase.Engine(
+            self, category=settings.category, cache_bytes=settings.cache_mb * 1024 * 1024
+        ).attach()
+
+    async def setup_hook(self) -> None:
+        """Load every cog, then sync the slash commands (to ``DEV_GUILD_ID`` when set)."""
+        for name in cog_modules():
+            await self.load_extension(name)
+        await sync_commands(self.tree, self.settings.dev_guild_id)
+
+    async def close(self) -> None:
+        """Release the engine's write leases first, so a new process can write at once."""
+        await self.engine.close()
+        await super().close()
+
+    async def on_ready(self) -> None:
+        """Say who we are and where."""
+        log.info("logged in as %s in %d guilds", self.user, len(self.guilds))
+
+
+class ShardedDiscobaseBot(DiscobaseBot, commands.AutoShardedBot):
+    """The same bot running several shards (``SHARD_COUNT``, ``SHARD_IDS``) in one process."""

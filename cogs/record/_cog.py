@@ -1,0 +1,225 @@
+"""``/record``: insert, find, get, update, delete, count, export and import the records of a table."""
+
+from __future__ import annotations
+
+import functools
+import io
+import time
+from typing import Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import discobase
+
+from ..utils.autocomplete import record_ids, sort_keys, where_columns
+from ..utils.checks import check_may_change
+from ..utils.context import store_of
+from ..utils.embeds import COLOR, record_embed, record_line
+from ..utils.errors import Refused
+from ..utils.formatting import code, cut, plural, show
+from ..utils.replies import answer, timely
+from ..utils.transformers import TableName, Values
+from ..utils.views import Paginator
+from ._files import read_rows, to_csv, to_json, without_ids
+from ._form import InsertForm, insert_and_answer
+from ._import import Progress, problem_report, run_import
+
+PER_PAGE = 10
+PAGES_TIMEOUT = 180.0
+MAX_IMPORT_BYTES = 8 * 1024 * 1024
+
+Table = app_commands.Transform[str, TableName]
+RecordId = app_commands.Range[int, 1, None]
+
+
+def _monotonic() -> float:
+    """The clock import progress is paced by (looked up at each call, so a simulated clock applies)."""
+    return time.monotonic()
+
+
+def _find_page(
+    schema: discobase.TableSchema, records: list[discobase.Record], where: str | None, page: int
+) -> discord.Embed:
+    """One page of ``/record find``: ten records, id first, long values cut."""
+    pages = -(-len(records) // PER_PAGE)
+    embed = discord.Embed(title=schema.name, color=COLOR)
+    if where:
+        embed.description = f"where {code(cut(where, 300))}"
+    for record in records[page * PER_PAGE : (page + 1) * PER_PAGE]:
+        embed.add_field(name=f"#{record.id}", value=record_line(schema, record, 350), inline=False)
+    return embed.set_footer(text=f"{plural(len(records), 'record')} matched \u00b7 page {page + 1} of {pages}")
+
+
+@app_commands.guild_only()
+class RecordCog(commands.GroupCog, group_name="record", group_description="The records of this server's tables."):
+    """Records: each is a message the bot wrote in its table's channel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = _monotonic
+
+    @app_commands.command(name="insert")
+    @app_commands.describe(
+        table="the table to add a record to",
+        values="column=value pairs or a JSON object (example: title=Dune, year=1965); leave out for a form",
+    )
+    async def insert(
+        self,
+        interaction: discord.Interaction,
+        table: Table,
+        values: app_commands.Transform[dict[str, Any], Values] | None = None,
+    ) -> None:
+        """Insert one record; without values, a form asks for each column."""
+        if values is not None:
+            await insert_and_answer(interaction, table, values)
+            return
+        store = store_of(interaction)
+        await timely(interaction, store.open(), ephemeral=True)
+        schema = store.schema(table)
+        if interaction.response.is_done():  # a form can only be the first answer, and loading took too long
+            await answer(
+                interaction, "Loading took a moment, so the form could not open. Run the command again.", ephemeral=True
+            )
+            return
+        await interaction.response.send_modal(InsertForm(schema))
+
+    @app_commands.command(name="find")
+    @app_commands.describe(
+        table="the table to search",
+        where="conditions like year >= 1990, title ~ dune (optional: all records)",
+        sort="a column to sort by, - in front for descending (default: id)",
+        limit="at most this many records (1 to 1000)",
+    )
+    @app_commands.autocomplete(where=where_columns, sort=sort_keys)
+    async def find(
+        self,
+        interaction: discord.Interaction,
+        table: Table,
+        where: str | None = None,
+        sort: str | None = None,
+        limit: app_commands.Range[int, 1, 1000] | None = None,
+    ) -> None:
+        """Records that match, ten a page."""
+        store = store_of(interaction)
+        cached = await timely(interaction, store.table(table))
+        records = await store.find(table, discobase.parse_query(cached.schema, where, sort, limit))
+        if not records:
+            which = f" matches {code(cut(where, 300))}" if where else " yet"
+            await answer(interaction, f"No record of {code(table)}{which}.")
+            return
+        render = functools.partial(_find_page, cached.schema, records, where)
+        pages = -(-len(records) // PER_PAGE)
+        view = Paginator(interaction, pages, render, timeout=PAGES_TIMEOUT) if pages > 1 else None
+        await answer(interaction, embed=render(0), view=view)
+
+    @app_commands.command(name="get")
+    @app_commands.describe(table="the record's table", record_id="the record's id")
+    @app_commands.rename(record_id="id")
+    @app_commands.autocomplete(record_id=record_ids)
+    async def get(self, interaction: discord.Interaction, table: Table, record_id: RecordId) -> None:
+        """One record, every column."""
+        store = store_of(interaction)
+        record = await timely(interaction, store.get(table, record_id))
+        await answer(interaction, embed=record_embed(store.schema(table), record, f"{table} #{record.id}"))
+
+    @app_commands.command(name="update")
+    @app_commands.describe(
+        table="the record's table",
+        record_id="the record's id",
+        changes="column=value pairs to change (example: year=1966)",
+    )
+    @app_commands.rename(record_id="id", changes="set")
+    @app_commands.autocomplete(record_id=record_ids)
+    async def update(
+        self,
+        interaction: discord.Interaction,
+        table: Table,
+        record_id: RecordId,
+        changes: app_commands.Transform[dict[str, Any], Values],
+    ) -> None:
+        """Change some columns of one record (its creator, or Manage Messages)."""
+        store = store_of(interaction)
+        before = await timely(interaction, store.get(table, record_id))
+        check_may_change(interaction, before, "change")
+        after = await timely(interaction, store.update(table, record_id, changes))
+        schema = store.schema(table)
+        lines = [
+            f"{code(name)}: {show(schema.column(name).type, before.values.get(name), 60)} \u2192 "
+            f"{show(schema.column(name).type, after.values.get(name), 60)}"
+            for name in changes
+        ]
+        await answer(
+            interaction,
+            cut(f"Updated record **{after.id}** of {code(table)}:\n" + "\n".join(lines), 2000),
+            embed=record_embed(schema, after, f"{table} #{after.id}"),
+        )
+
+    @app_commands.command(name="delete")
+    @app_commands.describe(table="the record's table", record_id="the record's id")
+    @app_commands.rename(record_id="id")
+    @app_commands.autocomplete(record_id=record_ids)
+    async def delete(self, interaction: discord.Interaction, table: Table, record_id: RecordId) -> None:
+        """Delete one record (its creator, or Manage Messages)."""
+        store = store_of(interaction)
+        record = await timely(interaction, store.get(table, record_id))
+        check_may_change(interaction, record, "delete")
+        gone = await timely(interaction, store.delete(table, record_id))
+        await answer(
+            interaction,
+            f"Deleted record **{gone.id}** from {code(table)}. It had:",
+            embed=record_embed(store.schema(table), gone, f"{table} #{gone.id} (deleted)"),
+        )
+
+    @app_commands.command(name="count")
+    @app_commands.describe(table="the table to count", where="conditions like year >= 1990 (optional: all records)")
+    @app_commands.autocomplete(where=where_columns)
+    async def count(self, interaction: discord.Interaction, table: Table, where: str | None = None) -> None:
+        """How many records match."""
+        store = store_of(interaction)
+        cached = await timely(interaction, store.table(table))
+        number = await store.count(table, discobase.parse_query(cached.schema, where))
+        which = f" matching {code(cut(where, 300))}" if where else ""
+        await answer(interaction, f"{code(table)} has {plural(number, 'record')}{which}.")
+
+    @app_commands.command(name="export")
+    @app_commands.describe(table="the table to export", file_format="csv (spreadsheets) or json")
+    @app_commands.rename(file_format="format")
+    async def export(self, interaction: discord.Interaction, table: Table, file_format: Literal["csv", "json"]) -> None:
+        """The whole table as a file."""
+        store = store_of(interaction)
+        records = await timely(interaction, store.find(table))
+        schema = store.schema(table)
+        data = to_csv(schema, records) if file_format == "csv" else to_json(schema, records)
+        limit = interaction.guild.filesize_limit if interaction.guild else 10 * 1024 * 1024
+        if len(data) > limit:
+            smaller = " Try `format:csv`, which is smaller." if file_format == "json" else ""
+            raise Refused(
+                f"The {file_format.upper()} of {code(table)} is {len(data) // 1024} KiB, more than the "
+                f"{limit // 1024} KiB Discord lets me attach in this server.{smaller}"
+            )
+        file = discord.File(io.BytesIO(data), filename=f"{table}.{file_format}")
+        await answer(
+            interaction, f"{code(table)}: {plural(len(records), 'record')} as {file_format.upper()}.", file=file
+        )
+
+    @app_commands.command(name="import")
+    @app_commands.describe(
+        table="the table to add the records to", file="CSV with a header row, a JSON array, or JSON lines"
+    )
+    async def import_(self, interaction: discord.Interaction, table: Table, file: discord.Attachment) -> None:
+        """Add every row of a file, or none if any row is wrong."""
+        if file.size > MAX_IMPORT_BYTES:
+            raise Refused(
+                f"{code(file.filename)} is {file.size // 1024} KiB; an import takes files of up to "
+                f"{MAX_IMPORT_BYTES // 1024 // 1024} MiB. Split it."
+            )
+        store = store_of(interaction)
+        cached = await timely(interaction, store.table(table))
+        rows = without_ids(cached.schema, read_rows(file.filename, await timely(interaction, file.read())))
+        problems = await store.check_rows(table, rows, resumable=True)
+        if problems:
+            await answer(interaction, problem_report(problems, len(rows)), ephemeral=True)
+            return
+        await run_import(store, Progress(interaction, table, len(rows), self.clock), rows, interaction.user.id)

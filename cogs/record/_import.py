@@ -1,0 +1,131 @@
+"""Writing an import: the engine's ``insert_many``, with one progress message edited as it goes.
+
+The engine checks every row before writing any, then writes batches of records
+(one message each). The message shows done/total, a bar and an ETA, edited at
+most every ``EVERY`` seconds so the edits never crowd the writes. An
+interaction's token lasts 15 minutes; past that, progress carries on in a plain
+message in the same channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import discord
+
+import discobase
+
+from ..utils.formatting import bar, code, cut, duration, escape, plural
+from ..utils.replies import NO_PINGS, answer
+
+__all__ = ["EVERY", "PROBLEMS_SHOWN", "Progress", "problem_report", "run_import"]
+
+log = logging.getLogger(__name__)
+
+EVERY = 2.0
+"""Least number of seconds between two edits of the progress message."""
+PROBLEMS_SHOWN = 15
+
+
+def problem_report(problems: list[discobase.RowProblem], rows: int) -> str:
+    """Why nothing was imported: the bad rows (row number, column, reason), the first ``PROBLEMS_SHOWN`` of them."""
+    lines = [
+        f"Row {problem.row}, column {code(problem.column)}: {escape(cut(problem.reason, 200))}"
+        for problem in problems[:PROBLEMS_SHOWN]
+    ]
+    if len(problems) > PROBLEMS_SHOWN:
+        lines.append(f"\u2026and {len(problems) - PROBLEMS_SHOWN} more.")
+    head = f"Nothing was imported: {plural(len(problems), 'problem')} in {plural(rows, 'row')}. Fix them and try again."
+    return cut("\n".join([head, *lines]), 2000)
+
+
+class Progress:
+    """The one message that tells how an import is going."""
+
+    def __init__(self, interaction: discord.Interaction, table: str, total: int, clock: Callable[[], float]) -> None:
+        self.interaction = interaction
+        self.table = table
+        self.total = total
+        self.clock = clock
+        self.started = self.shown_at = clock()
+        self.done = 0
+        self.message: discord.Message | None = None
+        self.lost = False
+
+    def text(self) -> str:
+        """``Importing into `books`: 120/300`` with a bar and the time left."""
+        elapsed = self.clock() - self.started
+        left = f"about {duration(elapsed / self.done * (self.total - self.done))} left" if self.done else "starting"
+        return f"Importing into {code(self.table)}: {self.done}/{self.total}\n`{bar(self.done, self.total)}` {left}"
+
+    async def start(self) -> None:
+        """Answer the command with the progress message."""
+        await answer(self.interaction, self.text())
+
+    async def update(self, done: int, total: int) -> None:
+        """Count ``done`` rows; show them if the last edit is ``EVERY`` seconds old (``insert_many``'s callback)."""
+        self.done, self.total = done, total
+        now = self.clock()
+        if done < total and now - self.shown_at >= EVERY:
+            self.shown_at = now
+            await self.show(self.text())
+
+    async def show(self, text: str) -> None:
+        """Edit the progress message; once the interaction has expired, carry on in a channel message."""
+        if self.lost:
+            return
+        try:
+            if self.message is None:
+                await self.interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
+            else:
+                await self.message.edit(content=text, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            if self.message is None:
+                await self._post(text)
+            else:
+                log.warning("import progress of %s could not be shown", self.table, exc_info=True)
+
+    async def _post(self, text: str) -> None:
+        channel = self.interaction.channel
+        try:
+            if isinstance(channel, discord.abc.Messageable):
+                self.message = await channel.send(text, allowed_mentions=NO_PINGS)
+                return
+        except discord.HTTPException:
+            log.warning("import progress of %s could not be posted", self.table, exc_info=True)
+        self.lost = True  # never repeat a refused request in a loop
+
+
+async def run_import(
+    store: discobase.GuildStore, progress: Progress, rows: list[dict[str, Any]], creator_id: int
+) -> None:
+    """Write the rows and end the progress message with a summary of what happened."""
+    await progress.start()
+    try:
+        result = await store.insert_many(progress.table, rows, creator_id, on_progress=progress.update, resumable=True)
+    except discobase.ImportRejected as error:  # a row became bad after the check (a concurrent write)
+        await progress.show(problem_report(error.problems, len(rows)))
+        return
+    except discobase.DiscobaseError as error:
+        done = f"{plural(progress.done, 'row')} of {progress.total} were" if progress.done else "nothing was"
+        await progress.show(
+            f"The import into {code(progress.table)} stopped: {error}\nSo far {done} written; "
+            "importing the same file again writes only the rest."
+        )
+        return
+    await progress.show(_summary(progress, result))
+
+
+def _summary(progress: Progress, result: discobase.BulkResult) -> str:
+    """``Imported 300 records into `books` (ids 1 to 300) in 4 s.``, and what an earlier run had written."""
+    records = result.written
+    if not records:
+        return f"Every row of this file was in {code(progress.table)} already, from an earlier import: nothing to do."
+    ids = f"ids {records[0].id} to {records[-1].id}" if len(records) > 1 else f"id {records[0].id}"
+    took = duration(progress.clock() - progress.started)
+    text = f"Imported {plural(len(records), 'record')} into {code(progress.table)} ({ids}) in {took}."
+    if result.already_written:
+        text += f" The other {result.already_written} were written by an earlier, interrupted import of this file."
+    return text

@@ -1,0 +1,162 @@
+"""``/table``: create, list, describe, add a column to, and drop the tables of a server."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import discobase
+
+from .utils.checks import manage_server
+from .utils.context import store_of
+from .utils.embeds import COLOR, schema_embed
+from .utils.formatting import code, cut, escape, plural, show
+from .utils.replies import answer, timely
+from .utils.transformers import ColumnSpec, ColumnSpecs, TableName
+from .utils.views import Confirm, Paginator
+
+TABLES_PER_PAGE = 15
+CONFIRM_TIMEOUT = 60.0
+PAGES_TIMEOUT = 180.0
+
+
+async def _count(store: discobase.GuildStore, name: str) -> int | None:
+    """Records in a table, or None when its channel is gone (damaged)."""
+    try:
+        return await store.count(name)
+    except discobase.TableDamaged:
+        return None
+
+
+@app_commands.guild_only()
+class TableCog(commands.GroupCog, group_name="table", group_description="The tables of this server's database."):
+    """Tables: each is a channel in the storage category; its schema is a message in the catalog."""
+
+    @app_commands.command(name="create")
+    @app_commands.describe(
+        name="lowercase letters, digits and _, starting with a letter (example: books)",
+        columns="name:type and flags, comma-separated (example: title:text unique, year:int optional)",
+        description="what the table is for (optional)",
+    )
+    @manage_server()
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        columns: app_commands.Transform[tuple[discobase.Column, ...], ColumnSpecs],
+        description: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        """Create a table (needs Manage Server)."""
+        schema = discobase.TableSchema(
+            name=name.strip(), columns=columns, description=(description or "").strip(), creator_id=interaction.user.id
+        )
+        await timely(interaction, store_of(interaction).create_table(schema))
+        await answer(
+            interaction,
+            f"Created table {code(schema.name)}. Add records with `/record insert table:{schema.name}`.",
+            embed=schema_embed(schema, 0),
+        )
+
+    @app_commands.command(name="list")
+    async def list_tables(self, interaction: discord.Interaction) -> None:
+        """The tables of this server, with their record counts and descriptions."""
+        store = store_of(interaction)
+        await timely(interaction, store.open())
+        names = store.table_names()
+        if not names:
+            await answer(
+                interaction,
+                "This server has no tables yet. Members with Manage Server can make one with `/table create`.",
+            )
+            return
+        counts = await timely(interaction, asyncio.gather(*(_count(store, name) for name in names)))
+        lines = []
+        for name, count in zip(names, counts, strict=True):
+            size = plural(count, "record") if count is not None else "**damaged**"
+            about = store.schema(name).description
+            lines.append(f"{code(name)} \u00b7 {size}" + (f" \u00b7 {escape(cut(about, 80))}" if about else ""))
+        pages = [lines[start : start + TABLES_PER_PAGE] for start in range(0, len(lines), TABLES_PER_PAGE)]
+
+        def render(page: int) -> discord.Embed:
+            embed = discord.Embed(title=f"Tables ({len(names)})", description="\n".join(pages[page]), color=COLOR)
+            return embed.set_footer(
+                text=f"Page {page + 1} of {len(pages)} \u00b7 /table describe shows a table's columns"
+            )
+
+        view = Paginator(interaction, len(pages), render, timeout=PAGES_TIMEOUT) if len(pages) > 1 else None
+        await answer(interaction, embed=render(0), view=view)
+
+    @app_commands.command(name="describe")
+    @app_commands.describe(table="the table to describe")
+    async def describe(self, interaction: discord.Interaction, table: app_commands.Transform[str, TableName]) -> None:
+        """A table's columns, types and flags, its record count and who created it."""
+        store = store_of(interaction)
+        await timely(interaction, store.open())
+        schema = store.schema(table)
+        count = await timely(interaction, _count(store, table))
+        await answer(interaction, embed=schema_embed(schema, count))
+
+    @app_commands.command(name="add-column")
+    @app_commands.describe(table="the table to change", column="one column spec (example: pages:int optional)")
+    @manage_server()
+    async def add_column(
+        self,
+        interaction: discord.Interaction,
+        table: app_commands.Transform[str, TableName],
+        column: app_commands.Transform[discobase.Column, ColumnSpec],
+    ) -> None:
+        """Add a column; existing records get its default, or no value if it is optional (needs Manage Server)."""
+        store = store_of(interaction)
+        schema = await timely(interaction, store.add_column(table, column))
+        if column.default is not None:
+            existing = f"Existing records read its default, {show(column.type, column.default_value)}."
+        else:
+            existing = "Existing records have no value in it yet."
+        count = await _count(store, table)
+        await answer(
+            interaction,
+            f"Added column {code(column.name)} to {code(table)}. {existing}",
+            embed=schema_embed(schema, count),
+        )
+
+    @app_commands.command(name="drop")
+    @app_commands.describe(table="the table to delete, with all its records")
+    @manage_server()
+    async def drop(self, interaction: discord.Interaction, table: app_commands.Transform[str, TableName]) -> None:
+        """Delete a table and its records, after you confirm (needs Manage Server)."""
+        store = store_of(interaction)
+        await timely(interaction, store.open(), ephemeral=True)
+        store.schema(table)  # an unknown table is refused before anything is asked
+        count = await timely(interaction, _count(store, table), ephemeral=True)
+        contents = f"its {plural(count, 'record')}" if count is not None else "what is left of it (its channel is gone)"
+        view = Confirm(
+            interaction, f"Drop {table}", functools.partial(self._drop, table, count), timeout=CONFIRM_TIMEOUT
+        )
+        await answer(
+            interaction,
+            f"Drop table {code(table)} and {contents}? This cannot be undone. "
+            f"Nothing happens unless you press the button within {CONFIRM_TIMEOUT:.0f} seconds.",
+            view=view,
+            ephemeral=True,
+        )
+
+    async def _drop(self, table: str, count: int | None, interaction: discord.Interaction) -> None:
+        """The confirmed drop: the prompt says it is under way, then everyone sees it done."""
+        await interaction.response.edit_message(content=f"Dropping {code(table)}\u2026", view=None)
+        try:
+            await store_of(interaction).drop_table(table)
+        except Exception:
+            await interaction.edit_original_response(content=f"{code(table)} was not dropped.")
+            raise
+        await interaction.edit_original_response(content=f"Dropped {code(table)}.")
+        records = f" and its {plural(count, 'record')}" if count is not None else ""
+        await answer(interaction, f"{interaction.user.mention} dropped table {code(table)}{records}.")
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Load the ``/table`` commands."""
+    await bot.add_cog(TableCog())

@@ -1,0 +1,1 @@
+"""Shared pieces of the cogs: replies and errors, formatting, embeds, views, transformers, autocomplete."""

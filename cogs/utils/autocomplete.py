@@ -1,0 +1,137 @@
+"""Autocomplete from the guild's real tables, columns and records.
+
+Discord wants an answer within 3 seconds and at most 25 choices. A suggestion
+that cannot be computed quickly (an unknown table, a cold table still loading)
+is simply left out: autocomplete never shows an error, the command does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import heapq
+import re
+from collections.abc import Iterable
+
+import discord
+from discord import app_commands
+
+import discobase
+
+from .context import store_of
+from .embeds import record_line
+from .formatting import cut
+
+__all__ = ["MAX_CHOICES", "rank", "record_ids", "sort_keys", "table_names", "value_columns", "where_columns"]
+
+MAX_CHOICES = 25
+CHOICE_LIMIT = 100
+LOAD_WAIT = 2.0
+"""Seconds autocomplete waits for a cold table; the load goes on in the background for the command."""
+
+_LAST_ITEM = re.compile(r"^(?P<head>.*(?:,|\s+and\s+))?(?P<tail>[^,]*)$", re.IGNORECASE | re.DOTALL)
+_PARTIAL_NAME = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*|\s*")
+
+
+def rank(current: str, names: Iterable[str]) -> list[str]:
+    """Names starting with what was typed first, then those containing it, then similar ones; at most 25."""
+    pool = list(dict.fromkeys(names))
+    typed = current.strip().lower()
+    if not typed:
+        return pool[:MAX_CHOICES]
+    prefix = [name for name in pool if name.lower().startswith(typed)]
+    inside = [name for name in pool if typed in name.lower() and name not in prefix]
+    rest = [name for name in pool if name not in prefix and name not in inside]
+    similar = difflib.get_close_matches(typed, rest, n=MAX_CHOICES, cutoff=0.5)
+    return (prefix + inside + similar)[:MAX_CHOICES]
+
+
+def _choices(values: Iterable[str]) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=value, value=value) for value in values if 0 < len(value) <= CHOICE_LIMIT]
+
+
+async def _store(interaction: discord.Interaction) -> discobase.GuildStore | None:
+    try:
+        store = store_of(interaction)
+        await asyncio.wait_for(asyncio.shield(store.open()), LOAD_WAIT)
+    except (discobase.DiscobaseError, app_commands.AppCommandError, TimeoutError):
+        return None
+    return store
+
+
+async def _chosen(interaction: discord.Interaction) -> tuple[discobase.GuildStore, discobase.TableSchema] | None:
+    """The store and the schema of the table already chosen in this command's ``table`` option."""
+    table = getattr(interaction.namespace, "table", None)
+    store = await _store(interaction) if isinstance(table, str) else None
+    if store is None or not isinstance(table, str):
+        return None
+    try:
+        return store, store.schema(table.strip().lower())
+    except discobase.DiscobaseError:
+        return None
+
+
+async def _schema(interaction: discord.Interaction) -> discobase.TableSchema | None:
+    chosen = await _chosen(interaction)
+    return chosen[1] if chosen else None
+
+
+async def table_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The guild's tables, ranked against what was typed."""
+    store = await _store(interaction)
+    return _choices(rank(current, store.table_names())) if store else []
+
+
+async def sort_keys(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Every column (and ``id``), ascending and descending (``-year``)."""
+    schema = await _schema(interaction)
+    if schema is None:
+        return []
+    names = ["id", *schema.column_names]
+    keys = [f"-{name}" for name in names] if current.strip().startswith("-") else names + [f"-{n}" for n in names]
+    return _choices(rank(current.strip(), keys))
+
+
+def _complete_last(current: str, names: list[str], suffix: str) -> list[str]:
+    """Complete the column name being typed after the last separator, keeping what came before."""
+    match = _LAST_ITEM.match(current)
+    if match is None or not _PARTIAL_NAME.fullmatch(match["tail"]):
+        return [current] if current.strip() else []
+    head = match["head"] or ""
+    if head and not head.endswith(" "):
+        head += " "
+    return [f"{head}{name}{suffix}" for name in rank(match["tail"], names)]
+
+
+async def where_columns(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Column names for the condition being typed (``year >= 1990, au`` -> ``year >= 1990, author``)."""
+    schema = await _schema(interaction)
+    if schema is None:
+        return []
+    return _choices(_complete_last(current, ["id", *schema.column_names], " "))
+
+
+async def value_columns(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Column names for the ``column=value`` pair being typed (``year=1999, ti`` -> ``year=1999, title=``)."""
+    schema = await _schema(interaction)
+    if schema is None or current.lstrip().startswith("{"):
+        return []
+    return _choices(_complete_last(current, schema.column_names, "="))
+
+
+async def record_ids(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+    """Ids of the table's records starting with what was typed, newest first, each with its values."""
+    chosen = await _chosen(interaction)
+    if chosen is None:
+        return []
+    store, schema = chosen
+    try:
+        table = await asyncio.wait_for(asyncio.shield(store.table(schema.name)), LOAD_WAIT)
+    except (discobase.DiscobaseError, TimeoutError):
+        return []
+    typed = str(current).strip()
+    newest = heapq.nlargest(MAX_CHOICES, (r for r in table if str(r.id).startswith(typed)), key=lambda r: r.id)
+    return [
+        app_commands.Choice(name=cut(f"{r.id} \u00b7 {record_line(schema, r, CHOICE_LIMIT)}", CHOICE_LIMIT), value=r.id)
+        for r in newest
+    ]

@@ -1,0 +1,68 @@
+"""Showing stored values in Discord: shortened, and unable to ping or to break the layout.
+
+Values are data members typed; shown raw, ``**`` or a backtick would restyle a
+reply and ``@everyone`` would read as a ping. Every value shown goes through
+``show``. Mentions of user, channel and role columns stay mentions (they render
+as names), and ``answer`` sends every message with pings disabled.
+"""
+
+from __future__ import annotations
+
+import discord
+
+import discobase
+from discobase.columns import Value
+
+__all__ = ["ELLIPSIS", "bar", "code", "cut", "duration", "escape", "plural", "show"]
+
+ELLIPSIS = "\u2026"
+EMPTY = "\u2014"
+_MENTION_TYPES = (discobase.ColumnType.USER, discobase.ColumnType.CHANNEL, discobase.ColumnType.ROLE)
+
+
+def cut(text: str, limit: int) -> str:
+    """``text``, or its first characters and an ellipsis when longer than ``limit``."""
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + ELLIPSIS
+
+
+def escape(text: str) -> str:
+    """Text shown as typed: no markdown, no mention."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def code(text: str) -> str:
+    """Inline code that no backtick in ``text`` can close early (for names and member input)."""
+    return "`" + text.replace("`", "\u02cb") + "`"
+
+
+def show(column_type: discobase.ColumnType, value: Value, limit: int = 100) -> str:
+    """A value as a member would type it, cut to ``limit`` characters before escaping."""
+    if value is None:
+        return EMPTY
+    shown = column_type.display(value)
+    if column_type in _MENTION_TYPES:
+        return shown
+    return escape(cut(shown.replace("\n", " "), limit))
+
+
+def plural(count: int, word: str) -> str:
+    """``1 record``, ``2 records``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def bar(done: int, total: int, width: int = 20) -> str:
+    """A progress bar of block characters."""
+    filled = width if total <= 0 else round(width * done / total)
+    return "\u2588" * filled + "\u2591" * (width - filled)
+
+
+def duration(seconds: float) -> str:
+    """``45 s``, ``3 min 20 s``, ``1 h 5 min``."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"

@@ -1,0 +1,93 @@
+"""`create_bot()`: intents, cogs, the command tree and its sync, sharding."""
+
+from __future__ import annotations
+
+import simcord
+
+from bot import Settings, ShardedDiscobaseBot, create_bot
+from bot.bot import cog_modules
+
+SPEC_COMMANDS = {
+    "table create": ["name", "columns", "description"],
+    "table list": [],
+    "table describe": ["table"],
+    "table add-column": ["table", "column"],
+    "table drop": ["table"],
+    "record insert": ["table", "values"],
+    "record find": ["table", "where", "sort", "limit"],
+    "record get": ["table", "id"],
+    "record update": ["table", "id", "set"],
+    "record delete": ["table", "id"],
+    "record count": ["table", "where"],
+    "record export": ["table", "format"],
+    "record import": ["table", "file"],
+}
+
+
+def test_intents_are_not_privileged():
+    """The bot asks only for guilds and guild messages: no privileged intent."""
+    intents = create_bot(Settings()).intents
+    assert intents.guilds and intents.guild_messages
+    assert not (intents.message_content or intents.members or intents.presences)
+
+
+def test_every_cog_module_is_found():
+    """`setup_hook` loads each module and package of `cogs/`, not the shared utils."""
+    assert cog_modules() == ["cogs.record", "cogs.table"]
+
+
+def test_shards_make_a_sharded_bot():
+    """SHARD_COUNT and SHARD_IDS give a bot that runs those shards."""
+    bot = create_bot(Settings(shard_count=4, shard_ids=(1, 3)))
+    assert isinstance(bot, ShardedDiscobaseBot)
+    assert (bot.shard_count, bot.shard_ids) == (4, [1, 3])
+
+
+def test_the_engine_follows_the_settings():
+    """DISCOBASE_CATEGORY names the storage category; DISCOBASE_CACHE_MB is the cache budget."""
+    engine = create_bot(Settings(category="data", cache_mb=64)).engine
+    assert engine.category == "data"
+    assert engine.budget is not None and engine.budget.limit_bytes == 64 * 1024 * 1024
+
+
+async def test_every_spec_command_is_offered(simcord_env, guild, channel):
+    """A member is offered every /table and /record command of the SPEC, with its options."""
+    member = guild.add_member(simcord_env.create_user("eve"))
+    assert set(member.available_commands(channel)) == set(SPEC_COMMANDS)
+    tree = simcord_env.bot.tree
+    for name, options in SPEC_COMMANDS.items():
+        group, sub = name.split()
+        command = tree.get_command(group).get_command(sub)
+        assert [parameter.display_name for parameter in command.parameters] == options, name
+
+
+async def test_commands_are_synced_once(simcord_env):
+    """Commands are written to Discord at the first start; an unchanged restart only reads them."""
+    await simcord_env.restart_bot(create_bot(Settings()))
+    writes = [entry for entry in simcord_env.http_requests if entry.method == "PUT" and "/commands" in entry.path]
+    assert len(writes) == 1
+    assert writes[0].path.endswith("/commands") and "/guilds/" not in writes[0].path
+
+
+async def test_dev_guild_gets_the_commands_directly():
+    """With DEV_GUILD_ID the commands are synced to that server only."""
+    bot = create_bot(Settings(dev_guild_id=111111111111111111))
+    env = simcord.Env(bot)
+    dev = env.create_guild("Dev", id=111111111111111111)
+    await env.start()
+    try:
+        writes = [entry.path for entry in env.http_requests if entry.method == "PUT"]
+        assert writes == [f"/applications/{bot.application_id}/guilds/{dev.id}/commands"]
+        member = dev.add_member(env.create_user("dev"))
+        assert "table create" in member.available_commands(dev.create_text_channel("general"))
+    finally:
+        await env.shutdown()
+
+
+async def test_every_command_and_option_is_described(simcord_env):
+    """Every subcommand and option carries a description, shown in Discord's command picker."""
+    for group in simcord_env.bot.tree.get_commands():
+        for command in group.to_dict(simcord_env.bot.tree)["options"]:
+            assert command["description"] not in ("", "\u2026"), command["name"]
+            for option in command["options"]:
+                assert option["description"] not in ("", "\u2026"), f"{command['name']} {option['name']}"

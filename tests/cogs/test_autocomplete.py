@@ -1,0 +1,73 @@
+"""Autocomplete from the guild's real tables, columns and records."""
+
+from __future__ import annotations
+
+from cogs.utils.autocomplete import MAX_CHOICES, rank
+
+
+def _values(choices: list[dict]) -> list:
+    return [choice["value"] for choice in choices]
+
+
+def test_rank_puts_prefix_matches_first_then_close_ones():
+    """Names starting with the typed text come first, then names containing it, then similar names."""
+    names = ["authors", "books", "bookmarks", "ebooks", "boks_old", "films"]
+    assert rank("boo", names) == ["books", "bookmarks", "ebooks", "boks_old"]
+
+
+def test_rank_offers_everything_for_empty_input_at_most_25():
+    """Nothing typed: the first 25 names."""
+    assert rank("", [f"t{n:02}" for n in range(40)]) == [f"t{n:02}" for n in range(MAX_CHOICES)]
+
+
+async def test_table_option_offers_the_guilds_tables(admin, member, channel, books):
+    """The table option lists this server's tables, prefix matches first."""
+    await admin.slash(channel, "table create", name="ebooks", columns="x:int")
+    await admin.slash(channel, "table create", name="films", columns="x:int")
+    choices = await member.autocomplete(channel, "record find", "table", "boo")
+    assert _values(choices) == ["books", "ebooks"]
+
+
+async def test_table_option_is_empty_without_tables(member, channel):
+    """A server without tables gets no suggestion."""
+    assert await member.autocomplete(channel, "table describe", "table", "") == []
+
+
+async def test_sort_offers_columns_both_ways(member, channel, books):
+    """Sort suggests every column (and id), ascending and with - for descending."""
+    choices = await member.autocomplete(channel, "record find", "sort", "", table="books")
+    assert _values(choices)[:5] == ["id", "title", "author", "year", "read"]
+    assert "-year" in _values(choices)
+    assert _values(await member.autocomplete(channel, "record find", "sort", "-y", table="books")) == ["-year"]
+
+
+async def test_where_completes_the_column_being_typed(member, channel, books):
+    """Where completes the last condition's column, keeping the conditions before it."""
+    choices = await member.autocomplete(channel, "record find", "where", "year > 1990, au", table="books")
+    assert _values(choices) == ["year > 1990, author "]
+
+
+async def test_where_keeps_a_finished_condition(member, channel, books):
+    """Once an operator is typed, the text itself is offered, to be sent as it is."""
+    choices = await member.autocomplete(channel, "record count", "where", "year > 19", table="books")
+    assert _values(choices) == ["year > 19"]
+
+
+async def test_values_complete_column_names(member, channel, books):
+    """Values suggest the next column=."""
+    choices = await member.autocomplete(channel, "record insert", "values", "title=Dune, a", table="books")
+    assert _values(choices)[0] == "title=Dune, author="
+
+
+async def test_id_offers_records_newest_first_with_their_values(member, channel, books):
+    """The id option lists records (newest first) with a preview of their values."""
+    for title in ("Dune", "Emma", "Ulysses"):
+        await member.slash(channel, "record insert", table="books", values=f"title={title}, author=X")
+    choices = await member.autocomplete(channel, "record get", "id", "", table="books")
+    assert _values(choices) == [3, 2, 1]
+    assert choices[0]["name"] == "3 \u00b7 title: Ulysses \u00b7 author: X \u00b7 read: false"
+
+
+async def test_column_options_are_empty_for_an_unknown_table(member, channel, books):
+    """Without a real table there is nothing to suggest, and no error."""
+    assert await member.autocomplete(channel, "record find", "sort", "", table="nope") == []

@@ -1,0 +1,115 @@
+"""/record get, update, delete and count, with the rule that records are changed by their creator or moderators."""
+
+from __future__ import annotations
+
+import pytest
+
+import discobase
+from cogs.utils.errors import NotAllowed
+
+from .helpers import field_values, refusal, reply
+
+
+@pytest.fixture
+async def dune(member, channel, books) -> int:
+    """Record 1 of `books`, inserted by `member`."""
+    await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert, year=1965")
+    return 1
+
+
+async def test_get_shows_every_column(other_member, channel, dune):
+    """Any member sees one record with every column, even empty ones."""
+    message = reply(await other_member.slash(channel, "record get", table="books", id=dune))
+    assert not message.ephemeral
+    embed = message.embeds[0]
+    assert embed.title == "books #1"
+    assert field_values(embed) == {"title": "Dune", "author": "Herbert", "year": "1965", "read": "false"}
+
+
+async def test_get_unknown_id_says_how_to_find_ids(simcord_env, member, channel, dune):
+    """An id that does not exist is refused with a pointer to /record find."""
+    result = await member.slash(channel, "record get", table="books", id=7)
+    assert "has no record with id 7" in refusal(simcord_env, result, discobase.RecordNotFound)
+
+
+async def test_update_by_creator_shows_the_change(member, channel, dune, store):
+    """The creator changes a column: the reply shows before and after, and it is stored."""
+    message = reply(await member.slash(channel, "record update", table="books", id=dune, set="year=1966, read=yes"))
+    assert not message.ephemeral
+    assert message.content == "Updated record **1** of `books`:\n`year`: 1965 \u2192 1966\n`read`: false \u2192 true"
+    assert (await store.get("books", dune)).values["year"] == 1966
+
+
+async def test_update_by_another_member_is_refused(simcord_env, other_member, channel, dune, store):
+    """A member who did not create the record and lacks Manage Messages cannot change it."""
+    result = await other_member.slash(channel, "record update", table="books", id=dune, set="year=2000")
+    assert "**Manage Messages**" in refusal(simcord_env, result, NotAllowed)
+    assert (await store.get("books", dune)).values["year"] == 1965
+
+
+async def test_update_by_a_moderator_is_allowed(moderator, channel, dune, store):
+    """Members with Manage Messages may change anyone's record."""
+    await moderator.slash(channel, "record update", table="books", id=dune, set="year=2000")
+    assert (await store.get("books", dune)).values["year"] == 2000
+
+
+async def test_update_with_a_bad_value_changes_nothing(simcord_env, member, channel, dune, store):
+    """A value of the wrong type is refused and the record stays."""
+    result = await member.slash(channel, "record update", table="books", id=dune, set="year=later")
+    assert "Column `year`" in refusal(simcord_env, result, discobase.BadValue)
+    assert (await store.get("books", dune)).values["year"] == 1965
+
+
+async def test_update_cannot_empty_a_required_column(simcord_env, member, channel, dune):
+    """A required column cannot be set to nothing."""
+    result = await member.slash(channel, "record update", table="books", id=dune, set='title=""')
+    assert "cannot be emptied" in refusal(simcord_env, result, discobase.BadValue)
+
+
+async def test_update_keeps_unique_columns_unique(simcord_env, member, channel, dune):
+    """Setting a unique column to another record's value is refused."""
+    await member.slash(channel, "record insert", table="books", values="title=Emma, author=Austen")
+    result = await member.slash(channel, "record update", table="books", id=2, set="title=Dune")
+    assert "record 1 already has" in refusal(simcord_env, result, discobase.UniqueViolation)
+
+
+async def test_delete_by_creator(member, channel, dune, store):
+    """The creator deletes a record: the reply shows what it held, and it is gone."""
+    message = reply(await member.slash(channel, "record delete", table="books", id=dune))
+    assert message.content == "Deleted record **1** from `books`. It had:"
+    assert field_values(message.embeds[0])["title"] == "Dune"
+    assert await store.count("books") == 0
+
+
+async def test_delete_by_another_member_is_refused(simcord_env, other_member, channel, dune, store):
+    """A member who did not create the record and lacks Manage Messages cannot delete it."""
+    result = await other_member.slash(channel, "record delete", table="books", id=dune)
+    assert "can delete it" in refusal(simcord_env, result, NotAllowed)
+    assert await store.count("books") == 1
+
+
+async def test_delete_by_a_moderator_is_allowed(moderator, channel, dune, store):
+    """Members with Manage Messages may delete anyone's record."""
+    await moderator.slash(channel, "record delete", table="books", id=dune)
+    assert await store.count("books") == 0
+
+
+async def test_deleted_ids_are_not_reused(member, channel, dune):
+    """After deleting the newest record, the next insert still gets a new id."""
+    await member.slash(channel, "record delete", table="books", id=dune)
+    message = reply(await member.slash(channel, "record insert", table="books", values="title=Emma, author=Austen"))
+    assert message.content == "Inserted record **2** into `books`."
+
+
+async def test_count_all_and_matching(member, channel, dune):
+    """Count gives all records, or those matching the conditions."""
+    await member.slash(channel, "record insert", table="books", values="title=Emma, author=Austen, year=1815")
+    assert reply(await member.slash(channel, "record count", table="books")).content == "`books` has 2 records."
+    matching = reply(await member.slash(channel, "record count", table="books", where="year < 1900"))
+    assert matching.content == "`books` has 1 record matching `year < 1900`."
+
+
+async def test_count_explains_a_bad_condition(simcord_env, member, channel, dune):
+    """A condition comparing text with ~ on a number column is refused with the reason."""
+    result = await member.slash(channel, "record count", table="books", where="year ~ 19")
+    assert "`year` is a column of type int" in refusal(simcord_env, result, discobase.GrammarError)

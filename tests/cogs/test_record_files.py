@@ -1,0 +1,206 @@
+"""/record export and /record import: files out, files in, all rows or none, with a progress message."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+
+import discord
+import orjson
+import pytest
+
+import cogs.record._cog
+import discobase
+import discobase.bulk
+from cogs.utils.errors import Refused
+
+from .conftest import BOOKS_COLUMNS
+from .helpers import refusal, reply
+
+HEADER = "title,author,year,read\n"
+
+
+def _csv(rows: int, start: int = 1) -> bytes:
+    return (
+        HEADER
+        + "".join(
+            f"Book {n},Author {n % 7},{1900 + n},{'yes' if n % 2 else 'no'}\n" for n in range(start, start + rows)
+        )
+    ).encode()
+
+
+async def _download(message) -> tuple[str, bytes]:
+    attachment = message.attachments[0]
+    return attachment.filename, await attachment.read()
+
+
+async def test_export_csv_attaches_every_record(member, channel, books):
+    """CSV export attaches a file with a header row (id first) and one line per record."""
+    await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert, year=1965")
+    await member.slash(channel, "record insert", table="books", values='title="Emma, again", author=Austen')
+    message = reply(await member.slash(channel, "record export", table="books", format="csv"))
+    assert not message.ephemeral
+    assert message.content == "`books`: 2 records as CSV."
+    name, data = await _download(message)
+    assert name == "books.csv"
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows == [
+        ["id", "title", "author", "year", "read"],
+        ["1", "Dune", "Herbert", "1965", "false"],
+        ["2", "Emma, again", "Austen", "", "false"],
+    ]
+
+
+async def test_export_csv_neutralises_formulas(member, channel, books):
+    """Text that a spreadsheet would run as a formula gets a leading quote."""
+    await member.slash(channel, "record insert", table="books", values='title="=HYPERLINK(1)", author=@admin')
+    _, data = await _download(reply(await member.slash(channel, "record export", table="books", format="csv")))
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1][1:3] == ["'=HYPERLINK(1)", "'@admin"]
+
+
+async def test_export_json_attaches_an_array(member, channel, books):
+    """JSON export attaches an array of objects, id first, empty values left out."""
+    await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
+    message = reply(await member.slash(channel, "record export", table="books", format="json"))
+    name, data = await _download(message)
+    assert name == "books.json"
+    assert orjson.loads(data) == [{"id": 1, "title": "Dune", "author": "Herbert", "read": False}]
+
+
+async def test_export_of_an_unknown_table_is_refused(simcord_env, member, channel, books):
+    """Exporting a table that does not exist suggests the closest one."""
+    result = await member.slash(channel, "record export", table="book", format="csv")
+    assert "Did you mean `books`?" in refusal(simcord_env, result, discobase.UnknownTable)
+
+
+async def test_import_of_300_rows_writes_them_all_with_progress(
+    simcord_env, member, channel, books, store, monkeypatch
+):
+    """300 rows are all stored; one progress message advances (done/total, bar, ETA) and ends with a summary."""
+    monkeypatch.setattr(discobase.bulk, "BATCH_ROWS", 100)
+    cog = simcord_env.bot.get_cog("RecordCog")
+    cog.clock = itertools.count(0.0, 1.5).__next__  # each look at the clock: 1.5 s later
+    result = await member.slash(channel, "record import", table="books", file=("books.csv", _csv(300)))
+    edits = [
+        entry.json["content"]
+        for entry in simcord_env.http_requests
+        if entry.method == "PATCH" and entry.path.endswith("/messages/@original")
+    ]
+    assert edits[0].startswith("Importing into `books`: 100/300\n`")
+    assert "left" in edits[0]
+    assert edits[-1].startswith("Imported 300 records into `books` (ids 1 to 300) in ")
+    assert len(edits) == 3  # 100, 200 (each at least 2 s after the last), then the summary
+    assert reply(result).content == edits[-1]
+    assert not reply(result).ephemeral
+    assert await store.count("books") == 300
+    assert (await store.get("books", 300)).values == {
+        "title": "Book 300",
+        "author": "Author 6",
+        "year": 2200,
+        "read": False,
+    }
+
+
+async def test_progress_is_not_edited_more_than_every_two_seconds(simcord_env, member, channel, books, monkeypatch):
+    """When batches land faster than every 2 s, the progress message is edited only once, at the end."""
+    monkeypatch.setattr(discobase.bulk, "BATCH_ROWS", 10)
+    simcord_env.bot.get_cog("RecordCog").clock = itertools.count(0.0, 0.1).__next__
+    await member.slash(channel, "record import", table="books", file=("books.csv", _csv(100)))
+    edits = [entry.json["content"] for entry in simcord_env.http_requests if entry.method == "PATCH"]
+    assert len(edits) == 1
+    assert edits[0].startswith("Imported 100 records into `books` (ids 1 to 100)")
+
+
+async def test_import_with_one_bad_row_writes_nothing(simcord_env, member, channel, books, store):
+    """One bad row: nothing is written, and the reply lists the row, the column and the reason."""
+    data = _csv(5) + b"Book 6,Author,nineteen,yes\n" + _csv(3, start=7)[len(HEADER) :]
+    result = await member.slash(channel, "record import", table="books", file=("books.csv", data))
+    message = reply(result)
+    assert message.ephemeral
+    lines = message.content.splitlines()
+    assert lines[0] == "Nothing was imported: 1 problem in 9 rows. Fix them and try again."
+    assert lines[1].startswith("Row 6, column `year`: ")
+    assert "whole number" in lines[1]
+    assert await store.count("books") == 0
+
+
+async def test_import_finds_duplicates_within_the_file_and_the_table(member, channel, books, store):
+    """A unique value repeated in the file, or already in the table, is listed."""
+    await member.slash(channel, "record insert", table="books", values="title=Book 1, author=X")
+    data = HEADER.encode() + b"Book 1,A,,\nBook 2,A,,\nBook 2,A,,\n"
+    message = reply(await member.slash(channel, "record import", table="books", file=("books.csv", data)))
+    lines = message.content.splitlines()
+    assert lines[1].startswith("Row 1, column `title`: ") and "already in record 1" in lines[1]
+    assert lines[2].startswith("Row 3, column `title`: ") and "also in row 2" in lines[2]
+    assert await store.count("books") == 1
+
+
+async def test_import_refuses_an_unknown_column_once(simcord_env, member, channel, books, store):
+    """A column the table lacks is refused for the whole file, with the closest name."""
+    data = b"title,author,yeer\nDune,Herbert,1965\n"
+    result = await member.slash(channel, "record import", table="books", file=("books.csv", data))
+    assert "Did you mean `year`?" in refusal(simcord_env, result, discobase.UnknownColumn)
+
+
+async def test_import_takes_a_json_array(member, channel, books, store):
+    """A JSON array of objects imports like CSV; an exported id is ignored."""
+    data = orjson.dumps(
+        [{"id": 9, "title": "Dune", "author": "Herbert", "year": 1965}, {"title": "Emma", "author": "Austen"}]
+    )
+    message = reply(await member.slash(channel, "record import", table="books", file=("books.json", data)))
+    assert message.content.startswith("Imported 2 records into `books` (ids 1 to 2)")
+    assert (await store.get("books", 1)).values["year"] == 1965
+
+
+async def test_import_takes_json_lines(member, channel, books, store):
+    """One JSON object per line imports too."""
+    data = b'{"title": "Dune", "author": "Herbert"}\n\n{"title": "Emma", "author": "Austen"}\n'
+    await member.slash(channel, "record import", table="books", file=("books.jsonl", data))
+    assert [r.values["title"] for r in await store.find("books")] == ["Dune", "Emma"]
+
+
+async def test_import_refuses_a_file_that_is_not_data(simcord_env, member, channel, books):
+    """A JSON file that is not an array or lines of objects is refused with what is expected."""
+    result = await member.slash(channel, "record import", table="books", file=("books.json", b'"just a string"'))
+    assert "one array of objects" in refusal(simcord_env, result, discobase.GrammarError)
+
+
+async def test_import_refuses_an_empty_file(simcord_env, member, channel, books):
+    """A file with a header and no rows is refused."""
+    result = await member.slash(channel, "record import", table="books", file=("books.csv", HEADER.encode()))
+    assert "holds no rows" in refusal(simcord_env, result, discobase.GrammarError)
+
+
+@pytest.mark.parametrize("file_format", ["csv", "json"])
+async def test_export_then_import_round_trips(admin, member, channel, store, file_format):
+    """What export writes, import reads back into a table of the same columns, value for value."""
+    columns = f"{BOOKS_COLUMNS}, added:date optional, owner:user optional, score:float optional"
+    for name in ("books", "copy"):
+        await admin.slash(channel, "table create", name=name, columns=columns)
+    await member.slash(
+        channel, "record insert", table="books", values=f"title=-dash, author=@x, year=-5, owner={member.id}"
+    )
+    await member.slash(
+        channel, "record insert", table="books", values='title="=1+1", author="a, b", added=2024-05-31, score=2.5'
+    )
+    await member.slash(channel, "record insert", table="books", values='title=\'+quoted, author="\\"q\\"", read=true')
+    _, data = await _download(reply(await member.slash(channel, "record export", table="books", format=file_format)))
+    message = reply(await member.slash(channel, "record import", table="copy", file=(f"books.{file_format}", data)))
+    assert message.content.startswith("Imported 3 records")
+    assert [r.values for r in await store.find("copy")] == [r.values for r in await store.find("books")]
+
+
+async def test_export_too_big_to_attach_is_refused(simcord_env, member, channel, books, monkeypatch):
+    """A file over the server's attachment limit is refused with its size and the limit."""
+    await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
+    monkeypatch.setattr(discord.Guild, "filesize_limit", property(lambda guild: 10))
+    result = await member.slash(channel, "record export", table="books", format="json")
+    assert "Try `format:csv`" in refusal(simcord_env, result, Refused)
+
+
+async def test_import_of_a_too_big_file_is_refused(simcord_env, member, channel, books, monkeypatch):
+    """A file over the import limit is refused before it is read."""
+    monkeypatch.setattr(cogs.record._cog, "MAX_IMPORT_BYTES", 10)
+    result = await member.slash(channel, "record import", table="books", file=("books.csv", _csv(5)))
+    assert "Split it." in refusal(simcord_env, result, Refused)
