@@ -6,6 +6,7 @@ one made from a ``discobase.Table`` class live in the same catalog.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -73,13 +74,12 @@ class Engine:
             self._stores[guild.id] = store
         return store
 
-    async def close(self) -> None:
-        """Finish background writes and release every write lease, so a successor starts at once."""
-        for store in list(self._stores.values()):
-            try:
-                await store.close()
-            except Exception:
-                log.exception("could not release the write lease of guild store %s", store.category_name)
+    async def close(self, grace: float = 20.0) -> None:
+        """Stop every guild's store at a consistent point and release the write leases (see ``GuildStore.close``)."""
+        results = await asyncio.gather(*(store.close(grace) for store in self._stores.values()), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.error("a guild store did not close cleanly", exc_info=result)
 
     def loaded_stores(self) -> dict[int, GuildStore]:
         """The stores made so far, by guild id."""

@@ -19,6 +19,7 @@ __all__ = [
     "NotConnected",
     "RecordNotFound",
     "SchemaError",
+    "ShuttingDown",
     "StorageBusy",
     "StorageDamaged",
     "TableDamaged",
@@ -176,6 +177,13 @@ class StorageBusy(DiscobaseError):
             "Another copy of the bot is still writing to this server (a restart or deploy in progress?). "
             f"Try again in {max(1, round(seconds_left))} seconds."
         )
+
+
+class ShuttingDown(DiscobaseError):
+    """The bot is stopping (a restart or deploy): new writes are refused, nothing half-done is left."""
+
+    def __init__(self, detail: str = "Nothing was changed.") -> None:
+        super().__init__(f"The bot is restarting. {detail} Try again in a minute.")
 
 
 class NotConnected(DiscobaseError, RuntimeError):

@@ -17,9 +17,10 @@ Discord has not stored, and two writes on one table never interleave.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from .backend import Backend
 from .budget import CacheBudget
@@ -27,7 +28,16 @@ from .bulk import BulkResult, ImportRejected, RowProblem, check_rows, import_key
 from .cached_table import CachedTable
 from .catalog import CATALOG_CHANNEL, CatalogEntry, decode_entry, encode_entry
 from .columns import Value
-from .errors import ChannelMissing, NotConnected, SchemaError, StorageBusy, TableDamaged, TableExists, UnknownTable
+from .errors import (
+    ChannelMissing,
+    NotConnected,
+    SchemaError,
+    ShuttingDown,
+    StorageBusy,
+    TableDamaged,
+    TableExists,
+    UnknownTable,
+)
 from .lease import Lease
 from .loading import load_table
 from .query import Query
@@ -37,6 +47,29 @@ from .schema import Column, TableSchema
 __all__ = ["GuildStore"]
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _write_operation(
+    method: Callable[Concatenate[GuildStore, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[GuildStore, P], Coroutine[Any, Any, T]]:
+    """Count a write while it runs, so ``close()`` can wait for it; refused once closing began."""
+
+    @functools.wraps(method)
+    async def counted(store: GuildStore, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        if store.closing:
+            raise ShuttingDown()
+        store._writes += 1
+        store._idle.clear()
+        try:
+            return await method(store, *args, **kwargs)
+        finally:
+            store._writes -= 1
+            if not store._writes:
+                store._idle.set()
+
+    return counted
 
 
 class GuildStore:
@@ -60,6 +93,10 @@ class GuildStore:
         self._open_lock = asyncio.Lock()
         self._catalog_lock = asyncio.Lock()
         self._background: set[asyncio.Task[None]] = set()
+        self.closing = False
+        self._writes = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     # ------------------------------------------------------------ layout
 
@@ -116,8 +153,17 @@ class GuildStore:
         self._tables = {}
         self.catalog_id = self.category_id = None
 
-    async def close(self) -> None:
-        """Finish background writes and give up the write lease (at shutdown)."""
+    async def close(self, grace: float = 20.0) -> None:
+        """Stop at a consistent point (at shutdown): refuse new writes, let running ones finish, release the lease.
+
+        A running import stops at its next batch boundary; what it wrote stays,
+        and the same import run again writes only the rest.
+        """
+        self.closing = True
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace)
+        except TimeoutError:
+            log.warning("%d writes still running after %.0f s; closing anyway", self._writes, grace)
         await self.drain()
         if self.lease is not None and self.catalog_id is not None:
             await self.lease.release(self.catalog_id)
@@ -147,6 +193,7 @@ class GuildStore:
         table = self._entry(name)
         return table.damaged or not self.backend.channel_exists(table.channel_id)
 
+    @_write_operation
     async def create_table(self, schema: TableSchema) -> TableSchema:
         """Create a table: its channel, then its catalog entry (2 requests)."""
         await self._hold()
@@ -163,6 +210,7 @@ class GuildStore:
         log.info("table %s created", schema.name)
         return schema
 
+    @_write_operation
     async def add_column(self, name: str, column: Column) -> TableSchema:
         """Add a column; existing records read it as its default (1 request: the catalog edit)."""
         await self._hold()
@@ -182,6 +230,7 @@ class GuildStore:
                 record.values[column.name] = column.default_value
         return schema
 
+    @_write_operation
     async def drop_table(self, name: str) -> None:
         """Delete a table: its catalog entry first, then its channel. CANNOT BE REVERSED."""
         await self._hold()
@@ -223,6 +272,7 @@ class GuildStore:
 
     # ------------------------------------------------------------ records
 
+    @_write_operation
     async def insert(self, name: str, values: Mapping[str, Any], creator_id: int) -> Record:
         """Insert one record (1 request) and return it with its new id."""
         await self._hold()
@@ -254,6 +304,7 @@ class GuildStore:
         done = table.imports.get(import_key(name, rows), set()) if resumable else set()
         return {index for number, cut in enumerate(parts(rows)) if number in done for index in cut}
 
+    @_write_operation
     async def insert_many(
         self,
         name: str,
@@ -286,6 +337,11 @@ class GuildStore:
             for number, cut in enumerate(cuts):
                 if number in done:
                     continue
+                if self.closing and written:
+                    raise ShuttingDown(
+                        f"{len(written)} of {len(converted)} rows were written; "
+                        "run the same import again to write only the rest."
+                    )
                 written += await self._write_part(table, [next(values_by_row) for _ in cut], creator_id, key, number)
                 if on_progress is not None:
                     await on_progress(len(written), len(converted))
@@ -327,6 +383,7 @@ class GuildStore:
         matches = query.predicate()
         return sum(1 for record in table if matches(record))
 
+    @_write_operation
     async def update(self, name: str, record_id: int, changes: Mapping[str, Any]) -> Record:
         """Change some columns of one record (1 request: an edit of its message, or a new one for a batch)."""
         await self._hold()
@@ -347,6 +404,7 @@ class GuildStore:
                 message_id = record.message_id
             return table.replace(record, values, message_id)
 
+    @_write_operation
     async def delete(self, name: str, record_id: int) -> Record:
         """Delete one record (1 request) and return it as it was.
 

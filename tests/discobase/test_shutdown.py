@@ -1,0 +1,73 @@
+"""Closing a store at shutdown: running writes finish, new ones are refused, imports stop between batches."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from discobase import GuildStore, MemoryBackend, ShuttingDown
+from discobase.lease import Lease
+
+from .conftest import books_schema
+
+
+class SlowBackend(MemoryBackend):
+    """Message creates wait for ``release`` to be set, like a slow Discord."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+        self.release.set()
+
+    async def send(self, channel_id: int, text: str) -> int:
+        await self.release.wait()
+        return await super().send(channel_id, text)
+
+
+@pytest.fixture
+async def slow() -> tuple[SlowBackend, GuildStore]:
+    backend = SlowBackend()
+    store = GuildStore(backend, lease=Lease(backend, "me", settle=0))
+    await store.create_table(books_schema())
+    return backend, store
+
+
+async def test_close_waits_for_running_write_and_refuses_new(slow: tuple[SlowBackend, GuildStore]) -> None:
+    """A write in flight when shutdown starts is finished and kept; a write after that is refused."""
+    backend, store = slow
+    backend.release.clear()
+    running = asyncio.create_task(store.insert("books", {"title": "Dune"}, 1))
+    await asyncio.sleep(0)
+    closing = asyncio.create_task(store.close(grace=5))
+    await asyncio.sleep(0)
+    with pytest.raises(ShuttingDown, match="restarting. Nothing was changed"):
+        await store.insert("books", {"title": "Emma"}, 1)
+    assert not closing.done()
+    backend.release.set()
+    assert (await running).id == 1
+    await closing
+    restarted = GuildStore(backend)
+    assert [r.values["title"] for r in await restarted.find("books")] == ["Dune"]
+    assert store.lease is not None and not store.lease.held
+
+
+async def test_import_stops_between_batches_and_resumes(slow: tuple[SlowBackend, GuildStore]) -> None:
+    """Shutdown during an import keeps the batches written; the same import again writes only the rest."""
+    backend, store = slow
+    rows = [{"title": f"book {n}"} for n in range(2500)]
+    closing: list[asyncio.Task[None]] = []
+
+    async def shut_down_after_first_batch(done: int, total: int) -> None:
+        if not closing:
+            closing.append(asyncio.create_task(store.close(grace=5)))
+            await asyncio.sleep(0)
+
+    with pytest.raises(ShuttingDown, match="1000 of 2500 rows were written; run the same import again"):
+        await store.insert_many("books", rows, 1, shut_down_after_first_batch, resumable=True)
+    await closing[0]
+    restarted = GuildStore(backend)
+    assert await restarted.count("books") == 1000
+    result = await restarted.insert_many("books", rows, 1, resumable=True)
+    assert (result.already_written, len(result.written)) == (1000, 1500)
+    assert await restarted.count("books") == 2500
