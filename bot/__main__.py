@@ -7,6 +7,7 @@ Exit status 2 means the bot could not start as configured: no
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 
@@ -14,6 +15,7 @@ import discord
 
 from . import create_bot
 from .local import run_local
+from .runner import serve
 from .settings import Settings, SettingsError
 
 NO_TOKEN = (
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     discord.utils.setup_logging(level=settings.log_level_number, root=True)
     try:
-        create_bot(settings).run(settings.token, log_handler=None)
+        asyncio.run(serve(create_bot(settings), settings.token))
     except discord.LoginFailure:
         logging.getLogger("bot").error("Discord refused DISCORD_TOKEN: check the token in .env.")
         return 2

@@ -48,6 +48,7 @@ class DiscobaseBot(commands.Bot):
             **options,
         )
         self.settings = settings
+        self.draining = False
         self.engine = discobase.Engine(
             self, category=settings.category, cache_bytes=settings.cache_mb * 1024 * 1024
         ).attach()
@@ -57,6 +58,12 @@ class DiscobaseBot(commands.Bot):
         for name in cog_modules():
             await self.load_extension(name)
         await sync_commands(self.tree, self.settings.dev_guild_id)
+
+    async def shutdown(self, grace: float) -> None:
+        """Stop taking commands, let running writes reach a consistent point, then close."""
+        self.draining = True
+        await self.engine.close(grace)
+        await self.close()
 
     async def close(self) -> None:
         """Release the engine's write leases first, so a new process can write at once."""

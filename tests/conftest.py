@@ -11,8 +11,10 @@ import discord
 import pytest
 import simcord
 
+import discobase
 import discobase.lease
 from bot import Settings, create_bot
+from tests.cogs.helpers import reply as _reply
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +71,22 @@ def member(simcord_env: simcord.Env, guild: simcord.GuildHandle) -> simcord.Memb
 def other_member(simcord_env: simcord.Env, guild: simcord.GuildHandle) -> simcord.MemberActor:
     """A second member with no special permission."""
     return guild.add_member(simcord_env.create_user("cy"))
+
+
+BOOKS_COLUMNS = "title:text unique, author:text, year:int optional, read:bool default=false"
+
+
+@pytest.fixture
+async def books(admin: simcord.MemberActor, channel: simcord.ChannelHandle) -> str:
+    """An empty `books` table, created by the admin."""
+    result = await admin.slash(channel, "table create", name="books", columns=BOOKS_COLUMNS)
+    assert "Created table" in _reply(result).content
+    return "books"
+
+
+@pytest.fixture
+def store(simcord_env: simcord.Env, guild: simcord.GuildHandle) -> discobase.GuildStore:
+    """The bot's store of the guild: what is really stored, to compare with what members were told."""
+    bot_guild = simcord_env.bot.get_guild(guild.id)
+    assert bot_guild is not None
+    return simcord_env.bot.engine.store(bot_guild)

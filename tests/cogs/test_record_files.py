@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import sys
 
 import discord
 import orjson
 import pytest
 
-import cogs.record._cog
 import discobase
 import discobase.bulk
 from cogs.utils.errors import Refused
@@ -201,6 +201,7 @@ async def test_export_too_big_to_attach_is_refused(simcord_env, member, channel,
 
 async def test_import_of_a_too_big_file_is_refused(simcord_env, member, channel, books, monkeypatch):
     """A file over the import limit is refused before it is read."""
-    monkeypatch.setattr(cogs.record._cog, "MAX_IMPORT_BYTES", 10)
+    # Each bot loads its cogs afresh (closing a bot unloads them): patch the module the running bot loaded.
+    monkeypatch.setattr(sys.modules["cogs.record._cog"], "MAX_IMPORT_BYTES", 10)
     result = await member.slash(channel, "record import", table="books", file=("books.csv", _csv(5)))
     assert "Split it." in refusal(simcord_env, result, Refused)
