@@ -14,7 +14,6 @@ import sys
 import discord
 
 from . import create_bot
-from .local import run_local
 from .runner import serve
 from .settings import Settings, SettingsError
 
@@ -45,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Cannot start: a setting is wrong.\n{error}\nSee .env.example for every setting.", file=sys.stderr)
         return 2
     if args.local:
+        try:
+            from .local import run_local  # SimCord is the `local` extra: not installed on a host
+        except ImportError as error:
+            print(f"The playground needs SimCord ({error}): pip install -e '.[local]'", file=sys.stderr)
+            return 2
         return run_local(settings)
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
