@@ -7,11 +7,13 @@ import pkgutil
 from typing import Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 import cogs
 import discobase
 
+from .observe import RateLimitWatch, log_command
 from .settings import Settings
 from .sync import sync_commands
 from .tree import DiscobaseTree
@@ -49,12 +51,14 @@ class DiscobaseBot(commands.Bot):
         )
         self.settings = settings
         self.draining = False
+        self.rate_limits = RateLimitWatch()
         self.engine = discobase.Engine(
             self, category=settings.category, cache_bytes=settings.cache_mb * 1024 * 1024
         ).attach()
 
     async def setup_hook(self) -> None:
         """Load every cog, then sync the slash commands (to ``DEV_GUILD_ID`` when set)."""
+        logging.getLogger("discord.http").addFilter(self.rate_limits)
         for name in cog_modules():
             await self.load_extension(name)
         await sync_commands(self.tree, self.settings.dev_guild_id)
@@ -68,7 +72,14 @@ class DiscobaseBot(commands.Bot):
     async def close(self) -> None:
         """Release the engine's write leases first, so a new process can write at once."""
         await self.engine.close()
+        logging.getLogger("discord.http").removeFilter(self.rate_limits)
         await super().close()
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu
+    ) -> None:
+        """Finish the command's log line."""
+        log_command(interaction, "ok")
 
     async def on_ready(self) -> None:
         """Say who we are and where."""

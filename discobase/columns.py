@@ -28,6 +28,9 @@ _MENTION = {
     "role": re.compile(r"<@&(\d{15,21})>"),
 }
 _SNOWFLAKE = re.compile(r"\d{15,21}")
+_SNOWFLAKE_MAX = 2**64 - 1
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+"""Stored values are JSON read by orjson: whole numbers must fit 64 bits."""
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
@@ -114,9 +117,12 @@ def _int(raw: Any) -> int:
     if isinstance(raw, str):
         raw = raw.strip().replace("_", "")
     try:
-        return _int_adapter.validate_python(raw)
+        value = _int_adapter.validate_python(raw)
     except ValidationError:
         raise ValueError("is not a whole number (example: 42)") from None
+    if not _INT_MIN <= value <= _INT_MAX:
+        raise ValueError(f"is out of range: a whole number goes from {_INT_MIN} to {_INT_MAX}")
+    return value
 
 
 def _float(raw: Any) -> float:
@@ -124,7 +130,7 @@ def _float(raw: Any) -> float:
         raise ValueError("is not a number (example: 3.5)")
     try:
         number = float(raw.strip() if isinstance(raw, str) else raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError("is not a number (example: 3.5)") from None
     if not math.isfinite(number):
         raise ValueError("is not a finite number")
@@ -158,18 +164,21 @@ def _datetime(raw: Any) -> datetime:
         value = _datetime_adapter.validate_python(raw.strip() if isinstance(raw, str) else raw)
     except ValidationError:
         raise ValueError("is not a date and time: use ISO 8601, like 2024-05-31T14:30:00Z") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the year 1 in UTC
+        raise ValueError("is out of range: use a date and time between the years 1 and 9999") from None
 
 
 def _snowflake(kind: str) -> Callable[[Any], int]:
     pattern = _MENTION[kind]
 
     def convert(raw: Any) -> int:
-        if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0:
+        if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= _SNOWFLAKE_MAX:
             return raw
         text = str(raw).strip()
         match = pattern.fullmatch(text) or _SNOWFLAKE.fullmatch(text)
-        if match is None:
+        if match is None or int(match.group(match.lastindex or 0)) > _SNOWFLAKE_MAX:
             raise ValueError(f"is not a {kind}: give a {kind} mention or a {kind} id")
         return int(match.group(match.lastindex or 0))
 

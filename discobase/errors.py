@@ -65,6 +65,8 @@ class BadValue(DiscobaseError, ValueError):
         self.value = value
         self.reason = reason
         shown = repr(value) if not isinstance(value, str) else f'"{value}"'
+        if len(shown) > 100:  # the value is the member's own input: enough of it to recognise
+            shown = shown[:99] + "\u2026"
         super().__init__(f"Column `{column}`: {shown} {reason}")
 
 

@@ -60,6 +60,9 @@ class Column(BaseModel):
         """Convert an input value for this column; None or "" means no value."""
         if raw is None or raw == "":
             return None
+        if isinstance(raw, list | tuple | dict | set):  # JSON input: nested values are never one value
+            shown = "{…}" if isinstance(raw, dict) else "[…]"
+            raise BadValue(self.name, shown, "is a list or an object: a column takes one value, like text or a number.")
         try:
             return self.type.convert(raw)
         except ValueError as error:

@@ -25,6 +25,7 @@ import aiohttp
 import discord
 
 from ..errors import ChannelMissing, DiscordUnavailable, MissingPermission
+from ..metrics import note_request
 from .base import MESSAGE_LIMIT, Backend, StoredMessage
 
 __all__ = ["RETRY_DELAYS", "DiscordBackend"]
@@ -62,6 +63,7 @@ async def _call(make: Callable[[], Awaitable[T]], permission: str, action: str, 
     """Run one Discord call, retrying passing failures with backoff and translating the rest."""
     for delay in (*RETRY_DELAYS, None):
         try:
+            note_request()
             with _discord_errors(permission, action, channel_id):
                 return await make()
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as error:
