@@ -10,7 +10,7 @@ from datetime import date
 
 from .cpu import bytes_per_record, cpu_finds
 from .ratelimit import ASSUMPTIONS
-from .workloads import Measurement, engine_workloads
+from .workloads import Measurement, command_workloads, engine_workloads
 
 
 def _table(rows: list[Measurement]) -> str:
@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--cached", type=int, default=100_000, help="records for the CPU finds (default 100,000)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    rows = asyncio.run(engine_workloads(args.big))
+    rows = asyncio.run(engine_workloads(args.big)) + asyncio.run(command_workloads(1000))
     finds = cpu_finds(args.cached)
     print(f"discobase benchmarks, {date.today()}, Python {platform.python_version()} on {platform.machine()}")
     print(f"Rate-limit model: {ASSUMPTIONS}\n")

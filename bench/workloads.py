@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import discord
 import simcord
 from discord.ext import commands
 
@@ -14,7 +15,7 @@ from discobase import Engine, GuildStore, TableSchema, default_intents, parse_co
 
 from .ratelimit import Request, model_seconds
 
-__all__ = ["Measurement", "engine_workloads"]
+__all__ = ["Measurement", "command_workloads", "engine_workloads"]
 
 COLUMNS = "title:text unique, author:text, year:int optional, read:bool default=false"
 
@@ -48,9 +49,12 @@ class _Session:
     def _use(self, client: commands.Bot) -> None:
         guild = client.get_guild(self.guild_id)
         assert guild is not None
-        self.store: GuildStore = Engine(client).attach().store(guild)
+        self.engine = Engine(client).attach()
+        self.store: GuildStore = self.engine.store(guild)
 
     async def restart(self) -> None:
+        """A clean restart, as on a deploy: the old process releases its write lease first."""
+        await self.engine.close()
         client = _client()
         await self.env.restart_bot(client)
         self._use(client)
@@ -122,6 +126,7 @@ async def engine_workloads(big: int = 10_000) -> list[Measurement]:
                 f"cold load of {big:,} imported rows", lambda: session.store.count("big"), "plus CDN file reads"
             )
         )
+        await session.store.insert("big", _row(big), 1)  # takes the new process's write lease (3 requests, once)
         big_schema = session.store.schema("big")
         unique = parse_query(big_schema, where=f"title = Book {big // 2}")
         scan = parse_query(big_schema, where="author ~ or 42")
@@ -139,5 +144,45 @@ async def engine_workloads(big: int = 10_000) -> list[Measurement]:
         await session.store.open()
         results.append(
             await session.measure(f"cold load of {big - 1:,} single-message rows", lambda: session.store.count("books"))
+        )
+    return results
+
+
+async def command_workloads(rows: int = 1000) -> list[Measurement]:
+    """What members pay through the slash commands: `/table create`, `/record insert`, `/record import`."""
+    from bot import Settings, create_bot  # the bot is measured only here; the engine workloads do not need it
+
+    results: list[Measurement] = []
+    bot = create_bot(Settings())
+    async with simcord.run(bot) as env:
+        guild = env.create_guild("Bench")
+        channel = guild.create_text_channel("general")
+        role = guild.create_role("Admin", permissions=discord.Permissions(manage_guild=True))
+        admin = guild.add_member(env.create_user("admin"), roles=[role])
+        await env.settle()
+
+        async def measure(name: str, operation: Callable[[], Awaitable[object]]) -> None:
+            start = len(env.http_requests)
+            cpu = time.process_time()
+            await operation()
+            cpu = time.process_time() - cpu
+            requests = [Request(r.method, r.path) for r in env.http_requests[start:]]
+            storage = sum(1 for r in requests if not r.path.startswith(("/interactions/", "/webhooks/")))
+            results.append(
+                Measurement(name, len(requests), model_seconds(requests), cpu, f"{storage} storage, rest replies")
+            )
+
+        await measure(
+            "/table create (first use)",
+            lambda: admin.slash(channel, "table create", name="books", columns=COLUMNS),
+        )
+        await measure(
+            "/record insert",
+            lambda: admin.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert"),
+        )
+        csv = "title,author,year\n" + "".join(f"Title {n},Author {n % 97},{1900 + n % 120}\n" for n in range(rows))
+        await measure(
+            f"/record import of {rows:,} rows",
+            lambda: admin.slash(channel, "record import", table="books", file=("books.csv", csv.encode())),
         )
     return results
