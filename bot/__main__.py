@@ -14,6 +14,7 @@ import sys
 import discord
 
 from . import create_bot
+from .local import run_local
 from .runner import serve
 from .settings import Settings, SettingsError
 
@@ -32,6 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--local", action="store_true", help="run on a simulated Discord on this machine: no token, no network"
     )
+    parser.add_argument("--demo", action="store_true", help="with --local: start with a sample table of books")
+    parser.add_argument("--port", type=int, metavar="N", help="with --local: serve the page on port N")
     return parser.parse_args(argv)
 
 
@@ -44,12 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Cannot start: a setting is wrong.\n{error}\nSee .env.example for every setting.", file=sys.stderr)
         return 2
     if args.local:
-        try:
-            from .local import run_local  # SimCord is the `local` extra: not installed on a host
-        except ImportError as error:
-            print(f"The playground needs SimCord ({error}): pip install -e '.[local]'", file=sys.stderr)
-            return 2
-        return run_local(settings)
+        return run_local(settings, port=args.port, demo=args.demo)
+    if args.demo or args.port is not None:
+        print("--demo and --port go with --local.", file=sys.stderr)
+        return 2
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2

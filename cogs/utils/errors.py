@@ -9,9 +9,10 @@ from discord import app_commands
 
 import discobase
 
+from .formatting import cut
 from .replies import answer
 
-__all__ = ["NotAllowed", "Refused", "answer_error", "describe_error"]
+__all__ = ["NotAllowed", "Refused", "answer_error", "describe_error", "unwrap"]
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def _permission_names(permissions: list[str]) -> str:
     return " and ".join(f"**{name}**" for name in names)
 
 
-def _unwrap(error: BaseException) -> BaseException:
+def unwrap(error: BaseException) -> BaseException:
     """The error that says what happened, not discord.py's wrapper around it."""
     if isinstance(error, app_commands.CommandInvokeError):
         return error.original
@@ -76,13 +77,13 @@ async def answer_error(interaction: discord.Interaction, error: BaseException) -
     Used by the command tree's ``on_error`` and by every view and modal, so all
     failures read alike. Works whether or not the interaction was answered already.
     """
-    cause = _unwrap(error)
+    cause = unwrap(error)
     text = describe_error(cause)
     if text is None:
         command = interaction.command.qualified_name if interaction.command else "a component"
         log.error("unexpected error in %s", command, exc_info=cause)
         text = APOLOGY
     try:
-        await answer(interaction, text, ephemeral=True)
+        await answer(interaction, cut(text, 2000), ephemeral=True)  # past 2,000 Discord would refuse it, silently
     except discord.HTTPException:
         log.warning("could not tell the member about an error (the interaction may have expired)", exc_info=True)

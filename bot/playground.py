@@ -1,0 +1,132 @@
+"""The local playground's world: the real bot on a simulated Discord (SimCord), shown in SimCord's browser Preview.
+
+A newcomer sees the product work before creating a Discord application: the
+bot from ``create_bot()``, its cogs and the storage engine run unmodified
+against SimCord's in-memory Discord, so tables are channels of the simulated
+guild and records are its messages, exactly as on Discord. The Preview serves a
+Discord-like page on loopback whose composer runs the slash commands as the
+admin or the plain member. No token, no network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+import discord
+import simcord
+
+from cogs.utils.errors import describe_error, unwrap
+
+from . import create_bot
+from .bot import DiscobaseBot
+from .playground_demo import DEMO_TABLE, seed_demo
+from .settings import Settings
+
+__all__ = ["Playground", "PlaygroundEnv", "playground_settings", "serve", "start_playground"]
+
+SETTLE_SECONDS = 30.0
+"""How long a page action may wait for the bot's work (SimCord's default of 5 s is short for a big import)."""
+
+
+@dataclass(frozen=True)
+class Playground:
+    """The simulated world: the bot attached to SimCord, one guild, its ``#general``, an admin and a plain member."""
+
+    env: simcord.Env
+    bot: DiscobaseBot
+    guild: simcord.GuildHandle
+    general: simcord.ChannelHandle
+    admin: simcord.MemberActor
+    member: simcord.MemberActor
+
+
+class PlaygroundEnv(simcord.Env):
+    """SimCord's world, where only the bot's bugs count as errors.
+
+    SimCord records every exception a command, button or form raised, even one
+    the bot answered as a member's mistake (a typo, a refusal); the Preview then
+    flags the action as failed and keeps the command in the composer. Those
+    answers are the product working, so only what the cogs call unexpected
+    (logged with a traceback, answered with an apology) is recorded.
+    """
+
+    def _record_error(self, error: BaseException) -> None:
+        if describe_error(unwrap(error)) is None:
+            super()._record_error(error)
+
+
+def playground_settings(settings: Settings) -> Settings:
+    """The settings minus those that aim at the real Discord: a dev guild or shards would hide the commands here."""
+    return settings.model_copy(update={"token": None, "dev_guild_id": None, "shard_count": None, "shard_ids": None})
+
+
+async def start_playground(settings: Settings, *, demo: bool) -> Playground:
+    """Attach a fresh bot to SimCord and build the guild; with ``demo``, seed the sample table."""
+    bot = create_bot(playground_settings(settings))
+    env = PlaygroundEnv(bot, settle_timeout=SETTLE_SECONDS)
+    await env.start()
+    try:
+        guild = env.create_guild("discobase playground")
+        general = guild.create_text_channel("general")
+        admins = guild.create_role("Admin", permissions=discord.Permissions(manage_guild=True, manage_messages=True))
+        admin = guild.add_member(env.create_user("ada"), roles=[admins])
+        member = guild.add_member(env.create_user("bob"))
+        await env.settle()
+        assert bot.user is not None  # READY has run
+        await bot.user.edit(username="discobase")  # SimCord names every bot "TestBot"
+        server = bot.get_guild(guild.id)
+        assert server is not None  # GUILD_CREATE has run
+        if demo:
+            await seed_demo(bot.engine.store(server), admin.id)
+        await env.settle()
+    except BaseException:
+        await env.shutdown()
+        raise
+    return Playground(env, bot, guild, general, admin, member)
+
+
+def hint(demo: bool) -> str:
+    """What to type first: the two lines printed under the URL."""
+    if demo:
+        return (
+            f"  Type in #general: /record find table:{DEMO_TABLE} where:year < 1950 sort:-year\n"
+            '  "Viewing as" switches between ada (Manage Server) and bob (a member): only ada may /table create.'
+        )
+    return (
+        "  As ada (Manage Server), type in #general: /table create name:books columns:title:text, year:int\n"
+        "  then /record insert table:books values:title=Dune, year=1965 and /record find table:books"
+    )
+
+
+async def serve(settings: Settings, *, port: int | None, demo: bool, stop: asyncio.Event) -> int:
+    """Run the playground until ``stop`` is set or the page ends the session; returns the exit status."""
+    async with AsyncExitStack() as stack:
+        world = await start_playground(settings, demo=demo)
+        stack.push_async_callback(world.env.shutdown)
+        viewers = [world.admin, world.member]
+        try:
+            preview = await stack.enter_async_context(
+                world.env.preview(world.general, viewers=viewers, layout="channel", port=port)
+            )
+        except simcord.SetupError as error:
+            if isinstance(error.__cause__, OSError):
+                print(
+                    f"Cannot open the playground page: port {port} is in use. Choose another with --port N.",
+                    file=sys.stderr,
+                )
+            else:
+                print(f"Cannot open the playground page: {error}", file=sys.stderr)
+            return 2
+        print(f"discobase playground on a simulated Discord, until Ctrl-C: {preview.url}", flush=True)
+        print(hint(demo), flush=True)
+        ended = asyncio.ensure_future(preview.wait_closed())
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({ended, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if ended.done():
+            print("The page ended the preview session; the playground stops.", flush=True)
+        ended.cancel()
+        stopped.cancel()
+    return 0

@@ -1,0 +1,135 @@
+"""The playground without a browser: its world, its settings, its exits."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import signal
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.local import NO_SIMCORD, run_local
+from bot.playground import Playground, playground_settings, serve, start_playground
+from bot.playground_demo import BOOKS, DEMO_TABLE
+from bot.settings import Settings
+
+from .helpers import playground_process
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[Playground]:
+    world = await start_playground(Settings(), demo=True)
+    try:
+        yield world
+    finally:
+        await world.env.shutdown()
+
+
+async def _member(world: Playground, user_id: int) -> discord.Member:
+    """The member as the bot fetches it (the bot has no members intent, so none are cached)."""
+    guild = world.bot.get_guild(world.guild.id)
+    assert guild is not None
+    return await guild.fetch_member(user_id)
+
+
+async def test_world_has_general_an_admin_and_a_member(world: Playground) -> None:
+    """#general, ada with Manage Server, bob without it, and the bot named discobase."""
+    assert world.general.name == "general"
+    assert (await _member(world, world.admin.id)).guild_permissions.manage_guild
+    assert not (await _member(world, world.member.id)).guild_permissions.manage_guild
+    assert world.bot.user is not None and world.bot.user.name == "discobase"
+
+
+async def test_every_command_is_offered_in_general(world: Playground) -> None:
+    """The real cogs are loaded and synced: both members see /table and /record in #general."""
+    for member in (world.admin, world.member):
+        offered = member.available_commands(world.general)
+        assert {"table create", "record insert", "record find"} <= set(offered)
+
+
+async def test_demo_table_is_seeded(world: Playground) -> None:
+    """--demo gives the books table every sample book, found by /record find."""
+    guild = world.bot.get_guild(world.guild.id)
+    assert guild is not None
+    assert await world.bot.engine.store(guild).count(DEMO_TABLE) == len(BOOKS) >= 24
+    result = await world.member.slash(world.general, "record find", table=DEMO_TABLE)
+    assert result.response is not None
+    assert f"{len(BOOKS)} records" in result.response.embeds[0].footer.text
+
+
+async def test_a_refusal_is_not_a_bot_error(world: Playground) -> None:
+    """A member's /table create is refused ephemerally, and the page is not told the bot failed."""
+    result = await world.member.slash(world.general, "table create", name="mine", columns="a:text")
+    assert result.response is not None and result.response.ephemeral
+    assert "Manage Server" in result.response.content
+    assert world.env.errors == []
+
+
+async def test_without_demo_there_are_no_tables() -> None:
+    """Without --demo the guild starts empty."""
+    world = await start_playground(Settings(), demo=False)
+    try:
+        guild = world.bot.get_guild(world.guild.id)
+        assert guild is not None
+        store = world.bot.engine.store(guild)
+        await store.open()
+        assert store.table_names() == []
+    finally:
+        await world.env.shutdown()
+
+
+def test_settings_for_discord_only_are_dropped() -> None:
+    """Token, dev guild and shards aim at the real Discord; the rest is kept."""
+    real = Settings(token="t", category="data", dev_guild_id=5, shard_count=2, shard_ids=(1,), cache_mb=64)
+    local = playground_settings(real)
+    assert (local.token, local.dev_guild_id, local.shard_count, local.shard_ids) == (None, None, None, None)
+    assert (local.category, local.cache_mb) == ("data", 64)
+
+
+async def test_port_in_use_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """A taken port gives status 2 and a one-line message naming the port and --port, no traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status = await serve(Settings(), port=port, demo=False, stop=asyncio.Event())
+    assert status == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"Cannot open the playground page: port {port} is in use. Choose another with --port N."
+
+
+async def test_serve_prints_url_and_hint_until_stopped(capsys: pytest.CaptureFixture[str]) -> None:
+    """serve() prints the URL and a two-line hint, then returns 0 once stopped."""
+    stop = asyncio.Event()
+    task = asyncio.ensure_future(serve(Settings(), port=None, demo=False, stop=stop))
+    out = ""
+    while "/table create" not in out and not task.done():
+        await asyncio.sleep(0.05)
+        out += capsys.readouterr().out
+    stop.set()
+    assert await asyncio.wait_for(task, 30) == 0
+    url, *hint = out.splitlines()
+    assert url.split(": ", 1)[1].startswith("http://127.0.0.1:")
+    assert len(hint) == 2 and "/table create name:books columns:title:text, year:int" in hint[0]
+
+
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_the_process_with_status_0(tmp_path: Path, number: signal.Signals) -> None:
+    """Ctrl-C (or a SIGTERM from a process manager) ends the playground cleanly: status 0, no traceback."""
+    with playground_process(tmp_path, demo=False) as running:
+        assert running.stop(number) == 0
+        assert "Traceback" not in running.stderr.read_text()
+
+
+def test_without_simcord_the_message_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SimCord is an optional extra: without it, status 2 and the pip command, not an ImportError."""
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *rest: None if name == "simcord" else find_spec(name))
+    assert run_local(Settings()) == 2
+    assert capsys.readouterr().err.strip() == NO_SIMCORD
