@@ -8,7 +8,7 @@ import logging
 import platform
 from datetime import date
 
-from .cpu import bytes_per_record, cpu_finds
+from .cpu import bytes_per_record, cache_bound, cpu_finds
 from .ratelimit import ASSUMPTIONS
 from .workloads import Measurement, command_workloads, engine_workloads
 
@@ -40,6 +40,12 @@ def main() -> None:
         f"full scan with ~ {finds['scan'] * 1000:.1f} ms"
     )
     print(f"Memory: {bytes_per_record(args.cached):.0f} bytes per cached record (4 columns, short values)")
+    bound = asyncio.run(cache_bound())
+    print(
+        f"Cache bound: {bound['data_mb']:.1f} MB of records in 6 tables under DISCOBASE_CACHE_MB={bound['limit_mb']}: "
+        f"estimated use peaked at {bound['peak_estimate_mb']:.1f} MB, traced growth {bound['peak_traced_mb']:.1f} MB, "
+        f"{bound['evictions']:.0f} tables unloaded"
+    )
 
 
 if __name__ == "__main__":

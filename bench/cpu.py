@@ -7,9 +7,10 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
-from discobase import CachedTable, Record, TableSchema, parse_columns, parse_query
+from discobase import CachedTable, GuildStore, MemoryBackend, Record, TableSchema, parse_columns, parse_query
+from discobase.budget import CacheBudget
 
-__all__ = ["bytes_per_record", "cached_table", "cpu_finds"]
+__all__ = ["bytes_per_record", "cache_bound", "cached_table", "cpu_finds"]
 
 COLUMNS = "title:text unique, author:text, year:int optional, read:bool default=false"
 
@@ -55,3 +56,31 @@ def bytes_per_record(count: int = 100_000) -> float:
     tracemalloc.stop()
     del table
     return used / count
+
+
+async def cache_bound(limit_mb: int = 4, tables: int = 6, rows: int = 5000) -> dict[str, float]:
+    """Use more tables than fit in ``limit_mb`` one after another; the budget keeps the cache under it."""
+    backend = MemoryBackend()
+    budget = CacheBudget(limit_mb * 1024 * 1024)
+    store = GuildStore(backend, budget=budget)
+    data = [{"title": f"Book {n}", "author": f"Author {n % 97}", "year": 1900 + n % 120} for n in range(rows)]
+    for number in range(tables):
+        await store.create_table(TableSchema(name=f"t{number}", columns=parse_columns(COLUMNS)))
+        await store.insert_many(f"t{number}", data, 1)
+    gc.collect()
+    tracemalloc.start()
+    baseline, _ = tracemalloc.get_traced_memory()
+    peak_estimate = 0
+    for _ in range(2):
+        for number in range(tables):
+            await store.count(f"t{number}")
+            peak_estimate = max(peak_estimate, budget.used_bytes)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "data_mb": tables * rows * bytes_per_record(rows) / 2**20,
+        "limit_mb": limit_mb,
+        "peak_estimate_mb": peak_estimate / 2**20,
+        "peak_traced_mb": (peak - baseline) / 2**20,
+        "evictions": budget.evictions,
+    }

@@ -19,8 +19,8 @@ __all__ = ["CacheBudget", "estimate_record_bytes"]
 log = logging.getLogger(__name__)
 
 _SAMPLE = 50
-_RECORD_FLOOR = 200
-"""Bytes a record costs before its values: the Record, its dict and the index entries."""
+_RECORD_FLOOR = 400
+"""Bytes a record costs besides its values: the Record, its slot in the table, message and unique indexes."""
 
 
 def estimate_record_bytes(table: CachedTable) -> int:
@@ -41,6 +41,7 @@ class CacheBudget:
     def __init__(self, limit_bytes: int) -> None:
         self.limit_bytes = limit_bytes
         self._tables: OrderedDict[int, tuple[CachedTable, int, int]] = OrderedDict()
+        self._last_size: dict[int, int] = {}
         self.evictions = 0
 
     @property
@@ -56,15 +57,21 @@ class CacheBudget:
             # Measured on too few records (a new table): measure again now that it has more.
             entry = (table, estimate_record_bytes(table), len(table))
         self._tables[key] = entry
+        self._last_size[key] = len(table) * entry[1]
         self._evict(keep=table)
+
+    def before_load(self, table: CachedTable) -> None:
+        """Make room for a table about to load again, by the size it had, so the peak stays within the limit."""
+        self._evict(keep=table, incoming=self._last_size.get(id(table), 0))
 
     def forget(self, table: CachedTable) -> None:
         """Stop tracking a table (dropped, or unloaded for another reason)."""
         self._tables.pop(id(table), None)
+        self._last_size.pop(id(table), None)
 
-    def _evict(self, keep: CachedTable) -> None:
+    def _evict(self, keep: CachedTable, incoming: int = 0) -> None:
         for key, (table, _, _) in list(self._tables.items()):
-            if self.used_bytes <= self.limit_bytes:
+            if self.used_bytes + incoming <= self.limit_bytes:
                 return
             if table is keep or table.lock.locked():
                 continue

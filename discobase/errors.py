@@ -28,6 +28,7 @@ __all__ = [
     "UnknownColumn",
     "UnknownTable",
     "closest",
+    "shown",
 ]
 
 
@@ -35,6 +36,16 @@ def closest(name: str, choices: Iterable[str]) -> str | None:
     """Return the choice most like ``name``, or None when nothing is close."""
     matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
     return matches[0] if matches else None
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """Member input as echoed inside inline code: cut to ``limit`` characters, with no backtick to end it early.
+
+    Echoing a 6,000-character option whole would push the answer past Discord's
+    2,000 characters (and the advice after it out of sight).
+    """
+    text = text.replace("`", "\u02cb")
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _did_you_mean(name: str, choices: Iterable[str]) -> str:
@@ -64,10 +75,8 @@ class BadValue(DiscobaseError, ValueError):
         self.column = column
         self.value = value
         self.reason = reason
-        shown = repr(value) if not isinstance(value, str) else f'"{value}"'
-        if len(shown) > 100:  # the value is the member's own input: enough of it to recognise
-            shown = shown[:99] + "\u2026"
-        super().__init__(f"Column `{column}`: {shown} {reason}")
+        text = repr(value) if not isinstance(value, str) else f'"{value}"'
+        super().__init__(f"Column `{column}`: {shown(text, 100)} {reason}")
 
 
 class UnknownTable(DiscobaseError, LookupError):
@@ -75,7 +84,9 @@ class UnknownTable(DiscobaseError, LookupError):
 
     def __init__(self, name: str, known: Iterable[str] = ()) -> None:
         self.name = name
-        super().__init__(f"There is no table `{name}`.{_did_you_mean(name, known)} `/table list` shows every table.")
+        super().__init__(
+            f"There is no table `{shown(name)}`.{_did_you_mean(name, known)} `/table list` shows every table."
+        )
 
 
 class UnknownColumn(DiscobaseError, LookupError):
@@ -86,7 +97,7 @@ class UnknownColumn(DiscobaseError, LookupError):
         self.column = column
         known = list(known)
         super().__init__(
-            f"Table `{table}` has no column `{column}`.{_did_you_mean(column, known)}"
+            f"Table `{table}` has no column `{shown(column)}`.{_did_you_mean(column, known)}"
             f" Its columns: {', '.join(known) or 'none'}."
         )
 
@@ -120,7 +131,7 @@ class UniqueViolation(DiscobaseError, ValueError):
         self.holder = holder
         super().__init__(
             f"Column `{column}` of `{table}` is unique and record {holder} already has "
-            f"{value!r}. Choose another value, or update record {holder}."
+            f"{shown(repr(value), 100)}. Choose another value, or update record {holder}."
         )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from .columns import ColumnType
-from .errors import GrammarError, SchemaError, closest
+from .errors import GrammarError, SchemaError, closest, shown
 from .query import OPERATORS, Condition, Op, Query
 from .schema import MAX_COLUMNS, Column, TableSchema, check_name
 
@@ -55,7 +55,7 @@ def _split(text: str, item_start: re.Pattern[str], *, allow_and: bool = False) -
         index += 1
     if quoted:
         raise GrammarError(
-            f'A double quote is never closed in `{text}`. Close it, or write a quote inside a value as `\\"`.'
+            f'A double quote is never closed in `{shown(text)}`. Close it, or write a quote inside a value as `\\"`.'
         )
     parts.append(text[start:])
     return parts
@@ -67,7 +67,7 @@ def _unquote(raw: str) -> str:
     if not text.startswith('"'):
         return text
     if len(text) < 2 or not text.endswith('"') or (text.endswith('\\"') and not text.endswith('\\\\"')):
-        raise GrammarError(f"The quoted value `{text}` has no closing double quote.")
+        raise GrammarError(f"The quoted value `{shown(text)}` has no closing double quote.")
     body = text[1:-1]
     out: list[str] = []
     index = 0
@@ -79,7 +79,7 @@ def _unquote(raw: str) -> str:
             continue
         if char == '"':
             raise GrammarError(
-                f'The quoted value `{text}` has a quote inside it: write it as `\\"`, or end the value there.'
+                f'The quoted value `{shown(text)}` has a quote inside it: write it as `\\"`, or end the value there.'
             )
         out.append(char)
         index += 1
@@ -90,7 +90,7 @@ def _column(spec: str) -> Column:
     head, _, rest = spec.strip().partition(" ")
     name, colon, type_name = head.partition(":")
     if not colon or not type_name:
-        raise GrammarError(f"`{spec.strip()}` is not a column spec: write `name:type`, like `title:text`.")
+        raise GrammarError(f"`{shown(spec.strip())}` is not a column spec: write `name:type`, like `title:text`.")
     name = check_name(name.strip(), "column")
     try:
         column_type = ColumnType(type_name.strip().lower())
@@ -98,7 +98,8 @@ def _column(spec: str) -> Column:
         guess = closest(type_name.lower(), [t.value for t in ColumnType])
         hint = f" Did you mean `{guess}`?" if guess else ""
         raise GrammarError(
-            f"Column `{name}`: `{type_name}` is not a type.{hint} Types: {', '.join(t.value for t in ColumnType)}."
+            f"Column `{name}`: `{shown(type_name)}` is not a type.{hint} "
+            f"Types: {', '.join(t.value for t in ColumnType)}."
         ) from None
     flags: dict[str, Any] = {}
     for token in _FLAG_TOKEN.findall(rest):
@@ -116,7 +117,7 @@ def _column(spec: str) -> Column:
             guess = closest(lowered, _FLAGS)
             hint = f" Did you mean `{guess}`?" if guess else ""
             raise GrammarError(
-                f"Column `{name}`: `{word}` is not a flag.{hint} Flags: unique, optional, default=VALUE."
+                f"Column `{name}`: `{shown(word)}` is not a flag.{hint} Flags: unique, optional, default=VALUE."
             )
     return Column(name=name, type=column_type, **flags)
 
@@ -150,7 +151,7 @@ def parse_values(text: str) -> dict[str, Any]:
         name = name.strip()
         if not equals or not re.fullmatch(_NAME, name):
             raise GrammarError(
-                f"`{pair.strip()}` is not a `column=value` pair. Example: `title=Dune, year=1965`; "
+                f"`{shown(pair.strip())}` is not a `column=value` pair. Example: `title=Dune, year=1965`; "
                 "quote values that hold a comma."
             )
         if name in values:
@@ -170,7 +171,7 @@ def parse_where(text: str, schema: TableSchema) -> tuple[Condition, ...]:
         match = re.match(rf"\s*({_NAME})\s*({'|'.join(re.escape(op) for op in OPERATORS)})(.*)", part, re.S)
         if match is None:
             raise GrammarError(
-                f"`{part.strip()}` is not a condition: write `column OP value` with OP one of "
+                f"`{shown(part.strip())}` is not a condition: write `column OP value` with OP one of "
                 f"{' '.join(OPERATORS)}, like `year >= 1990`."
             )
         name, op, raw = match.group(1), match.group(2), _unquote(match.group(3))
@@ -185,7 +186,7 @@ def _condition(schema: TableSchema, name: str, op: Op, raw: str) -> Condition:
         try:
             return Condition("id", op, int(raw))
         except ValueError:
-            raise GrammarError(f"`id {op} {raw}`: an id is a whole number, like `id = 7`.") from None
+            raise GrammarError(f"`id {op} {shown(raw)}`: an id is a whole number, like `id = 7`.") from None
     column = schema.column(name)
     if op == "~" and not column.type.is_text:
         raise GrammarError(

@@ -168,6 +168,10 @@ class Lease:
             await self.backend.edit(catalog_id, self.message_id, terms.encode())
         self.terms = terms
 
+    def forget(self) -> None:
+        """Drop what is known of the lease message: the catalog channel that held it is gone."""
+        self.message_id, self.terms = None, None
+
     async def release(self, catalog_id: int) -> None:
         """Give the lease up (at shutdown), so a newcomer need not wait for it to run out."""
         async with self._lock:

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .columns import ColumnType, Value
-from .errors import BadValue, SchemaError, UnknownColumn
+from .errors import BadValue, SchemaError, UnknownColumn, shown
 
 __all__ = ["MAX_COLUMNS", "Column", "TableSchema", "check_name"]
 
@@ -27,7 +27,7 @@ def check_name(name: str, what: str) -> str:
     """Return ``name`` if it is a valid table or column name, else raise ``SchemaError``."""
     if not _NAME.fullmatch(name):
         raise SchemaError(
-            f"`{name}` is not a valid {what} name: use a lowercase letter, then lowercase letters, "
+            f"`{shown(name)}` is not a valid {what} name: use a lowercase letter, then lowercase letters, "
             "digits or `_`, at most 32 characters (example: `due_date`)."
         )
     if name in RESERVED:

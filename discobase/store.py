@@ -90,6 +90,7 @@ class GuildStore:
         self.catalog_id: int | None = None
         self._opened_at = 0.0
         self._tables: dict[str, CachedTable] = {}
+        self._lost: dict[str, CachedTable] = {}  # known when the catalog channel was deleted by hand
         self._open_lock = asyncio.Lock()
         self._catalog_lock = asyncio.Lock()
         self._background: set[asyncio.Task[None]] = set()
@@ -125,10 +126,17 @@ class GuildStore:
                     continue
                 # Newest first: an older entry of the same name wins, as the first one written.
                 tables[entry.schema.name] = CachedTable(entry.schema, entry.channel_id, message.id)
+            for name, table in self._lost.items():
+                tables.setdefault(name, table)  # served at once; ``_restore`` writes them into this catalog
             self._tables = tables
             self._opened_at = self.lease.clock() if self.lease is not None else 0.0
             self.category_id, self.catalog_id = category_id, catalog_id
             log.info("catalog of %s read: %d tables", self.category_name, len(tables))
+            if orphans := self.orphaned_channels():
+                log.warning(
+                    "channels in the storage category that no table owns (catalog entries deleted by hand?): %s",
+                    ", ".join(orphans),
+                )
 
     def _catalog(self) -> int:
         if self.catalog_id is None:
@@ -188,6 +196,19 @@ class GuildStore:
             raise UnknownTable(name, self._tables)
         return table
 
+    def orphaned_channels(self) -> list[str]:
+        """Names of the category's channels that neither the catalog nor a table owns (no request).
+
+        A table whose catalog entry (or the whole catalog channel, while the bot
+        was offline) was deleted by hand leaves its channel behind, unreadable.
+        """
+        if not self.is_open or self.category_id is None:
+            return []
+        owned = {self.catalog_id, *(table.channel_id for table in self._tables.values())}
+        return sorted(
+            name for channel_id, name in self.backend.channels_in(self.category_id).items() if channel_id not in owned
+        )
+
     def is_damaged(self, name: str) -> bool:
         """Whether the table's channel has gone missing."""
         table = self._entry(name)
@@ -240,6 +261,8 @@ class GuildStore:
                 await self.backend.delete(self._catalog(), table.catalog_message_id)
                 del self._tables[name]
                 table.unload()
+                if self.budget is not None:
+                    self.budget.forget(table)
                 await self.backend.delete_channel(table.channel_id)
         log.info("table %s dropped", name)
 
@@ -254,6 +277,8 @@ class GuildStore:
         if not table.loaded:
             async with table.lock:
                 if not table.loaded:
+                    if self.budget is not None:
+                        self.budget.before_load(table)
                     await self._load(table)
         if self.budget is not None:
             self.budget.touch(table)
@@ -459,6 +484,19 @@ class GuildStore:
         if not task.cancelled() and task.exception() is not None:
             log.error("background storage write failed", exc_info=task.exception())
 
+    async def _restore(self) -> None:
+        """Write the tables known when the catalog channel was deleted by hand into the new catalog."""
+        if self.closing:
+            return
+        await self._hold()
+        async with self._catalog_lock:
+            for name, table in list(self._lost.items()):
+                if self._tables.get(name) is table:
+                    entry = encode_entry(CatalogEntry(table.schema, table.channel_id))
+                    table.catalog_message_id = await self.backend.send(self._catalog(), entry)
+                    log.warning("table %s written into the new catalog", name)
+                del self._lost[name]
+
     # ------------------------------------------------------------ gateway events
 
     def message_deleted(self, channel_id: int, message_id: int) -> None:
@@ -481,11 +519,19 @@ class GuildStore:
                 return
 
     def channel_deleted(self, channel_id: int) -> None:
-        """A channel was deleted: a table's becomes damaged; the catalog's or category's resets the layout."""
+        """A channel was deleted: a table's becomes damaged; the catalog's or category's is rebuilt, tables kept."""
         if channel_id in (self.catalog_id, self.category_id):
-            log.warning("storage channel %d deleted by hand; the layout will be rebuilt on next use", channel_id)
+            log.warning(
+                "storage channel %d deleted by hand: rebuilding the layout, with the %d tables known",
+                channel_id,
+                len(self._tables),
+            )
+            self._lost.update(self._tables)
             self.catalog_id = self.category_id = None
             self._tables = {}
+            if self.lease is not None:
+                self.lease.forget()
+            self._spawn(self._restore())
             return
         for table in self._tables.values():
             if table.channel_id == channel_id:

@@ -58,6 +58,10 @@ class Backend(ABC):
     def channel_exists(self, channel_id: int) -> bool:
         """Whether the channel still exists (no request: from the gateway's view)."""
 
+    def channels_in(self, category_id: int) -> dict[int, str]:
+        """The text channels of a category by id, with their names (no request); empty if unknown."""
+        return {}
+
     @abstractmethod
     async def send(self, channel_id: int, text: str) -> int:
         """Write a message; returns its id once Discord has stored it."""

@@ -154,6 +154,12 @@ class DiscordBackend(Backend):
     def channel_exists(self, channel_id: int) -> bool:  # noqa: D102
         return self.guild.get_channel(channel_id) is not None
 
+    def channels_in(self, category_id: int) -> dict[int, str]:  # noqa: D102
+        category = self.guild.get_channel(category_id)
+        if not isinstance(category, discord.CategoryChannel):
+            return {}
+        return {channel.id: channel.name for channel in category.text_channels}
+
     def _channel(self, channel_id: int) -> discord.TextChannel:
         channel = self.guild.get_channel(channel_id)
         if not isinstance(channel, discord.TextChannel):
@@ -182,13 +188,17 @@ class DiscordBackend(Backend):
 
     async def edit(self, channel_id: int, message_id: int, text: str) -> None:  # noqa: D102
         message = self._channel(channel_id).get_partial_message(message_id)
+        none = discord.AllowedMentions.none()  # as for send: a value holding @everyone must not ping on an edit
         if len(text) <= MESSAGE_LIMIT:
             await _call(
-                lambda: message.edit(content=text, attachments=[]), "Send Messages", "change records", channel_id
+                lambda: message.edit(content=text, attachments=[], allowed_mentions=none),
+                "Send Messages",
+                "change records",
+                channel_id,
             )
         else:
             await _call(
-                lambda: message.edit(content="", attachments=[_file(text)]),
+                lambda: message.edit(content="", attachments=[_file(text)], allowed_mentions=none),
                 "Attach Files",
                 "change records",
                 channel_id,

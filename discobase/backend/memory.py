@@ -73,6 +73,9 @@ class MemoryBackend(Backend):
     def channel_exists(self, channel_id: int) -> bool:  # noqa: D102
         return channel_id in self.channels
 
+    def channels_in(self, category_id: int) -> dict[int, str]:  # noqa: D102
+        return {channel_id: c.name for channel_id, c in self.channels.items() if c.parent_id == category_id}
+
     async def send(self, channel_id: int, text: str) -> int:  # noqa: D102
         channel = self._get(channel_id)
         self.calls.append("send")
