@@ -9,7 +9,7 @@ from discobase.budget import CacheBudget
 async def test_cold_tables_are_unloaded_beyond_the_budget_and_reload() -> None:
     """With room for about one table, using a second unloads the first; using it again reloads it."""
     backend = MemoryBackend()
-    budget = CacheBudget(limit_bytes=150 * 1000)
+    budget = CacheBudget(limit_bytes=250 * 1000)
     store = GuildStore(backend, budget=budget)
     for name in ("first", "second"):
         await store.create_table(TableSchema(name=name, columns=parse_columns("n:int, label:text")))
