@@ -22,6 +22,9 @@ __all__ = ["DiscobaseBot", "ShardedDiscobaseBot", "cog_modules"]
 
 log = logging.getLogger(__name__)
 
+# This process has no voice: spare the operator discord.py's warnings about voice libraries it lacks.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
 
 def cog_modules() -> list[str]:
     """Every extension in ``cogs/`` (modules and packages; ``utils`` holds shared code, not commands)."""

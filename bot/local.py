@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import logging
 import signal
 import sys
 
@@ -44,4 +45,6 @@ def run_local(settings: Settings | None = None, *, port: int | None = None, demo
         print(NO_SIMCORD, file=sys.stderr)
         return 2
     discord.utils.setup_logging(level=settings.log_level_number, root=True)
+    # SimCord probes discord.py with a client of no intents, which warns about it; the bot's intents are fine.
+    logging.getLogger("discord.state").addFilter(lambda record: "Guilds intent" not in record.getMessage())
     return asyncio.run(_main(settings, port, demo))
