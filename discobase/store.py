@@ -453,7 +453,12 @@ class GuildStore:
         return record
 
     def _check_live(self, table: CachedTable) -> None:
-        """Refuse a write on a table dropped or damaged while the write waited for the lock."""
+        """Refuse a write whose table was dropped or damaged, or the store closed, while it waited for the lock.
+
+        So at shutdown only the write holding each table's lock finishes; the queued ones stop at once.
+        """
+        if self.closing:
+            raise ShuttingDown()
         if self._tables.get(table.name) is not table:
             raise UnknownTable(table.name, self._tables)
         if table.damaged:
@@ -512,8 +517,9 @@ class GuildStore:
                 for record in table.in_message(message_id):
                     log.info("record %d of %s deleted by hand", record.id, table.name)
                     table.remove(record)
-                    if record.id in table.shadowed:
-                        # Its older copy in a batch would come back on the next load: mark it gone.
+                    # Its older copy in a batch would come back on the next load, and the newest id
+                    # must stay used after a restart (as in ``delete``): mark it gone.
+                    if record.id in table.shadowed or record.id == table.next_id - 1:
                         table.shadowed.discard(record.id)
                         self._spawn(self.backend.send(table.channel_id, encode_gone(record.id)))
                 return

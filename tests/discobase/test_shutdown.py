@@ -71,3 +71,18 @@ async def test_import_stops_between_batches_and_resumes(slow: tuple[SlowBackend,
     result = await restarted.insert_many("books", rows, 1, resumable=True)
     assert (result.already_written, len(result.written)) == (1000, 1500)
     assert await restarted.count("books") == 2500
+
+
+async def test_writes_queued_behind_the_running_one_stop_at_once(slow: tuple[SlowBackend, GuildStore]) -> None:
+    """At shutdown only the write holding the table's lock finishes; those waiting for it are refused unwritten."""
+    backend, store = slow
+    backend.release.clear()
+    writes = [asyncio.create_task(store.insert("books", {"title": f"book {n}"}, 1)) for n in range(3)]
+    await asyncio.sleep(0)
+    closing = asyncio.create_task(store.close(grace=5))
+    await asyncio.sleep(0)
+    backend.release.set()
+    outcomes = await asyncio.gather(*writes, return_exceptions=True)
+    await closing
+    assert [type(o).__name__ for o in outcomes] == ["Record", "ShuttingDown", "ShuttingDown"]
+    assert await GuildStore(backend).count("books") == 1
