@@ -20,6 +20,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from .backend import Backend
@@ -44,7 +45,7 @@ from .query import Query
 from .records import Record, encode_batch, encode_gone, encode_record
 from .schema import Column, TableSchema
 
-__all__ = ["GuildStore"]
+__all__ = ["GuildStore", "StoreStatus"]
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -70,6 +71,17 @@ def _write_operation(
                 store._idle.set()
 
     return counted
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStatus:
+    """What one guild's store holds now, for an admin's status view."""
+
+    tables: int
+    loaded_tables: int
+    cached_records: int
+    writes_in_progress: int
+    holds_lease: bool
 
 
 class GuildStore:
@@ -160,6 +172,17 @@ class GuildStore:
             table.unload()
         self._tables = {}
         self.catalog_id = self.category_id = None
+
+    def status(self) -> StoreStatus:
+        """Tables known and loaded, records in memory, writes running, and whether this process may write."""
+        loaded = [table for table in self._tables.values() if table.loaded]
+        return StoreStatus(
+            tables=len(self._tables),
+            loaded_tables=len(loaded),
+            cached_records=sum(len(table) for table in loaded),
+            writes_in_progress=self._writes,
+            holds_lease=self.lease is None or self.lease.held,
+        )
 
     async def close(self, grace: float = 20.0) -> None:
         """Stop at a consistent point (at shutdown): refuse new writes, let running ones finish, release the lease.

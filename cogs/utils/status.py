@@ -1,0 +1,62 @@
+"""``/table status``: what this bot process holds and how it is doing, for a server admin."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import discord
+
+import discobase
+
+from .embeds import COLOR
+from .formatting import plural
+
+__all__ = ["status_embed"]
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB"
+
+
+def _rate_limit_line(watch: Any) -> str:
+    """The last wait discord.py made for a 429, from the bot's watch (``bot.rate_limits``), if it has one."""
+    last = getattr(watch, "last", None)
+    if last is None:
+        return "none since start"
+    ago = max(0, round(time.time() - last.at))
+    return f"{last.seconds:.1f} s, {ago} s ago ({plural(getattr(watch, 'count', 1), 'wait')} since start)"
+
+
+def status_embed(client: discord.Client, store: discobase.GuildStore) -> discord.Embed:
+    """The server's tables in memory and writes under way; the process's cache, shards and rate-limit waits."""
+    here = store.status()
+    engine = getattr(client, "engine", None)
+    budget = engine.budget if isinstance(engine, discobase.Engine) else None
+    embed = discord.Embed(title="discobase status", color=COLOR)
+    embed.add_field(
+        name="This server",
+        value=(
+            f"Tables loaded: {here.loaded_tables} of {here.tables} ({plural(here.cached_records, 'record')} cached)\n"
+            f"Writes under way: {here.writes_in_progress}\n"
+            f"Write lease: {'held by this process' if here.holds_lease else 'not held (taken at the next write)'}"
+        ),
+        inline=False,
+    )
+    cache = (
+        f"{_mib(budget.used_bytes)} of {_mib(budget.limit_bytes)}, {plural(budget.evictions, 'table')} unloaded"
+        if budget is not None
+        else "no limit"
+    )
+    shards = getattr(client, "shard_ids", None)
+    embed.add_field(
+        name="This process",
+        value=(
+            f"Record cache: {cache}\n"
+            f"Servers served: {len(client.guilds)}"
+            + (f" (shards {', '.join(map(str, shards))} of {client.shard_count})" if shards else "")
+            + f"\nLast rate-limit wait: {_rate_limit_line(getattr(client, 'rate_limits', None))}"
+        ),
+        inline=False,
+    )
+    return embed
