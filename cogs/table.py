@@ -16,6 +16,7 @@ from .utils.context import store_of
 from .utils.embeds import COLOR, schema_embed
 from .utils.formatting import code, cut, escape, plural, show
 from .utils.replies import answer, timely
+from .utils.status import status_embed
 from .utils.transformers import ColumnSpec, ColumnSpecs, TableName
 from .utils.views import Confirm, Paginator
 
@@ -30,6 +31,18 @@ async def _count(store: discobase.GuildStore, name: str) -> int | None:
         return await store.count(name)
     except discobase.TableDamaged:
         return None
+
+
+def _orphans_note(channels: list[str]) -> str:
+    """A warning about storage channels no table owns (their catalog entries were deleted by hand), or nothing."""
+    if not channels:
+        return ""
+    shown = ", ".join(code(name) for name in channels[:10]) + (", \u2026" if len(channels) > 10 else "")
+    return (
+        f"\n\n\u26a0\ufe0f The storage category has {plural(len(channels), 'channel')} that no table owns: {shown}. "
+        "If they held tables, their catalog entries were deleted by hand and their records cannot be read: "
+        "a server admin can delete those channels."
+    )
 
 
 @app_commands.guild_only()
@@ -67,10 +80,12 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         store = store_of(interaction)
         await timely(interaction, store.open())
         names = store.table_names()
+        orphans = _orphans_note(store.orphaned_channels())
         if not names:
             await answer(
                 interaction,
-                "This server has no tables yet. Members with Manage Server can make one with `/table create`.",
+                "This server has no tables yet. Members with Manage Server can make one with `/table create`."
+                + orphans,
             )
             return
         counts = await timely(interaction, asyncio.gather(*(_count(store, name) for name in names)))
@@ -88,7 +103,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
             )
 
         view = Paginator(interaction, len(pages), render, timeout=PAGES_TIMEOUT) if len(pages) > 1 else None
-        await answer(interaction, embed=render(0), view=view)
+        await answer(interaction, orphans.strip() or None, embed=render(0), view=view)
 
     @app_commands.command(name="describe")
     @app_commands.describe(table="the table to describe")
@@ -155,6 +170,12 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         await interaction.edit_original_response(content=f"Dropped {code(table)}.")
         records = f" and its {plural(count, 'record')}" if count is not None else ""
         await answer(interaction, f"{interaction.user.mention} dropped table {code(table)}{records}.")
+
+    @app_commands.command(name="status")
+    @manage_server()
+    async def status(self, interaction: discord.Interaction) -> None:
+        """How the bot is doing here: tables in memory, writes under way, cache, rate limits (needs Manage Server)."""
+        await answer(interaction, embed=status_embed(interaction.client, store_of(interaction)), ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from pathlib import PurePath
 from typing import Any
@@ -18,13 +19,16 @@ import orjson
 
 import discobase
 from discobase.columns import Value
+from discobase.schema import MAX_COLUMNS
 
 from ..utils.errors import Refused
-from ..utils.formatting import code
+from ..utils.formatting import code, cut
 
 __all__ = ["MAX_ROWS", "read_rows", "to_csv", "to_json", "without_ids"]
 
 MAX_ROWS = 10_000
+_LINE = re.compile(r"[^\n]+")
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
 _ID_TYPES = (discobase.ColumnType.USER, discobase.ColumnType.CHANNEL, discobase.ColumnType.ROLE)
@@ -41,7 +45,7 @@ def _cell(column: discobase.Column, value: Value) -> str:
 def to_csv(schema: discobase.TableSchema, records: list[discobase.Record]) -> bytes:
     """The records as CSV with a header row (``id`` first), UTF-8 with a BOM so spreadsheets read it right."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; "\n" alone would leave a "\r" in a value unquoted
     writer.writerow(["id", *schema.column_names])
     for record in records:
         writer.writerow([record.id, *(_cell(column, record.values.get(column.name)) for column in schema.columns)])
@@ -55,7 +59,11 @@ def to_json(schema: discobase.TableSchema, records: list[discobase.Record]) -> b
 
 
 def read_rows(filename: str, data: bytes) -> list[dict[str, Any]]:
-    """The rows of an uploaded file, by its extension (or, without one, by its first character)."""
+    """The rows of an uploaded file, by its extension (or, without one, by its first character).
+
+    At most ``MAX_ROWS`` rows are read: a file of millions of tiny rows is
+    refused before it fills memory (a row object costs far more than its bytes).
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -63,25 +71,49 @@ def read_rows(filename: str, data: bytes) -> list[dict[str, Any]]:
     suffix = PurePath(filename).suffix.lower()
     start = text.lstrip()[:1]
     if suffix in (".jsonl", ".ndjson") or (suffix != ".csv" and start == "{"):
-        rows = _json_lines(text)
+        rows = _json_lines(text, filename)
     elif suffix == ".json" or (suffix != ".csv" and start == "["):
-        rows = _json_array(text)
+        rows = _json_array(text, filename)
     else:
-        rows = _csv(text)
+        rows = _csv(text, filename)
     if not rows:
         raise discobase.GrammarError(f"{code(filename)} holds no rows.")
-    if len(rows) > MAX_ROWS:
-        raise Refused(f"{code(filename)} holds {len(rows)} rows; one import takes at most {MAX_ROWS}. Split the file.")
     return rows
+
+
+def _too_many(filename: str) -> Refused:
+    return Refused(
+        f"{code(filename)} holds more than {MAX_ROWS} rows; one import takes at most {MAX_ROWS}. Split the file."
+    )
+
+
+def _check_json_size(text: str, filename: str) -> None:
+    """Refuse JSON with more objects, lists or values than ``MAX_ROWS`` rows of ``MAX_COLUMNS`` can hold, unparsed.
+
+    Parsed, each costs some 50 to 100 bytes of memory: 8 MiB of ``{},`` would take 300 MB.
+    """
+    bare = _JSON_STRING.sub('""', text)  # what is left is structure: brackets, commas, numbers
+    if bare.count("{") + bare.count("[") > MAX_ROWS + 1 or bare.count(",") > MAX_ROWS * (MAX_COLUMNS + 2):
+        raise Refused(
+            f"{code(filename)} holds more than an import takes: at most {MAX_ROWS} rows of at most "
+            f"{MAX_COLUMNS} values each. Split the file."
+        )
 
 
 def _json_object(value: Any, number: int) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise discobase.GrammarError(f'Row {number} is not a JSON object like `{{"title": "Dune"}}`.')
+    for name, cell in value.items():
+        if isinstance(cell, list | dict):  # never a value; deep ones would also overflow later encoders
+            raise discobase.GrammarError(
+                f"Row {number}, column {code(cut(name, 40))}: a list or object is not one value. "
+                "Give each column one value: text, a number, true/false or null."
+            )
     return value
 
 
-def _json_array(text: str) -> list[dict[str, Any]]:
+def _json_array(text: str, filename: str) -> list[dict[str, Any]]:
+    _check_json_size(text, filename)
     try:
         payload = orjson.loads(text)
     except orjson.JSONDecodeError as error:
@@ -91,22 +123,31 @@ def _json_array(text: str) -> list[dict[str, Any]]:
     return [_json_object(item, number) for number, item in enumerate(payload, 1)]
 
 
-def _json_lines(text: str) -> list[dict[str, Any]]:
-    rows = []
-    for number, line in enumerate((line for line in text.splitlines() if line.strip()), 1):
+def _json_lines(text: str, filename: str) -> list[dict[str, Any]]:
+    _check_json_size(text, filename)
+    rows: list[dict[str, Any]] = []
+    # Split at "\n" only, lazily: JSON strings may hold U+2028 and the like, which str.splitlines cuts at.
+    for match in _LINE.finditer(text):
+        line = match.group()
+        if not line.strip():
+            continue
+        if len(rows) == MAX_ROWS:
+            raise _too_many(filename)
         try:
-            rows.append(_json_object(orjson.loads(line), number))
+            rows.append(_json_object(orjson.loads(line), len(rows) + 1))
         except orjson.JSONDecodeError as error:
-            raise discobase.GrammarError(f"Row {number} is not valid JSON: {error}.") from None
+            raise discobase.GrammarError(f"Row {len(rows) + 1} is not valid JSON: {error}.") from None
     return rows
 
 
-def _csv(text: str) -> list[dict[str, Any]]:
+def _csv(text: str, filename: str) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), restkey="\0extra")
     try:
-        rows = list(reader)
+        rows = list(itertools.islice(reader, MAX_ROWS + 1))
     except csv.Error as error:
         raise discobase.GrammarError(f"The file is not valid CSV: {error}.") from None
+    if len(rows) > MAX_ROWS:
+        raise _too_many(filename)
     for number, row in enumerate(rows, 1):
         if "\0extra" in row:
             raise discobase.GrammarError(f"Row {number} has more cells than the header row has column names.")

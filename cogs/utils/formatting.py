@@ -13,7 +13,7 @@ import discord
 import discobase
 from discobase.columns import Value
 
-__all__ = ["ELLIPSIS", "bar", "code", "cut", "duration", "escape", "plural", "show"]
+__all__ = ["ELLIPSIS", "bar", "code", "cut", "duration", "escape", "escape_cut", "plural", "show"]
 
 ELLIPSIS = "\u2026"
 EMPTY = "\u2014"
@@ -36,13 +36,27 @@ def code(text: str) -> str:
 
 
 def show(column_type: discobase.ColumnType, value: Value, limit: int = 100) -> str:
-    """A value as a member would type it, cut to ``limit`` characters before escaping."""
+    """A value as a member would type it, escaped, and at most ``limit`` characters with its escapes."""
     if value is None:
         return EMPTY
     shown = column_type.display(value)
     if column_type in _MENTION_TYPES:
-        return shown
-    return escape(cut(shown.replace("\n", " "), limit))
+        return cut(shown, limit)
+    return escape_cut(shown.replace("\n", " "), limit)
+
+
+def escape_cut(text: str, limit: int) -> str:
+    r"""``escape(text)`` in at most ``limit`` characters: cut before escaping, in proportion to what escapes add.
+
+    Escaping can double a text (``**`` becomes ``\\*\\*``) and a mention grows too,
+    so a value cut to Discord's 1,024 characters of a field could still overflow it.
+    """
+    keep = limit
+    while True:
+        escaped = escape(cut(text, keep))
+        if len(escaped) <= limit or keep <= 1:
+            return escaped
+        keep = min(keep - 1, keep * limit // len(escaped))
 
 
 def plural(count: int, word: str) -> str:

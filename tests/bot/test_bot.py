@@ -13,6 +13,7 @@ SPEC_COMMANDS = {
     "table describe": ["table"],
     "table add-column": ["table", "column"],
     "table drop": ["table"],
+    "table status": [],  # issue 6: an admin's view of the process
     "record insert": ["table", "values"],
     "record find": ["table", "where", "sort", "limit"],
     "record get": ["table", "id"],
@@ -51,7 +52,7 @@ def test_the_engine_follows_the_settings():
 
 
 async def test_every_spec_command_is_offered(simcord_env, guild, channel):
-    """A member is offered every /table and /record command of the SPEC, with its options."""
+    """A member is offered every /table and /record command of the SPEC (and /table status), with its options."""
     member = guild.add_member(simcord_env.create_user("eve"))
     assert set(member.available_commands(channel)) == set(SPEC_COMMANDS)
     tree = simcord_env.bot.tree
