@@ -9,6 +9,7 @@ new engine, empty caches) and play an admin's hand edits.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Protocol
 
 import discord
@@ -121,12 +122,9 @@ class SimcordHarness:
         return len(self.env.http_requests)
 
 
-@pytest.fixture(params=["memory", "simcord"])
-async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
-    """A fresh engine on each backend."""
-    if request.param == "memory":
-        yield MemoryHarness()
-        return
+@asynccontextmanager
+async def simcord_harness() -> AsyncIterator[SimcordHarness]:
+    """The engine on a bare bot in a fresh SimCord world with one guild."""
     client = make_client()
     env = simcord.Env(client)
     await env.start()
@@ -137,6 +135,16 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     finally:
         await env.shutdown()
         env.raise_errors()
+
+
+@pytest.fixture(params=["memory", "simcord"])
+async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    """A fresh engine on each backend."""
+    if request.param == "memory":
+        yield MemoryHarness()
+        return
+    async with simcord_harness() as on_simcord:
+        yield on_simcord
 
 
 @pytest.fixture

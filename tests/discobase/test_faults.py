@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from discobase import DiscordUnavailable, MissingPermission
 from discobase.backend import discord_backend
 
-from .conftest import SimcordHarness, books_schema
+from .conftest import SimcordHarness, books_schema, simcord_harness
 
 
 @pytest.fixture
-async def simcord_store(harness, monkeypatch: pytest.MonkeyPatch):
-    """The SimCord harness with the books table, and retries without waiting between tries."""
-    if not isinstance(harness, SimcordHarness):
-        pytest.skip("fault injection is SimCord's")
+async def simcord_store(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SimcordHarness]:
+    """The engine on SimCord (fault injection is SimCord's) with the books table; retries do not wait."""
     monkeypatch.setattr(discord_backend, "RETRY_DELAYS", (0.0,) * len(discord_backend.RETRY_DELAYS))
-    await harness.store.create_table(books_schema())
-    return harness
+    async with simcord_harness() as harness:
+        await harness.store.create_table(books_schema())
+        yield harness
 
 
 def _posts(harness: SimcordHarness) -> int:
