@@ -131,7 +131,8 @@ class CachedTable:
     def replace(self, record: Record, values: dict[str, Value], message_id: int) -> Record:
         """Swap a record for its new version (after an update reached Discord)."""
         self.remove(record)
-        updated = Record(record.id, values, record.creator_id, message_id, record.created_message_id)
+        first_message = record.created_message_id or record.message_id
+        updated = Record(record.id, values, record.creator_id, message_id, first_message)
         self.add(updated)
         return updated
 

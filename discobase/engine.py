@@ -81,10 +81,6 @@ class Engine:
             if isinstance(result, BaseException):
                 log.error("a guild store did not close cleanly", exc_info=result)
 
-    def loaded_stores(self) -> dict[int, GuildStore]:
-        """The stores made so far, by guild id."""
-        return dict(self._stores)
-
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         """A message was deleted somewhere: forget the record it held."""
         store = self._stores.get(payload.guild_id or 0)

@@ -42,12 +42,11 @@ class Condition:
     op: Op
     value: Value
 
-    def matches(self, record: Record) -> bool:
-        """Whether the record satisfies this condition; an empty value matches only ``=``/``!=``."""
-        return self.predicate()(record)
-
     def predicate(self) -> Predicate:
-        """The condition as a function, with its work done once (a full scan calls it per record)."""
+        """The condition as a function, its work done once (a full scan calls it per record).
+
+        An empty value matches only ``=`` and ``!=``.
+        """
         column, value = self.column, self.value
         if column == "id":
             compare_id = _COMPARE[self.op]
@@ -74,10 +73,6 @@ class Query:
     sort: str = "id"
     descending: bool = False
     limit: int | None = None
-
-    def matches(self, record: Record) -> bool:
-        """Whether the record satisfies every condition."""
-        return self.predicate()(record)
 
     def predicate(self) -> Predicate:
         """Every condition as one function."""

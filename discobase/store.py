@@ -232,11 +232,6 @@ class GuildStore:
             name for channel_id, name in self.backend.channels_in(self.category_id).items() if channel_id not in owned
         )
 
-    def is_damaged(self, name: str) -> bool:
-        """Whether the table's channel has gone missing."""
-        table = self._entry(name)
-        return table.damaged or not self.backend.channel_exists(table.channel_id)
-
     @_write_operation
     async def create_table(self, schema: TableSchema) -> TableSchema:
         """Create a table: its channel, then its catalog entry (2 requests)."""
@@ -282,7 +277,7 @@ class GuildStore:
             table = self._entry(name)
             async with table.lock:
                 await self.backend.delete(self._catalog(), table.catalog_message_id)
-                del self._tables[name]
+                self._tables.pop(name, None)  # the gateway's delete event may have removed it already
                 table.unload()
                 if self.budget is not None:
                     self.budget.forget(table)

@@ -35,7 +35,10 @@ def manage_server() -> Callable[[T], T]:
 
 def check_may_change(interaction: discord.Interaction, record: discobase.Record, verb: str) -> None:
     """A record is changed or deleted by its creator, or by members with Manage Messages."""
-    if record.creator_id != interaction.user.id and not interaction.permissions.manage_messages:
+    # Server-wide, not this channel's: Manage Messages in one channel must not open every table's records.
+    user = interaction.user
+    manage_messages = isinstance(user, discord.Member) and user.guild_permissions.manage_messages
+    if record.creator_id != interaction.user.id and not manage_messages:
         raise NotAllowed(
             f"Only the member who created record {record.id} (<@{record.creator_id}>) or members with the "
             f"**Manage Messages** permission can {verb} it."
