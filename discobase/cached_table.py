@@ -66,6 +66,16 @@ class CachedTable:
         self.batch_messages = batch_messages
         self.shadowed = shadowed
 
+    def set_schema(self, schema: TableSchema) -> None:
+        """Take a schema with more columns: records read new ones as their defaults, unique indexes are rebuilt."""
+        self.schema = schema
+        if self.records is None:
+            return
+        for record in self.records.values():
+            for column in schema.columns:
+                record.values.setdefault(column.name, column.default_value)
+        self.fill(list(self.records.values()), self.next_id, self.batch_messages, self.shadowed)
+
     def unload(self) -> None:
         """Drop the records from memory (they stay on Discord)."""
         self.records = None

@@ -135,7 +135,11 @@ class Lease:
         # Bounded by both clocks: the wall clock can stand still (a test harness), the loop's is not shared.
         deadline, loop_deadline = self.clock() + self.wait_limit, loop.time() + self.wait_limit
         while True:
+            if self.message_id is None:
+                await self._agree_on_message(catalog_id)
             current = await self._read(catalog_id)
+            if self.message_id is None:
+                continue  # the lease message vanished (deleted by hand): agree on one again
             now = self.clock()
             if current is None or current.owner == self.owner or current.until <= now:
                 await self._write(catalog_id)
@@ -151,6 +155,27 @@ class Lease:
             log.info("another process holds this guild's lease for %.0f s more; waiting", current.until - now)
             await self.sleep(max(0.1, min(POLL, current.until - now, left)))
 
+    async def _agree_on_message(self, catalog_id: int) -> None:
+        """Settle on one lease message with any other newcomer: the oldest the bot wrote in the catalog.
+
+        Where there is none, post a released one first; if another process posted
+        one at the same time, both see the same oldest and the other copy is deleted.
+        """
+        oldest = await self._oldest_lease(catalog_id)
+        if oldest is None:
+            mine = await self.backend.send(catalog_id, LeaseTerms(self.owner, 0.0).encode())
+            oldest = await self._oldest_lease(catalog_id) or mine
+            if oldest != mine:
+                await self.backend.delete(catalog_id, mine)
+        self.message_id = oldest
+
+    async def _oldest_lease(self, catalog_id: int) -> int | None:
+        oldest = None
+        async for message in self.backend.history(catalog_id):
+            if message.author_id == self.backend.me_id and LeaseTerms.decode(message.text) is not None:
+                oldest = message.id  # newest first: the last one seen is the oldest
+        return oldest
+
     async def _read(self, catalog_id: int) -> LeaseTerms | None:
         if self.message_id is None:
             return None
@@ -161,11 +186,9 @@ class Lease:
         return LeaseTerms.decode(message.text)
 
     async def _write(self, catalog_id: int, until: float | None = None) -> None:
+        assert self.message_id is not None, "the lease message is agreed on before it is written"
         terms = LeaseTerms(self.owner, self.clock() + LEASE_SECONDS if until is None else until)
-        if self.message_id is None:
-            self.message_id = await self.backend.send(catalog_id, terms.encode())
-        else:
-            await self.backend.edit(catalog_id, self.message_id, terms.encode())
+        await self.backend.edit(catalog_id, self.message_id, terms.encode())
         self.terms = terms
 
     def forget(self) -> None:

@@ -34,7 +34,6 @@ from .errors import (
     NotConnected,
     SchemaError,
     ShuttingDown,
-    StorageBusy,
     TableDamaged,
     TableExists,
     UnknownTable,
@@ -155,16 +154,26 @@ class GuildStore:
             raise RuntimeError("GuildStore.open() must run first")
         return self.catalog_id
 
-    async def _hold(self) -> None:
-        """Hold the guild's write lease; if its last holder could have written since we read, read afresh."""
+    async def _schema_for_write(self, name: str) -> TableSchema:
+        """The table's schema, read before a write takes the lease: a misspelt table costs no lease or load."""
+        await self.open()
+        return self._entry(name).schema
+
+    async def _hold(self) -> bool:
+        """Hold the guild's write lease; True if its last holder could have written since our reads.
+
+        Then the catalog and tables were dropped from memory, to be read again.
+        """
         await self.open()
         if self.lease is None:
-            return
+            return False
         previous = await self.lease.hold(self._catalog())
-        if previous is not None and previous.until >= self._opened_at:
-            log.warning("write lease taken over from a process that wrote after our reads: reading everything again")
-            self._forget()
-            await self.open()
+        if previous is None or previous.until < self._opened_at:
+            return False
+        log.warning("write lease taken over from a process that wrote after our reads: reading everything again")
+        self._forget()
+        await self.open()
+        return True
 
     def _forget(self) -> None:
         """Drop the catalog and every cached table; they are read again on next use."""
@@ -193,9 +202,13 @@ class GuildStore:
         self.closing = True
         try:
             await asyncio.wait_for(self._idle.wait(), grace)
+            await asyncio.wait_for(self.drain(), 2.0)
         except TimeoutError:
-            log.warning("%d writes still running after %.0f s; closing anyway", self._writes, grace)
-        await self.drain()
+            # A successor must not write while ours may still land: keep the lease, let it run out.
+            log.warning(
+                "%d writes still running after %.0f s; closing without releasing the lease", self._writes, grace
+            )
+            return
         if self.lease is not None and self.catalog_id is not None:
             await self.lease.release(self.catalog_id)
 
@@ -254,19 +267,18 @@ class GuildStore:
         """Add a column; existing records read it as its default (1 request: the catalog edit)."""
         await self._hold()
         table = await self._loaded(name)
-        if column.required and len(table):
-            raise SchemaError(
-                f"`{name}` has records, so a new column must be `optional` or have a `default=`; "
-                f"`{column.name}` has neither."
-            )
         async with self._catalog_lock, table.lock:
+            await self._check_live(table)
+            if column.required and len(table):
+                raise SchemaError(
+                    f"`{name}` has records, so a new column must be `optional` or have a `default=`; "
+                    f"`{column.name}` has neither."
+                )
             schema = table.schema.with_column(column)
             await self.backend.edit(
                 self._catalog(), table.catalog_message_id, encode_entry(CatalogEntry(schema, table.channel_id))
             )
-            table.schema = schema
-            for record in table:
-                record.values[column.name] = column.default_value
+            table.set_schema(schema)
         return schema
 
     @_write_operation
@@ -318,11 +330,14 @@ class GuildStore:
     @_write_operation
     async def insert(self, name: str, values: Mapping[str, Any], creator_id: int) -> Record:
         """Insert one record (1 request) and return it with its new id."""
+        schema = await self._schema_for_write(name)
+        converted = schema.validate_new(values)  # bad input costs no request, not even the lease
         await self._hold()
         table = await self._loaded(name)
-        converted = table.schema.validate_new(values)
         async with table.lock:
-            self._check_live(table)
+            await self._check_live(table)
+            if table.schema is not schema:  # a column was added meanwhile
+                converted = table.schema.validate_new(values)
             table.check_unique(converted)
             record_id = table.next_id
             text = encode_record(record_id, creator_id, table.schema.encode(converted))
@@ -364,10 +379,11 @@ class GuildStore:
         ``resumable``, batches are tagged with the import's fingerprint, and the
         same rows inserted again write only the batches an interrupted run missed.
         """
+        await self._schema_for_write(name)
         await self._hold()
         table = await self._loaded(name)
         async with table.lock:
-            self._check_live(table)
+            await self._check_live(table)
             key = import_key(name, rows) if resumable else None
             done = table.imports.get(key, set()) if key else set()
             cuts = parts(rows)
@@ -394,8 +410,9 @@ class GuildStore:
         self, table: CachedTable, values: list[dict[str, Value]], creator_id: int, key: str | None, number: int
     ) -> list[Record]:
         """Write one batch (or, untagged and alone, a plain record) and add its records to the cache."""
-        if self.lease is not None and await self.lease.hold(self._catalog()) is not None:
-            raise StorageBusy(0)  # another process wrote while this import ran: its ids may clash with ours
+        if await self._hold():
+            # Another process wrote while this import ran (its lease ran out): the ids here may clash with its.
+            raise ShuttingDown("Another copy of the bot wrote to this server during the import, which stopped.")
         first_id = table.next_id
         encoded = [(first_id + offset, creator_id, table.schema.encode(row)) for offset, row in enumerate(values)]
         batch = len(encoded) > 1 or key is not None
@@ -429,11 +446,14 @@ class GuildStore:
     @_write_operation
     async def update(self, name: str, record_id: int, changes: Mapping[str, Any]) -> Record:
         """Change some columns of one record (1 request: an edit of its message, or a new one for a batch)."""
+        schema = await self._schema_for_write(name)
+        converted = schema.validate_changes(changes)
         await self._hold()
         table = await self._loaded(name)
-        converted = table.schema.validate_changes(changes)
         async with table.lock:
-            self._check_live(table)
+            await self._check_live(table)
+            if table.schema is not schema:
+                converted = table.schema.validate_changes(changes)
             record = table.get(record_id)
             values = {**record.values, **converted}
             table.check_unique(values, record.id)
@@ -455,10 +475,11 @@ class GuildStore:
         which must stay used after a restart; a record in a batch or with an
         older copy in one), its message becomes, or a new one is, a ``gone`` marker.
         """
+        await self._schema_for_write(name)
         await self._hold()
         table = await self._loaded(name)
         async with table.lock:
-            self._check_live(table)
+            await self._check_live(table)
             record = table.get(record_id)
             if not table.needs_marker(record):
                 await self._call(table, self.backend.delete(table.channel_id, record.message_id))
@@ -470,10 +491,11 @@ class GuildStore:
             table.shadowed.discard(record.id)
         return record
 
-    def _check_live(self, table: CachedTable) -> None:
-        """Refuse a write whose table was dropped or damaged, or the store closed, while it waited for the lock.
+    async def _check_live(self, table: CachedTable) -> None:
+        """Under the table's lock: refuse a write whose table was dropped or damaged, or the store closed, meanwhile.
 
         So at shutdown only the write holding each table's lock finishes; the queued ones stop at once.
+        A table the cache budget unloaded while the write waited is read again here, so its checks see every record.
         """
         if self.closing:
             raise ShuttingDown()
@@ -481,6 +503,8 @@ class GuildStore:
             raise UnknownTable(table.name, self._tables)
         if table.damaged:
             raise TableDamaged(table.name)
+        if not table.loaded:
+            await self._load(table)
 
     async def _call(self, table: CachedTable, call: Any) -> Any:
         """Await a write; a vanished channel marks the table damaged."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import discord
 import pytest
 
 import discobase
@@ -113,3 +114,12 @@ async def test_count_explains_a_bad_condition(simcord_env, member, channel, dune
     """A condition comparing text with ~ on a number column is refused with the reason."""
     result = await member.slash(channel, "record count", table="books", where="year ~ 19")
     assert "`year` is a column of type int" in refusal(simcord_env, result, discobase.GrammarError)
+
+
+async def test_manage_messages_in_one_channel_does_not_open_others_records(simcord_env, guild, member, channel, books):
+    """Manage Messages granted in one channel only (a ticket channel, say) does not open others' records."""
+    await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
+    other = guild.add_member(simcord_env.create_user("tina"))
+    ticket = guild.create_text_channel("ticket", overwrites={other: discord.PermissionOverwrite(manage_messages=True)})
+    result = await other.slash(ticket, "record delete", table="books", id=1)
+    assert "Manage Messages" in refusal(simcord_env, result, NotAllowed)

@@ -91,3 +91,21 @@ async def test_holding_the_lease_costs_nothing_until_renewal(world: tuple[Memory
     before = len(backend.calls)
     await store.insert("books", {"title": "Emma"}, 1)
     assert backend.calls[before:] == ["edit", "send"]
+
+
+async def test_two_newcomers_on_a_fresh_guild_never_both_hold_the_lease(world: tuple[MemoryBackend, Clock]) -> None:
+    """With no lease message yet, two processes starting together agree on one message; only one may write."""
+    backend, clock = world
+    first = _process(backend, clock, "first")
+    await first.create_table(books_schema())
+    assert first.lease is not None and first.catalog_id is not None
+    await backend.delete(first.catalog_id, first.lease.message_id or 0)  # as if no lease had ever been written
+    a, b = _process(backend, clock, "a", wait_limit=30), _process(backend, clock, "b", wait_limit=30)
+    await a.open()
+    await b.open()
+    outcomes = await asyncio.gather(
+        a.insert("books", {"title": "from a"}, 1), b.insert("books", {"title": "from b"}, 1), return_exceptions=True
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["Record", "StorageBusy"]
+    leases = [m for m in backend.channels[a.catalog_id].messages.values() if LeaseTerms.decode(m.text)]
+    assert len(leases) == 1

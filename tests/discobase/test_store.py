@@ -291,3 +291,22 @@ async def test_cold_load_pages_by_hundred(harness: Harness) -> None:
     start = harness.requests()
     assert await restarted.count("numbers") == 250
     assert harness.requests() - start in (3, 4)
+
+
+async def test_added_unique_column_is_enforced(store: GuildStore) -> None:
+    """A unique optional column added to a table with records is checked from then on."""
+    await store.insert("books", {"title": "Dune"}, 1)
+    await store.add_column("books", parse_columns("isbn:text unique optional")[0])
+    await store.insert("books", {"title": "Emma", "isbn": "123"}, 1)
+    with pytest.raises(UniqueViolation):
+        await store.insert("books", {"title": "Walden", "isbn": "123"}, 1)
+
+
+async def test_misspelt_table_costs_no_request(harness: Harness, store: GuildStore) -> None:
+    """A write to a table that does not exist is refused before any request (no lease, no load)."""
+    restarted = await harness.restart()
+    await restarted.open()
+    before = harness.requests()
+    with pytest.raises(UnknownTable):
+        await restarted.insert("bokos", {"title": "x"}, 1)
+    assert harness.requests() == before
