@@ -33,6 +33,7 @@ __all__ = [
     "RowProblem",
     "check_rows",
     "import_key",
+    "next_run_key",
     "parts",
 ]
 
@@ -130,6 +131,11 @@ def parts(rows: Sequence[Mapping[str, Any]]) -> list[range]:
     if start < len(rows):
         cuts.append(range(start, len(rows)))
     return cuts
+
+
+def next_run_key(key: str) -> str:
+    """The key of the next run of an import whose previous run completed."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def import_key(table: str, rows: Sequence[Mapping[str, Any]]) -> str:

@@ -25,7 +25,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from .backend import Backend
 from .budget import CacheBudget
-from .bulk import BulkResult, ImportRejected, RowProblem, check_rows, import_key, parts
+from .bulk import BulkResult, ImportRejected, RowProblem, check_rows, import_key, next_run_key, parts
 from .cached_table import CachedTable
 from .catalog import CATALOG_CHANNEL, CatalogEntry, decode_entry, encode_entry
 from .columns import Value
@@ -81,6 +81,11 @@ class StoreStatus:
     cached_records: int
     writes_in_progress: int
     holds_lease: bool
+
+
+def _rows_of(cuts: list[range], numbers: set[int]) -> set[int]:
+    """Indexes of the rows in the given parts of an import."""
+    return {index for number in numbers for index in cuts[number]}
 
 
 class GuildStore:
@@ -354,13 +359,21 @@ class GuildStore:
         No request on a loaded table; rows an interrupted resumable run wrote already are not checked.
         """
         table = await self._loaded(name)
-        return check_rows(table, rows, self._written_rows(table, name, rows, resumable))[1]
+        cuts = parts(rows)
+        done = self._parts_done(table, self._run_key(table, name, rows, cuts) if resumable else None)
+        return check_rows(table, rows, _rows_of(cuts, done))[1]
 
     @staticmethod
-    def _written_rows(table: CachedTable, name: str, rows: Sequence[Mapping[str, Any]], resumable: bool) -> set[int]:
-        """Indexes of the rows whose parts an earlier run of the same resumable import wrote."""
-        done = table.imports.get(import_key(name, rows), set()) if resumable else set()
-        return {index for number, cut in enumerate(parts(rows)) if number in done for index in cut}
+    def _run_key(table: CachedTable, name: str, rows: Sequence[Mapping[str, Any]], cuts: list[range]) -> str:
+        """The key of this run of an import: the interrupted run's, to resume it; a new one once a run completed."""
+        key = import_key(name, rows)
+        while set(range(len(cuts))) <= table.imports.get(key, set()):
+            key = next_run_key(key)
+        return key
+
+    @staticmethod
+    def _parts_done(table: CachedTable, key: str | None) -> set[int]:
+        return set(table.imports.get(key, ())) if key is not None else set()
 
     @_write_operation
     async def insert_many(
@@ -384,10 +397,10 @@ class GuildStore:
         table = await self._loaded(name)
         async with table.lock:
             await self._check_live(table)
-            key = import_key(name, rows) if resumable else None
-            done = table.imports.get(key, set()) if key else set()
             cuts = parts(rows)
-            skip = self._written_rows(table, name, rows, resumable)
+            key = self._run_key(table, name, rows, cuts) if resumable else None
+            done = self._parts_done(table, key)
+            skip = _rows_of(cuts, done)
             converted, problems = check_rows(table, rows, skip)
             if problems:
                 raise ImportRejected(name, problems)

@@ -122,7 +122,7 @@ def _summary(progress: Progress, result: discobase.BulkResult) -> str:
     """``Imported 300 records into `books` (ids 1 to 300) in 4 s.``, and what an earlier run had written."""
     records = result.written
     if not records:
-        return f"Every row of this file was in {code(progress.table)} already, from an earlier import: nothing to do."
+        return f"Nothing was left to write into {code(progress.table)}: an earlier run of this import wrote every row."
     ids = f"ids {records[0].id} to {records[-1].id}" if len(records) > 1 else f"id {records[0].id}"
     took = duration(progress.clock() - progress.started)
     text = f"Imported {plural(len(records), 'record')} into {code(progress.table)} ({ids}) in {took}."

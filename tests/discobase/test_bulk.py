@@ -121,8 +121,18 @@ async def test_interrupted_resumable_import_writes_only_what_is_missing(harness:
     assert [r.values["title"] for r in again.written] == [f"book {n}" for n in range(2000, 2500)]
     assert harness.requests() - before == 1  # only the missing batch
     assert await restarted.count("books") == 2501
-    complete = await restarted.insert_many("books", rows, 1, resumable=True)
-    assert (complete.already_written, complete.written) == (2500, [])
+    with pytest.raises(ImportRejected, match="already in record"):  # complete: a new run, checked as new rows
+        await restarted.insert_many("books", rows, 1, resumable=True)
+
+
+async def test_a_completed_import_can_be_imported_again(store: GuildStore) -> None:
+    """Once an import completed, the same file is a new import: after its records were deleted it writes again."""
+    rows = _rows(3)
+    await store.insert_many("books", rows, 1, resumable=True)
+    for record_id in (1, 2, 3):
+        await store.delete("books", record_id)
+    again = await store.insert_many("books", rows, 1, resumable=True)
+    assert (again.already_written, [r.id for r in again.written]) == (0, [4, 5, 6])
 
 
 async def test_same_rows_without_resumable_are_checked_as_new(store: GuildStore) -> None:
