@@ -62,6 +62,7 @@ class Engine:
         add_listener(self.on_raw_bulk_message_delete)
         add_listener(self.on_guild_channel_delete)
         add_listener(self.on_guild_remove)
+        add_listener(self.on_ready)
         return self
 
     def store(self, guild: discord.Guild) -> GuildStore:
@@ -99,6 +100,11 @@ class Engine:
         store = self._stores.get(channel.guild.id)
         if store is not None:
             store.channel_deleted(channel.id)
+
+    async def on_ready(self) -> None:
+        """A new gateway session (not a resumed one): deletions made meanwhile were never seen, so read again."""
+        for store in self._stores.values():
+            store.forget_cache()
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """The bot left a guild: drop its cache."""

@@ -15,6 +15,7 @@ __all__ = [
     "DiscobaseError",
     "DiscordUnavailable",
     "GrammarError",
+    "MessageMissing",
     "MissingPermission",
     "NotConnected",
     "RecordNotFound",
@@ -156,6 +157,13 @@ class ChannelMissing(StorageDamaged):
     def __init__(self, channel_id: int) -> None:
         self.channel_id = channel_id
         super().__init__(f"Storage channel {channel_id} is gone: it was deleted by hand.")
+
+
+class MessageMissing(StorageDamaged):
+    """A stored message is gone from Discord (deleted by hand while the bot did not see it)."""
+
+    def __init__(self) -> None:
+        super().__init__("A stored message is gone: it was deleted by hand.")
 
 
 class MissingPermission(DiscobaseError, PermissionError):

@@ -31,7 +31,7 @@ import discord
 import orjson
 
 from .backend import Backend, StoredMessage
-from .errors import StorageBusy
+from .errors import MessageMissing, StorageBusy
 
 __all__ = ["LEASE_SECONDS", "Lease", "LeaseTerms", "new_owner_token"]
 
@@ -126,8 +126,11 @@ class Lease:
             if self.held and self.terms is not None and self.terms.until - self.clock() > RENEW_BELOW:
                 return None
             if self.held:
-                await self._write(catalog_id)  # renewal: nobody takes an unexpired lease, so no check needed
-                return None
+                try:
+                    await self._write(catalog_id)  # renewal: nobody takes an unexpired lease, so no check needed
+                    return None
+                except MessageMissing:
+                    self.forget()  # the lease message was deleted by hand: agree on a new one
             return await self._take(catalog_id)
 
     async def _take(self, catalog_id: int) -> LeaseTerms | None:
@@ -142,7 +145,11 @@ class Lease:
                 continue  # the lease message vanished (deleted by hand): agree on one again
             now = self.clock()
             if current is None or current.owner == self.owner or current.until <= now:
-                await self._write(catalog_id)
+                try:
+                    await self._write(catalog_id)
+                except MessageMissing:
+                    self.forget()
+                    continue
                 await self.sleep(self.settle)
                 confirmed = await self._read(catalog_id)
                 if confirmed is not None and confirmed.owner == self.owner:
@@ -199,4 +206,7 @@ class Lease:
         """Give the lease up (at shutdown), so a newcomer need not wait for it to run out."""
         async with self._lock:
             if self.held:
-                await self._write(catalog_id, until=self.clock())
+                try:
+                    await self._write(catalog_id, until=self.clock())
+                except MessageMissing:
+                    self.forget()  # deleted by hand: there is nothing left to release

@@ -31,7 +31,9 @@ from .catalog import CATALOG_CHANNEL, CatalogEntry, decode_entry, encode_entry
 from .columns import Value
 from .errors import (
     ChannelMissing,
+    MessageMissing,
     NotConnected,
+    RecordNotFound,
     SchemaError,
     ShuttingDown,
     TableDamaged,
@@ -179,6 +181,13 @@ class GuildStore:
         self._forget()
         await self.open()
         return True
+
+    def forget_cache(self) -> None:
+        """Drop the catalog and every cached table; they are read again on next use.
+
+        For when events may have been missed (a gateway session that could not resume).
+        """
+        self._forget()
 
     def _forget(self) -> None:
         """Drop the catalog and every cached table; they are read again on next use."""
@@ -476,7 +485,12 @@ class GuildStore:
                 message_id = await self._call(table, self.backend.send(table.channel_id, text))
                 table.shadowed.add(record.id)
             else:
-                await self._call(table, self.backend.edit(table.channel_id, record.message_id, text))
+                try:
+                    await self._call(table, self.backend.edit(table.channel_id, record.message_id, text))
+                except MessageMissing:
+                    # Deleted by hand while the bot did not see it (offline, or the table was not in memory).
+                    table.remove(record)
+                    raise RecordNotFound(name, record_id) from None
                 message_id = record.message_id
             return table.replace(record, values, message_id)
 
@@ -499,7 +513,12 @@ class GuildStore:
             elif record.message_id in table.batch_messages:
                 await self._call(table, self.backend.send(table.channel_id, encode_gone(record.id)))
             else:
-                await self._call(table, self.backend.edit(table.channel_id, record.message_id, encode_gone(record.id)))
+                try:
+                    await self._call(
+                        table, self.backend.edit(table.channel_id, record.message_id, encode_gone(record.id))
+                    )
+                except MessageMissing:  # deleted by hand meanwhile: the marker still has to be written
+                    await self._call(table, self.backend.send(table.channel_id, encode_gone(record.id)))
             table.remove(record)
             table.shadowed.discard(record.id)
         return record

@@ -68,7 +68,7 @@ class Backend(ABC):
 
     @abstractmethod
     async def edit(self, channel_id: int, message_id: int, text: str) -> None:
-        """Replace the text of one of the bot's messages."""
+        """Replace the text of one of the bot's messages; ``MessageMissing`` if it is gone."""
 
     @abstractmethod
     async def delete(self, channel_id: int, message_id: int) -> None:

@@ -24,7 +24,7 @@ from typing import TypeVar
 import aiohttp
 import discord
 
-from ..errors import ChannelMissing, DiscordUnavailable, MissingPermission
+from ..errors import ChannelMissing, DiscordUnavailable, MessageMissing, MissingPermission
 from ..metrics import note_request
 from .base import MESSAGE_LIMIT, Backend, StoredMessage
 
@@ -50,6 +50,8 @@ def _discord_errors(permission: str, action: str, channel_id: int | None = None)
     except discord.NotFound as error:
         if channel_id is not None and error.code == _UNKNOWN_CHANNEL:
             raise ChannelMissing(channel_id) from None
+        if error.code == _UNKNOWN_MESSAGE:
+            raise MessageMissing() from None
         raise
 
 
@@ -208,9 +210,8 @@ class DiscordBackend(Backend):
         message = self._channel(channel_id).get_partial_message(message_id)
         try:
             await _call(message.delete, "Manage Messages", "delete records", channel_id)
-        except discord.NotFound as error:
-            if error.code != _UNKNOWN_MESSAGE:
-                raise
+        except MessageMissing:
+            return
 
     async def fetch(self, channel_id: int, message_id: int) -> StoredMessage | None:  # noqa: D102
         channel = self._channel(channel_id)
@@ -218,7 +219,7 @@ class DiscordBackend(Backend):
             message = await _call(
                 lambda: channel.fetch_message(message_id), "Read Message History", "read the lease", channel_id
             )
-        except discord.NotFound:
+        except MessageMissing:
             return None
         return await self._stored(message)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from discord.utils import time_snowflake
 
-from ..errors import ChannelMissing
+from ..errors import ChannelMissing, MessageMissing
 from .base import Backend, StoredMessage
 
 __all__ = ["MemoryBackend"]
@@ -86,6 +86,8 @@ class MemoryBackend(Backend):
     async def edit(self, channel_id: int, message_id: int, text: str) -> None:  # noqa: D102
         channel = self._get(channel_id)
         self.calls.append("edit")
+        if message_id not in channel.messages:
+            raise MessageMissing()
         channel.messages[message_id] = StoredMessage(message_id, self._me_id, text)
 
     async def delete(self, channel_id: int, message_id: int) -> None:  # noqa: D102

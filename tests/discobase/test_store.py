@@ -9,6 +9,7 @@ import pytest
 from discobase import (
     BadValue,
     GuildStore,
+    MemoryBackend,
     Query,
     RecordNotFound,
     SchemaError,
@@ -310,3 +311,16 @@ async def test_misspelt_table_costs_no_request(harness: Harness, store: GuildSto
     with pytest.raises(UnknownTable):
         await restarted.insert("bokos", {"title": "x"}, 1)
     assert harness.requests() == before
+
+
+async def test_record_deleted_unseen_is_reported_gone_on_update() -> None:
+    """A record whose message vanished without an event (the bot was offline) is 'not found', not a crash."""
+    backend = MemoryBackend()
+    store = GuildStore(backend)
+    await store.create_table(books_schema())
+    record = await store.insert("books", {"title": "Dune"}, 1)
+    for channel in backend.channels.values():
+        channel.messages.pop(record.message_id, None)  # deleted by hand, no event seen
+    with pytest.raises(RecordNotFound):
+        await store.update("books", 1, {"year": "1965"})
+    assert await store.count("books") == 0
