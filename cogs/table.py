@@ -33,6 +33,16 @@ async def _count(store: discobase.GuildStore, name: str) -> int | None:
         return None
 
 
+async def _size(store: discobase.GuildStore, name: str) -> str:
+    """A table's record count for the list; one table that cannot be read does not sink the whole list."""
+    try:
+        return plural(await store.count(name), "record")
+    except discobase.TableDamaged:
+        return "**damaged**"
+    except discobase.DiscobaseError:
+        return "count unavailable"
+
+
 def _orphans_note(channels: list[str]) -> str:
     """A warning about storage channels no table owns (their catalog entries were deleted by hand), or nothing."""
     if not channels:
@@ -88,10 +98,9 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
                 + orphans,
             )
             return
-        counts = await timely(interaction, asyncio.gather(*(_count(store, name) for name in names)))
+        sizes = await timely(interaction, asyncio.gather(*(_size(store, name) for name in names)))
         lines = []
-        for name, count in zip(names, counts, strict=True):
-            size = plural(count, "record") if count is not None else "**damaged**"
+        for name, size in zip(names, sizes, strict=True):
             about = store.schema(name).description
             lines.append(f"{code(name)} \u00b7 {size}" + (f" \u00b7 {escape(cut(about, 80))}" if about else ""))
         pages = [lines[start : start + TABLES_PER_PAGE] for start in range(0, len(lines), TABLES_PER_PAGE)]

@@ -54,6 +54,11 @@ def _did_you_mean(name: str, choices: Iterable[str]) -> str:
     return f" Did you mean `{match}`?" if match else ""
 
 
+def _seconds(seconds: float) -> str:
+    whole = max(1, round(seconds))
+    return f"{whole} second{'s' if whole != 1 else ''}"
+
+
 class DiscobaseError(Exception):
     """Base of every error the engine raises on purpose."""
 
@@ -196,7 +201,7 @@ class StorageBusy(DiscobaseError):
         self.seconds_left = seconds_left
         super().__init__(
             "Another copy of the bot is still writing to this server (a restart or deploy in progress?). "
-            f"Try again in {max(1, round(seconds_left))} seconds."
+            f"Try again in {_seconds(seconds_left)}."
         )
 
 

@@ -193,6 +193,8 @@ class GuildStore:
         """Drop the catalog and every cached table; they are read again on next use."""
         for table in self._tables.values():
             table.unload()
+            if self.budget is not None:
+                self.budget.forget(table)
         self._tables = {}
         self.catalog_id = self.category_id = None
 
@@ -538,7 +540,7 @@ class GuildStore:
         if not table.loaded:
             await self._load(table)
 
-    async def _call(self, table: CachedTable, call: Any) -> Any:
+    async def _call(self, table: CachedTable, call: Awaitable[T]) -> T:
         """Await a write; a vanished channel marks the table damaged."""
         try:
             return await call
