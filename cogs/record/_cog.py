@@ -103,8 +103,10 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
     ) -> None:
         """Records that match, ten a page."""
         store = store_of(interaction)
+        await timely(interaction, store.open())
+        query = discobase.parse_query(store.schema(table), where, sort, limit)  # a typo costs no table load
         cached = await timely(interaction, store.table(table))
-        records = await store.find(table, discobase.parse_query(cached.schema, where, sort, limit))
+        records = await store.find(table, query)
         if not records:
             which = f" matches {code(cut(where, 300))}" if where else " yet"
             await answer(interaction, f"No record of {code(table)}{which}.")
@@ -178,8 +180,9 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
     async def count(self, interaction: discord.Interaction, table: Table, where: str | None = None) -> None:
         """How many records match."""
         store = store_of(interaction)
-        cached = await timely(interaction, store.table(table))
-        number = await store.count(table, discobase.parse_query(cached.schema, where))
+        await timely(interaction, store.open())
+        query = discobase.parse_query(store.schema(table), where)  # a typo costs no table load
+        number = await timely(interaction, store.count(table, query))
         which = f" matching {code(cut(where, 300))}" if where else ""
         await answer(interaction, f"{code(table)} has {plural(number, 'record')}{which}.")
 
