@@ -8,10 +8,12 @@ Data model (how a Discord server holds a database):
   wrote there (see records.py); messages by anyone else are never data.
 
 Reads are served from memory once a table is loaded (history pages of 100,
-newest first). Every write takes the same steps in the same
-order: validate, take the table's lock, check ids and unique columns, make the
-one Discord call, then change the cache. So the cache never shows a write that
-Discord has not stored, and two writes on one table never interleave.
+newest first). Every write takes the same steps in the same order: validate
+the input (no request yet), then ``_writing``: hold the guild's write lease,
+load the table, take its lock, check it is still live; then check ids and
+unique columns, make the one Discord call, and only then change the cache. So
+the cache never shows a write that Discord has not stored, and two writes on
+one table never interleave.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -281,10 +284,7 @@ class GuildStore:
     @_write_operation
     async def add_column(self, name: str, column: Column) -> TableSchema:
         """Add a column; existing records read it as its default (1 request: the catalog edit)."""
-        await self._hold()
-        table = await self._loaded(name)
-        async with self._catalog_lock, table.lock:
-            await self._check_live(table)
+        async with self._catalog_lock, self._writing(name) as table:
             if column.required and len(table):
                 raise SchemaError(
                     f"`{name}` has records, so a new column must be `optional` or have a `default=`; "
@@ -348,10 +348,7 @@ class GuildStore:
         """Insert one record (1 request) and return it with its new id."""
         schema = await self._schema_for_write(name)
         converted = schema.validate_new(values)  # bad input costs no request, not even the lease
-        await self._hold()
-        table = await self._loaded(name)
-        async with table.lock:
-            await self._check_live(table)
+        async with self._writing(name) as table:
             if table.schema is not schema:  # a column was added meanwhile
                 converted = table.schema.validate_new(values)
             table.check_unique(converted)
@@ -404,10 +401,7 @@ class GuildStore:
         same rows inserted again write only the batches an interrupted run missed.
         """
         await self._schema_for_write(name)
-        await self._hold()
-        table = await self._loaded(name)
-        async with table.lock:
-            await self._check_live(table)
+        async with self._writing(name) as table:
             cuts = parts(rows)
             key = self._run_key(table, name, rows, cuts) if resumable else None
             done = self._parts_done(table, key)
@@ -472,10 +466,7 @@ class GuildStore:
         """Change some columns of one record (1 request: an edit of its message, or a new one for a batch)."""
         schema = await self._schema_for_write(name)
         converted = schema.validate_changes(changes)
-        await self._hold()
-        table = await self._loaded(name)
-        async with table.lock:
-            await self._check_live(table)
+        async with self._writing(name) as table:
             if table.schema is not schema:
                 converted = table.schema.validate_changes(changes)
             record = table.get(record_id)
@@ -505,10 +496,7 @@ class GuildStore:
         older copy in one), its message becomes, or a new one is, a ``gone`` marker.
         """
         await self._schema_for_write(name)
-        await self._hold()
-        table = await self._loaded(name)
-        async with table.lock:
-            await self._check_live(table)
+        async with self._writing(name) as table:
             record = table.get(record_id)
             if not table.needs_marker(record):
                 await self._call(table, self.backend.delete(table.channel_id, record.message_id))
@@ -524,6 +512,15 @@ class GuildStore:
             table.remove(record)
             table.shadowed.discard(record.id)
         return record
+
+    @asynccontextmanager
+    async def _writing(self, name: str) -> AsyncIterator[CachedTable]:
+        """The one way into a table write: hold the lease, load the table, take its lock, check it is still live."""
+        await self._hold()
+        table = await self._loaded(name)
+        async with table.lock:
+            await self._check_live(table)
+            yield table
 
     async def _check_live(self, table: CachedTable) -> None:
         """Under the table's lock: refuse a write whose table was dropped or damaged, or the store closed, meanwhile.
