@@ -29,12 +29,13 @@ __all__ = [
     "BATCH_BYTES",
     "BATCH_ROWS",
     "BulkResult",
+    "ImportPlan",
     "ImportRejected",
     "RowProblem",
     "check_rows",
     "import_key",
-    "next_run_key",
     "parts",
+    "plan_import",
 ]
 
 BATCH_ROWS = 1000
@@ -133,9 +134,29 @@ def parts(rows: Sequence[Mapping[str, Any]]) -> list[range]:
     return cuts
 
 
-def next_run_key(key: str) -> str:
-    """The key of the next run of an import whose previous run completed."""
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    """An import's rows cut into parts, the key its batches carry (resumable imports), and parts already written."""
+
+    cuts: list[range]
+    key: str | None = None
+    done: frozenset[int] = frozenset()
+
+    @property
+    def written_rows(self) -> set[int]:
+        """Indexes of the rows an interrupted earlier run of this import wrote."""
+        return {index for number in self.done for index in self.cuts[number]}
+
+
+def plan_import(table: CachedTable, rows: Sequence[Mapping[str, Any]], resumable: bool) -> ImportPlan:
+    """How to write these rows: an interrupted run of the same rows resumes; after a complete run, a new run starts."""
+    cuts = parts(rows)
+    if not resumable:
+        return ImportPlan(cuts)
+    key = import_key(table.name, rows)
+    while set(range(len(cuts))) <= table.imports.get(key, set()):
+        key = hashlib.sha256(key.encode()).hexdigest()[:16]  # that run completed: this is the next one
+    return ImportPlan(cuts, key, frozenset(table.imports.get(key, ())))
 
 
 def import_key(table: str, rows: Sequence[Mapping[str, Any]]) -> str:

@@ -28,7 +28,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from .backend import Backend
 from .budget import CacheBudget
-from .bulk import BulkResult, ImportRejected, RowProblem, check_rows, import_key, next_run_key, parts
+from .bulk import BulkResult, ImportRejected, RowProblem, check_rows, plan_import
 from .cached_table import CachedTable
 from .catalog import CATALOG_CHANNEL, CatalogEntry, decode_entry, encode_entry
 from .columns import Value
@@ -86,11 +86,6 @@ class StoreStatus:
     cached_records: int
     writes_in_progress: int
     holds_lease: bool
-
-
-def _rows_of(cuts: list[range], numbers: set[int]) -> set[int]:
-    """Indexes of the rows in the given parts of an import."""
-    return {index for number in numbers for index in cuts[number]}
 
 
 class GuildStore:
@@ -367,21 +362,7 @@ class GuildStore:
         No request on a loaded table; rows an interrupted resumable run wrote already are not checked.
         """
         table = await self._loaded(name)
-        cuts = parts(rows)
-        done = self._parts_done(table, self._run_key(table, name, rows, cuts) if resumable else None)
-        return check_rows(table, rows, _rows_of(cuts, done))[1]
-
-    @staticmethod
-    def _run_key(table: CachedTable, name: str, rows: Sequence[Mapping[str, Any]], cuts: list[range]) -> str:
-        """The key of this run of an import: the interrupted run's, to resume it; a new one once a run completed."""
-        key = import_key(name, rows)
-        while set(range(len(cuts))) <= table.imports.get(key, set()):
-            key = next_run_key(key)
-        return key
-
-    @staticmethod
-    def _parts_done(table: CachedTable, key: str | None) -> set[int]:
-        return set(table.imports.get(key, ())) if key is not None else set()
+        return check_rows(table, rows, plan_import(table, rows, resumable).written_rows)[1]
 
     @_write_operation
     async def insert_many(
@@ -402,27 +383,25 @@ class GuildStore:
         """
         await self._schema_for_write(name)
         async with self._writing(name) as table:
-            cuts = parts(rows)
-            key = self._run_key(table, name, rows, cuts) if resumable else None
-            done = self._parts_done(table, key)
-            skip = _rows_of(cuts, done)
-            converted, problems = check_rows(table, rows, skip)
+            plan = plan_import(table, rows, resumable)
+            converted, problems = check_rows(table, rows, plan.written_rows)
             if problems:
                 raise ImportRejected(name, problems)
             values_by_row = iter(converted)
             written: list[Record] = []
-            for number, cut in enumerate(cuts):
-                if number in done:
+            for number, cut in enumerate(plan.cuts):
+                if number in plan.done:
                     continue
                 if self.closing and written:
                     raise ShuttingDown(
                         f"{len(written)} of {len(converted)} rows were written; "
                         "run the same import again to write only the rest."
                     )
-                written += await self._write_part(table, [next(values_by_row) for _ in cut], creator_id, key, number)
+                part = [next(values_by_row) for _ in cut]
+                written += await self._write_part(table, part, creator_id, plan.key, number)
                 if on_progress is not None:
                     await on_progress(len(written), len(converted))
-        return BulkResult(written, len(skip))
+        return BulkResult(written, len(plan.written_rows))
 
     async def _write_part(
         self, table: CachedTable, values: list[dict[str, Value]], creator_id: int, key: str | None, number: int
