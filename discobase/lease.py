@@ -153,8 +153,9 @@ class Lease:
                 await self.sleep(self.settle)
                 confirmed = await self._read(catalog_id)
                 if confirmed is not None and confirmed.owner == self.owner:
-                    log.info("lease taken (previous holder: %s)", current.owner if current else "none")
-                    return current if current is not None and current.owner != self.owner else None
+                    previous = current if current is not None and current.owner != self.owner else None
+                    log.info("write lease taken (previous holder: %s)", previous.owner if previous else "none")
+                    return previous
                 continue  # another newcomer wrote after us: it holds the lease now
             left = min(deadline - now, loop_deadline - loop.time())
             if left <= 0:
