@@ -1,7 +1,8 @@
 """Command sync at start: to one guild (``DEV_GUILD_ID``, instant) or globally, and only when something changed.
 
 Discord limits how often commands may be written, so the commands Discord has
-are read first (one request) and compared with ours by their shape.
+are read first (one request) and compared with ours by their shape. Both calls
+go through the engine's retry layer: a passing 5xx at start-up does not stop the bot.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any
 
 import discord
 from discord import app_commands
+
+from discobase.retry import retrying
 
 __all__ = ["sync_commands"]
 
@@ -61,10 +64,10 @@ async def sync_commands(tree: app_commands.CommandTree, dev_guild_id: int | None
     if guild is not None:
         tree.copy_global_to(guild=guild)
     ours = _shape([command.to_dict(tree) for command in tree.get_commands(guild=guild)])
-    theirs = _shape(await _fetch_payloads(tree.client, dev_guild_id))
+    theirs = _shape(await retrying(lambda: _fetch_payloads(tree.client, dev_guild_id), "read the slash commands"))
     if ours == theirs:
         log.info("slash commands are up to date on Discord")
         return False
-    await tree.sync(guild=guild)
+    await retrying(lambda: tree.sync(guild=guild), "sync the slash commands")
     log.info("slash commands synced %s", f"to guild {dev_guild_id}" if guild else "globally")
     return True

@@ -4,6 +4,7 @@ The storage engine (``Engine``, ``GuildStore``) and the library API of the
 original discobase (``Database``, ``Table``) on top of it.
 """
 
+from . import guard, retry
 from .backend import Backend, DiscordBackend, MemoryBackend
 from .bulk import BulkResult, ImportRejected, RowProblem
 from .cached_table import CachedTable
@@ -73,9 +74,11 @@ __all__ = [
     "UnknownColumn",
     "UnknownTable",
     "default_intents",
+    "guard",
     "parse_columns",
     "parse_query",
     "parse_sort",
     "parse_values",
     "parse_where",
+    "retry",
 ]

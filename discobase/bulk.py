@@ -154,9 +154,9 @@ def plan_import(table: CachedTable, rows: Sequence[Mapping[str, Any]], resumable
     if not resumable:
         return ImportPlan(cuts)
     key = import_key(table.name, rows)
-    while set(range(len(cuts))) <= table.imports.get(key, set()):
+    while set(range(len(cuts))) <= table.import_parts(key):
         key = hashlib.sha256(key.encode()).hexdigest()[:16]  # that run completed: this is the next one
-    return ImportPlan(cuts, key, frozenset(table.imports.get(key, ())))
+    return ImportPlan(cuts, key, table.import_parts(key))
 
 
 def import_key(table: str, rows: Sequence[Mapping[str, Any]]) -> str:

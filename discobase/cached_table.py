@@ -21,15 +21,17 @@ __all__ = ["CachedTable"]
 
 @dataclass(eq=False)
 class CachedTable:
-    """A table's catalog entry and, once loaded, its records.
+    """A table's catalog entry and, once loaded, its records; its state changes only through its methods.
 
     ``records`` is None until the table's channel has been read (tables load
     lazily, on first use). ``next_id`` is one above the highest id ever given,
-    including deleted ones, so ids are never reused. ``batch_messages`` are the
-    messages holding several records (bulk imports); ``shadowed`` are the ids
-    whose current message is newer than a copy of them in a batch, so deleting
-    that message alone would bring the old copy back (see records.py);
-    ``imports`` are the parts written so far of each tagged import.
+    including deleted ones, so ids are never reused. Batch messages hold
+    several records (bulk imports); a shadowed id's current message is newer
+    than a copy of it in a batch, so deleting that message alone would bring the
+    old copy back (see records.py); ``import_parts`` are the parts written so
+    far of each tagged import. A stale table may have missed changes (a new
+    gateway session, a lease taken over): it keeps serving the write that holds
+    its lock, and is read again before anything else uses it.
     """
 
     schema: TableSchema
@@ -37,11 +39,13 @@ class CachedTable:
     catalog_message_id: int
     records: dict[int, Record] | None = None
     next_id: int = 1
-    damaged: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    batch_messages: set[int] = field(default_factory=set)
-    shadowed: set[int] = field(default_factory=set)
-    imports: dict[str, set[int]] = field(default_factory=dict)
+    _damaged: bool = False
+    _stale: bool = False
+    _batch_messages: set[int] = field(default_factory=set)
+    _shadowed: set[int] = field(default_factory=set)
+    _imports: dict[str, set[int]] = field(default_factory=dict)
+    _owed_markers: set[int] = field(default_factory=set)
     _by_message: dict[int, set[int]] = field(default_factory=dict)
     _unique: dict[str, dict[Value, int]] = field(default_factory=dict)
 
@@ -55,16 +59,36 @@ class CachedTable:
         """Whether the records are in memory."""
         return self.records is not None
 
-    def fill(self, records: list[Record], next_id: int, batch_messages: set[int], shadowed: set[int]) -> None:
+    @property
+    def damaged(self) -> bool:
+        """Whether the table's channel is gone (deleted by hand)."""
+        return self._damaged
+
+    @property
+    def stale(self) -> bool:
+        """Whether the records in memory may have missed changes and must be read again before the next use."""
+        return self._stale
+
+    def fill(
+        self,
+        records: list[Record],
+        next_id: int,
+        batch_messages: set[int],
+        shadowed: set[int],
+        imports: dict[str, set[int]] | None = None,
+    ) -> None:
         """Take the records read from the channel as the whole table."""
         self.records = {}
         self._by_message = {}
         self._unique = {name: {} for name in self.schema.unique_columns}
         for record in sorted(records, key=lambda r: r.id):
-            self.add(record)
+            if record.id not in self._owed_markers:  # deleted, its marker not written yet
+                self.add(record)
         self.next_id = max(next_id, self.next_id)
-        self.batch_messages = batch_messages
-        self.shadowed = shadowed
+        self._batch_messages = batch_messages
+        self._shadowed = shadowed
+        self._imports = imports or {}
+        self._stale = False
 
     def set_schema(self, schema: TableSchema) -> None:
         """Take a schema with more columns: records read new ones as their defaults, unique indexes are rebuilt."""
@@ -74,16 +98,68 @@ class CachedTable:
         for record in self.records.values():
             for column in schema.columns:
                 record.values.setdefault(column.name, column.default_value)
-        self.fill(list(self.records.values()), self.next_id, self.batch_messages, self.shadowed)
+        self.fill(list(self.records.values()), self.next_id, self._batch_messages, self._shadowed, self._imports)
+
+    def set_catalog_message(self, message_id: int) -> None:
+        """The table's catalog entry was written anew (the catalog channel was rebuilt)."""
+        self.catalog_message_id = message_id
 
     def unload(self) -> None:
         """Drop the records from memory (they stay on Discord)."""
         self.records = None
         self._by_message = {}
         self._unique = {}
-        self.batch_messages = set()
-        self.shadowed = set()
-        self.imports = {}
+        self._batch_messages = set()
+        self._shadowed = set()
+        self._imports = {}
+        self._stale = False
+
+    def mark_stale(self) -> None:
+        """The records may have missed changes: read them again before their next use (see the class docstring)."""
+        if self.records is not None:
+            self._stale = True
+
+    def mark_damaged(self) -> None:
+        """The table's channel is gone: its records cannot be read any more."""
+        self._damaged = True
+        self.unload()
+
+    def note_batch(self, message_id: int, import_key: str | None = None, part: int = 0) -> None:
+        """A batch message was written (tagged with its import's key and part, if any)."""
+        self._batch_messages.add(message_id)
+        if import_key is not None:
+            self._imports.setdefault(import_key, set()).add(part)
+
+    def owe_marker(self, record_id: int) -> None:
+        """A ``gone`` marker for this deleted record could not be written yet; the next write on the table owes it."""
+        self._owed_markers.add(record_id)
+
+    def owed_markers(self) -> list[int]:
+        """The deleted records whose ``gone`` marker is still to be written (kept across reloads)."""
+        return sorted(self._owed_markers)
+
+    def marker_written(self, record_id: int) -> None:
+        """A ``gone`` marker owed for this record is on Discord now."""
+        self._owed_markers.discard(record_id)
+
+    def import_parts(self, key: str) -> frozenset[int]:
+        """The parts of the tagged import ``key`` written so far."""
+        return frozenset(self._imports.get(key, ()))
+
+    def in_batch(self, record: Record) -> bool:
+        """Whether the record's current message is a batch (so it cannot be edited for one record)."""
+        return record.message_id in self._batch_messages
+
+    def shadow(self, record_id: int) -> None:
+        """The record's current message supersedes an older copy of it in a batch."""
+        self._shadowed.add(record_id)
+
+    def unshadow(self, record_id: int) -> bool:
+        """Forget that the record had an older copy in a batch; True if it had."""
+        if record_id in self._shadowed:
+            self._shadowed.discard(record_id)
+            return True
+        return False
 
     def _rows(self) -> dict[int, Record]:
         if self.records is None:
@@ -132,7 +208,7 @@ class CachedTable:
             holders.discard(record.id)
             if not holders:
                 del self._by_message[record.message_id]
-                self.batch_messages.discard(record.message_id)
+                self._batch_messages.discard(record.message_id)
         for column, index in self._unique.items():
             value = record.values.get(column)
             if value is not None and index.get(value) == record.id:
@@ -153,7 +229,7 @@ class CachedTable:
 
     def needs_marker(self, record: Record) -> bool:
         """Whether deleting this record must leave a ``gone`` marker rather than just delete its message."""
-        return record.id == self.next_id - 1 or record.message_id in self.batch_messages or record.id in self.shadowed
+        return record.id == self.next_id - 1 or record.message_id in self._batch_messages or record.id in self._shadowed
 
     def select(self, query: Query) -> list[Record]:
         """Records matching the query, sorted and limited; indexes serve `=` on id and unique columns."""

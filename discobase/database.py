@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from .engine import Engine
 from .errors import NotConnected, SchemaError
+from .retry import retrying
 from .schema import check_name
 from .store import GuildStore
 from .table import Table
@@ -115,7 +116,7 @@ class Database:
             # discord.py deprecates it because Discord allows it only to bots in fewer than 10 guilds;
             # record=True swallows the warning that discord.py forces to show.
             with warnings.catch_warnings(record=True):
-                created = await self.bot.create_guild(name=self.name)
+                created = await retrying(lambda: self.bot.create_guild(name=self.name), "create the server")
         except discord.HTTPException as error:
             raise NotConnected(
                 f"The bot is in no server named {self.name!r} and Discord refused to create one ({error.text}). "

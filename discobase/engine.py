@@ -107,5 +107,7 @@ class Engine:
             store.forget_cache()
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
-        """The bot left a guild: drop its cache."""
-        self._stores.pop(guild.id, None)
+        """The bot left a guild: let its running writes finish, then drop its cache."""
+        store = self._stores.pop(guild.id, None)
+        if store is not None:
+            await store.close()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+import discord
+
 __all__ = [
     "BadValue",
     "ChannelMissing",
@@ -183,15 +185,32 @@ class MissingPermission(DiscobaseError, PermissionError):
 
 
 class DiscordUnavailable(DiscobaseError, ConnectionError):
-    """Discord kept failing (5xx, 429, time-outs) through every retry."""
+    """Discord kept failing (5xx, time-outs) through every retry, or asked us to slow down.
 
-    def __init__(self, action: str, cause: BaseException) -> None:
+    ``unknown`` is True when some try got no answer: the change may then have
+    been stored after all, and the engine reads the table again on its next use.
+    """
+
+    def __init__(self, action: str, cause: BaseException, unknown: bool = False) -> None:
         self.action = action
+        self.unknown = unknown
         status = getattr(cause, "status", None)
-        reason = f"HTTP {status}" if status else type(cause).__name__
-        super().__init__(
-            f"Discord kept failing while I tried to {action} ({reason}). Nothing was changed; try again in a minute."
+        reason = (
+            f"HTTP {status}"
+            if status
+            else "no answer in time"
+            if isinstance(cause, TimeoutError)
+            else type(cause).__name__
         )
+        if unknown:
+            outcome = "It may have been stored anyway: look before you try again."
+        else:
+            outcome = "Nothing was changed; try again in a minute."
+        if status == 429 or isinstance(cause, discord.RateLimited):
+            lead = f"Discord asked me to slow down while I tried to {action}."
+        else:
+            lead = f"Discord kept failing while I tried to {action} ({reason})."
+        super().__init__(f"{lead} {outcome}")
 
 
 class StorageBusy(DiscobaseError):

@@ -1,22 +1,66 @@
-"""One writer per guild: a lease message in the catalog channel.
+"""One writer per guild: a lease that Discord's order of messages decides.
 
 Each guild is served by one process, but during a rolling deploy the old and
-the new process overlap. Two writers would each assign ids and check unique
-columns against their own cache, so the newcomer waits: before writing, a
-process must hold the guild's lease, ``{"v": 1, "kind": "lease", "owner": <token>,
-"until": <unix time>}``, one message in the catalog channel.
+the new process overlap. Two writers would each give ids and check unique
+columns against their own cache, so before writing a process must hold the
+guild's lease. Discord has no compare-and-swap, so the lease is the lock recipe
+of ZooKeeper and etcd (sequential nodes, the lowest live one holds), with
+Discord's message ids as the sequence:
 
-- Holding it costs nothing; it is renewed (one edit) when a write finds less
-  than ``RENEW_BELOW`` seconds left, so an active guild costs one request per
-  half minute at most.
-- Taking it over (it is someone else's and expired or released): read it, write
-  it, wait ``SETTLE`` seconds, read it again; the last writer wins, so two
-  newcomers racing cannot both believe they hold it. Then the caches are
-  dropped: the previous holder may have written since they were loaded.
-- A clean shutdown releases it (``until`` becomes the release time), so the
-  newcomer goes on at once; after a crash it waits for the lease to run out
-  (``LEASE_SECONDS``). The previous holder's ``until`` is the last moment it
-  could have written: caches read before then are stale.
+- **Claims.** A process that wants to write posts its own claim in the catalog
+  channel, ``{"v": 1, "kind": "lease", "owner": <token>, "until": <unix time>}``.
+  Discord gives it a snowflake id; ids in a channel are totally ordered.
+- **Live.** A claim is live while its message exists and ``until + SKEW`` is
+  still ahead of the reader's clock. A dead claim never lives again: its owner
+  never renews it (it posts a new claim, which queues behind the others), so
+  anybody may delete it.
+- **Holding.** A process holds the lease once a listing of the channel, made
+  ``SETTLE`` seconds after its claim was stored, shows every older claim dead.
+  From then on it holds until its own claim dies; it never looks at the others
+  again, and nobody edits another's claim.
+- **Renewal and release.** The holder edits its own claim to ``until = now +
+  LEASE_SECONDS`` when less than ``RENEW_BELOW`` seconds are left, so an active
+  guild pays one request per half minute. A renewal counts only if its answer
+  came back before ``until - SKEW``; a late or lost answer (the edit may have
+  landed after others saw the claim dead) abandons the claim. Release (clean
+  shutdown) edits ``until`` to the release time: the last moment the holder
+  could have written (it writes ``until = now - SKEW``, so the claim is dead at
+  once and ends then), which the next holder compares with the time of its own
+  reads to know whether its caches are stale. The new holder deletes the dead
+  claims older than its own.
+
+Liveness is judged by the clock as it read *before* the listing was asked
+for: a listing that arrives late shows the claims as they were at some moment
+after that reading, and a claim dead then is dead for good.
+
+Why two processes cannot both hold it. Say P and Q both hold, P's claim older.
+Q holds, so Q's listing showed P's claim dead or did not show it. Not shown:
+P's claim is older, so its id's time is at most Q's, and Q listed ``SETTLE``
+seconds after its claim was stored, which is later than the time by which P's
+claim was visible (assumption 1). Shown dead: deleted (by hand; then P learns
+it from the gateway and stops), released (then P stopped holding before it
+wrote the release), or expired on Q's clock, ``now_Q > until_P + SKEW``. P holds
+only while ``now_P < until_P - SKEW`` and renews only with an answer back before
+that, so with clocks ``SKEW`` apart at most (assumption 2) P's last renewal
+landed and P's belief ended before Q saw the claim dead. Q's decision came after
+P's; the same reasoning with the roles swapped rules out the other order.
+
+Assumptions: (1) Discord makes a message visible in the channel's history
+within ``SETTLE`` seconds of the time in its snowflake; (2) the processes'
+clocks agree within ``SKEW`` seconds (hosts keep NTP time; discord.py's
+``utcnow``); (3) a write's Discord call ends within the deadline the write gate
+gives it, which stops ``SKEW`` seconds before the claim's ``until`` (retry.py
+enforces it with a time-out).
+
+Known limit: a holder that is paused (a frozen container, a stalled event loop)
+for longer than the time left on its claim, after its check and before its
+request reaches Discord, can write after its claim died. The margin bounds
+that: a write starts only with ``RENEW_BELOW`` (30 s) left, less the call's own
+deadline, so such a pause must last about half a minute. Likewise, a claim
+deleted by hand stops its holder only when the gateway's delete event arrives,
+and the holder's tombstone (a dead claim that records when it stopped, so the
+next holder knows to read everything again) lands a moment later: a successor
+taking over in between may miss the last writes.
 """
 
 from __future__ import annotations
@@ -30,15 +74,17 @@ from dataclasses import dataclass
 import discord
 import orjson
 
-from .backend import Backend, StoredMessage
-from .errors import MessageMissing, StorageBusy
+from . import guard
+from .backend import Backend
+from .errors import DiscobaseError, MessageMissing, StorageBusy
 
-__all__ = ["LEASE_SECONDS", "Lease", "LeaseTerms", "new_owner_token"]
+__all__ = ["LEASE_SECONDS", "Claim", "Lease", "LeaseLost", "LeaseTerms", "new_owner_token"]
 
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 60.0
 RENEW_BELOW = 30.0
+SKEW = 2.0
 SETTLE = 1.0
 POLL = 5.0
 
@@ -53,20 +99,33 @@ def new_owner_token() -> str:
     return secrets.token_hex(8)
 
 
+class LeaseLost(DiscobaseError):
+    """The write lease was lost before a write could be sent; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Another copy of the bot took over writing to this server just now. Nothing was changed; try again."
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class LeaseTerms:
-    """A lease as written: who holds it, until when."""
+    """A claim as written: who owns it, until when it is live."""
 
     owner: str
     until: float
+    tombstone: bool = False
 
     def encode(self) -> str:
-        """The lease message's text."""
-        return orjson.dumps({"v": 1, "kind": "lease", "owner": self.owner, "until": self.until}).decode()
+        """The claim message's text."""
+        payload: dict[str, object] = {"v": 1, "kind": "lease", "owner": self.owner, "until": self.until}
+        if self.tombstone:
+            payload["tomb"] = True
+        return orjson.dumps(payload).decode()
 
     @staticmethod
     def decode(text: str) -> LeaseTerms | None:
-        """Read a lease message; None when the text is not one."""
+        """Read a claim message; None when the text is not one."""
         try:
             payload = orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -76,11 +135,28 @@ class LeaseTerms:
         owner, until = payload.get("owner"), payload.get("until")
         if not isinstance(owner, str) or not isinstance(until, int | float):
             return None
-        return LeaseTerms(owner, float(until))
+        return LeaseTerms(owner, float(until), payload.get("tomb") is True)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A claim message as listed: its id (its place in the queue) and its terms."""
+
+    id: int
+    terms: LeaseTerms
+
+    @property
+    def ends(self) -> float:
+        """When the claim is dead on every clock: its owner's last write landed before then."""
+        return self.terms.until + SKEW
+
+    def live(self, now: float) -> bool:
+        """Whether a reader whose clock says ``now`` must still count this claim."""
+        return self.ends > now
 
 
 class Lease:
-    """A process's claim to write in one guild."""
+    """Our claim to write in one guild (see the module docstring for the protocol)."""
 
     def __init__(
         self,
@@ -98,116 +174,200 @@ class Lease:
         self.sleep = sleep
         self.settle = SETTLE if settle is None else settle  # read now, so tests can set SETTLE to 0
         self.wait_limit = wait_limit
-        self.message_id: int | None = None
-        self.terms: LeaseTerms | None = None
+        self.claim_id: int | None = None
+        self.until = 0.0
+        self._holding = False
+        self._held_with: int | None = (
+            None  # a claim we held the lease with is never deleted by us: it says when we stopped
+        )
         self._lock = asyncio.Lock()
 
-    def found(self, message: StoredMessage) -> bool:
-        """Take note of a lease message met while reading the catalog (newest first); True if it is one."""
-        terms = LeaseTerms.decode(message.text)
-        if terms is None:
-            return False
-        if self.message_id is None:
-            self.message_id, self.terms = message.id, terms
-        return True
+    @staticmethod
+    def is_claim(text: str) -> bool:
+        """Whether a catalog message is a claim (so the catalog skips it)."""
+        return LeaseTerms.decode(text) is not None
 
     @property
     def held(self) -> bool:
-        """Whether this process holds the lease now, with time to spare."""
-        return self.terms is not None and self.terms.owner == self.owner and self.terms.until > self.clock()
+        """Whether this process holds the lease now, with its claim live on every clock."""
+        return self._holding and self.until - SKEW > self.clock()
 
-    async def hold(self, catalog_id: int) -> LeaseTerms | None:
-        """Make sure this process holds the lease; returns the previous holder's terms when it was another's.
+    def seconds_left(self) -> float:
+        """How long a write started now may take and still land while the claim is live (0 when not held)."""
+        return max(0.0, self.until - SKEW - self.clock()) if self._holding else 0.0
 
-        Waits while another process holds it, up to ``wait_limit`` seconds, then
-        raises ``StorageBusy``.
+    async def hold(self, catalog_id: int) -> float | None:
+        """Make sure this process holds the lease with at least ``RENEW_BELOW`` seconds left.
+
+        Returns None when it held the lease already, or took it with no other
+        holder before it; else the last moment the previous holder could have
+        written (a cache read before then may miss its writes). Waits while
+        another process holds it, up to ``wait_limit`` seconds, then raises
+        ``StorageBusy``.
         """
         async with self._lock:
-            if self.held and self.terms is not None and self.terms.until - self.clock() > RENEW_BELOW:
+            if self.held and self.until - self.clock() > RENEW_BELOW:
                 return None
-            if self.held:
-                try:
-                    await self._write(catalog_id)  # renewal: nobody takes an unexpired lease, so no check needed
-                    return None
-                except MessageMissing:
-                    self.forget()  # the lease message was deleted by hand: agree on a new one
-            return await self._take(catalog_id)
+            if self.held and await self._renew(catalog_id):
+                return None
+            return await self._acquire(catalog_id)
 
-    async def _take(self, catalog_id: int) -> LeaseTerms | None:
+    async def ensure(self, catalog_id: int) -> float:
+        """Just before a write's Discord call: renew if due, never wait; the seconds the call may take.
+
+        Raises ``LeaseLost`` when the lease is no longer held: taking it again
+        would mean reading everything again, which a write holding a table's
+        lock must not do.
+        """
+        async with self._lock:
+            if self.held and self.until - self.clock() <= RENEW_BELOW:
+                await self._renew(catalog_id)
+            if not self.held:
+                raise LeaseLost()
+            return self.seconds_left()
+
+    async def _acquire(self, catalog_id: int) -> float | None:
         loop = asyncio.get_running_loop()
         # Bounded by both clocks: the wall clock can stand still (a test harness), the loop's is not shared.
         deadline, loop_deadline = self.clock() + self.wait_limit, loop.time() + self.wait_limit
+        self._holding = False
         while True:
-            if self.message_id is None:
-                await self._agree_on_message(catalog_id)
-            current = await self._read(catalog_id)
-            if self.message_id is None:
-                continue  # the lease message vanished (deleted by hand): agree on one again
-            now = self.clock()
-            if current is None or current.owner == self.owner or current.until <= now:
-                try:
-                    await self._write(catalog_id)
-                except MessageMissing:
-                    self.forget()
-                    continue
+            if self.claim_id is None or self.until + SKEW <= self.clock():
+                await self._post(catalog_id)
                 await self.sleep(self.settle)
-                confirmed = await self._read(catalog_id)
-                if confirmed is not None and confirmed.owner == self.owner:
-                    previous = current if current is not None and current.owner != self.owner else None
-                    log.info("write lease taken (previous holder: %s)", previous.owner if previous else "none")
-                    return previous
-                continue  # another newcomer wrote after us: it holds the lease now
+            now = self.clock()  # before the listing: what it shows was true at some moment after this
+            claims = await self._claims(catalog_id)
+            if not any(claim.id == self.claim_id for claim in claims):
+                self.claim_id = None  # deleted by hand (or cleaned up as dead): queue again
+                continue
+            older = [claim for claim in claims if claim.id < (self.claim_id or 0)]
+            blocking = [claim for claim in older if claim.live(now) and claim.terms.owner != self.owner]
+            if not blocking:
+                return await self._take(catalog_id, older, claims)
             left = min(deadline - now, loop_deadline - loop.time())
+            wait = max(claim.ends for claim in blocking) - now
             if left <= 0:
-                raise StorageBusy(current.until - now)
-            log.info("another process holds this guild's lease for %.0f s more; waiting", current.until - now)
-            await self.sleep(max(0.1, min(POLL, current.until - now, left)))
+                raise StorageBusy(wait)
+            log.info("another process holds this guild's write lease for %.0f s more; waiting", wait)
+            await self.sleep(max(0.1, min(POLL, wait, left)))
+            if self.claim_id is not None and self.until - self.clock() <= RENEW_BELOW:
+                await self._renew(catalog_id)  # keep our place in the queue
 
-    async def _agree_on_message(self, catalog_id: int) -> None:
-        """Settle on one lease message with any other newcomer: the oldest the bot wrote in the catalog.
+    async def _take(self, catalog_id: int, older: list[Claim], claims: list[Claim]) -> float | None:
+        """Every older claim is dead: hold the lease, clean the dead claims, report the previous holder's end."""
+        self._holding = True
+        self._held_with = self.claim_id
+        if self.until - self.clock() <= RENEW_BELOW and not await self._renew(catalog_id):
+            return await self._acquire(catalog_id)
+        others = [claim for claim in older if claim.terms.owner != self.owner] + [
+            claim for claim in claims if claim.terms.tombstone and claim.terms.owner != self.owner
+        ]
+        with guard.path("lease"):
+            for claim in older:
+                await self.backend.delete(catalog_id, claim.id)  # dead claims never live again
+        previous = max((claim.ends for claim in others), default=None)
+        log.info(
+            "write lease taken%s",
+            f" (previous holder's claim ended {self.clock() - previous:.0f} s ago)" if previous is not None else "",
+        )
+        return previous
 
-        Where there is none, post a released one first; if another process posted
-        one at the same time, both see the same oldest and the other copy is deleted.
-        """
-        oldest = await self._oldest_lease(catalog_id)
-        if oldest is None:
-            mine = await self.backend.send(catalog_id, LeaseTerms(self.owner, 0.0).encode())
-            oldest = await self._oldest_lease(catalog_id) or mine
-            if oldest != mine:
-                await self.backend.delete(catalog_id, mine)
-        self.message_id = oldest
+    async def _post(self, catalog_id: int) -> None:
+        stale = self.claim_id
+        until = self.clock() + LEASE_SECONDS
+        with guard.path("lease"):
+            self.claim_id = await self.backend.send(catalog_id, LeaseTerms(self.owner, until).encode())
+        self.until = until
+        if stale is not None and stale != self._held_with:
+            with guard.path("lease"):
+                await self.backend.delete(catalog_id, stale)  # our own dead claim, a place in the queue only
 
-    async def _oldest_lease(self, catalog_id: int) -> int | None:
-        oldest = None
+    async def _renew(self, catalog_id: int) -> bool:
+        """Extend our claim; False (the claim abandoned) when the answer came too late to count."""
+        assert self.claim_id is not None, "only a posted claim is renewed"
+        started, ends = self.clock(), self.until
+        until = started + LEASE_SECONDS
+        try:
+            with guard.path("lease"):
+                await self.backend.edit(catalog_id, self.claim_id, LeaseTerms(self.owner, until).encode())
+        except MessageMissing:
+            log.warning("our write-lease claim was deleted by hand: queueing again")
+            self._abandon()
+            return False
+        except DiscobaseError:
+            if self.clock() < ends - SKEW:
+                return self.held  # the claim still runs: later writes try the renewal again
+            self._abandon()
+            raise
+        if self.clock() >= ends - SKEW:
+            log.warning("write-lease renewal answered too late to count: queueing again")
+            self._abandon()
+            return False
+        self.until = until
+        return True
+
+    def _abandon(self) -> None:
+        """Stop counting on our claim; the next ``hold`` posts a new one (and deletes the old, if it is still there)."""
+        self._holding = False
+        self.until = 0.0
+
+    async def _claims(self, catalog_id: int) -> list[Claim]:
+        """Every claim in the catalog channel, oldest first."""
+        claims = []
         async for message in self.backend.history(catalog_id):
-            if message.author_id == self.backend.me_id and LeaseTerms.decode(message.text) is not None:
-                oldest = message.id  # newest first: the last one seen is the oldest
-        return oldest
+            if message.author_id != self.backend.me_id:
+                continue
+            terms = LeaseTerms.decode(message.text)
+            if terms is not None:
+                claims.append(Claim(message.id, terms))
+        return sorted(claims, key=lambda claim: claim.id)
 
-    async def _read(self, catalog_id: int) -> LeaseTerms | None:
-        if self.message_id is None:
-            return None
-        message = await self.backend.fetch(catalog_id, self.message_id)
-        if message is None:
-            self.message_id = None
-            return None
-        return LeaseTerms.decode(message.text)
+    def claim_deleted(self, message_id: int) -> bool:
+        """The gateway says a catalog message was deleted; if it was our claim, we hold nothing any more.
 
-    async def _write(self, catalog_id: int, until: float | None = None) -> None:
-        assert self.message_id is not None, "the lease message is agreed on before it is written"
-        terms = LeaseTerms(self.owner, self.clock() + LEASE_SECONDS if until is None else until)
-        await self.backend.edit(catalog_id, self.message_id, terms.encode())
-        self.terms = terms
+        True if we held the lease with it: then ``tombstone()`` must follow at once.
+        """
+        if message_id != self.claim_id:
+            return False
+        log.warning("our write-lease claim was deleted by hand: writes wait for the lease again")
+        held = self.held
+        self.claim_id = None
+        self._abandon()
+        return held
+
+    async def tombstone(self, catalog_id: int) -> None:
+        """Stand in for our claim deleted by hand: a claim dead at once, ending now.
+
+        A successor that finds no claim of ours would not know that our writes
+        may be newer than its cache; a tombstone, of any age, tells it.
+        """
+        with guard.path("lease"):
+            await self.backend.send(catalog_id, LeaseTerms(self.owner, self.clock() - SKEW, tombstone=True).encode())
 
     def forget(self) -> None:
-        """Drop what is known of the lease message: the catalog channel that held it is gone."""
-        self.message_id, self.terms = None, None
+        """Drop what is known of our claim: the catalog channel that held it is gone."""
+        self.claim_id = None
+        self._abandon()
 
     async def release(self, catalog_id: int) -> None:
-        """Give the lease up (at shutdown), so a newcomer need not wait for it to run out."""
+        """Give the lease up (at shutdown), so a newcomer need not wait for the claim to run out."""
         async with self._lock:
-            if self.held:
-                try:
-                    await self._write(catalog_id, until=self.clock())
-                except MessageMissing:
-                    self.forget()  # deleted by hand: there is nothing left to release
+            if self.claim_id is None:
+                return
+            was_holding = self.held
+            self._abandon()
+            claim_id, self.claim_id = self.claim_id, None
+            if claim_id == self._held_with and not was_holding:
+                return  # it ran out: its ``until`` already says when we stopped writing
+            if not was_holding:
+                with guard.path("lease"):
+                    await self.backend.delete(catalog_id, claim_id)  # a place in the queue, never used to write
+                return
+            try:
+                # Dead at once on every clock, ending now: the next holder learns when our last write landed.
+                released = LeaseTerms(self.owner, self.clock() - SKEW).encode()
+                with guard.path("lease"):
+                    await self.backend.edit(catalog_id, claim_id, released)
+            except MessageMissing:
+                return  # deleted by hand: there is nothing left to release
+            log.info("write lease released")

@@ -50,6 +50,5 @@ async def load_table(backend: Backend, table: CachedTable) -> None:
             records[stored.id] = Record(stored.id, values, stored.creator_id, message.id)
             if is_batch:
                 batch_messages.add(message.id)
-    table.fill(list(records.values()), highest + 1, batch_messages, shadowed)
-    table.imports = imports
+    table.fill(list(records.values()), highest + 1, batch_messages, shadowed, imports)
     log.info("table %s loaded: %d records", table.name, len(records))

@@ -105,13 +105,13 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         store = store_of(interaction)
         await timely(interaction, store.open())
         query = discobase.parse_query(store.schema(table), where, sort, limit)  # a typo costs no table load
-        cached = await timely(interaction, store.table(table))
+        schema = await timely(interaction, store.load(table))
         records = await store.find(table, query)
         if not records:
             which = f" matches {code(cut(where, 300))}" if where else " yet"
             await answer(interaction, f"No record of {code(table)}{which}.")
             return
-        render = functools.partial(_find_page, cached.schema, records, where)
+        render = functools.partial(_find_page, schema, records, where)
         pages = -(-len(records) // PER_PAGE)
         view = Paginator(interaction, pages, render, timeout=PAGES_TIMEOUT) if pages > 1 else None
         await answer(interaction, embed=render(0), view=view)
@@ -219,8 +219,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
                 f"{MAX_IMPORT_BYTES // 1024 // 1024} MiB. Split it."
             )
         store = store_of(interaction)
-        cached = await timely(interaction, store.table(table))
-        rows = without_ids(cached.schema, read_rows(file.filename, await timely(interaction, file.read())))
+        schema = await timely(interaction, store.load(table))
+        rows = without_ids(schema, read_rows(file.filename, await timely(interaction, file.read())))
         problems = await store.check_rows(table, rows, resumable=True)
         if problems:
             await answer(interaction, problem_report(problems, len(rows)), ephemeral=True)

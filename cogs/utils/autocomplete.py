@@ -126,11 +126,11 @@ async def record_ids(interaction: discord.Interaction, current: str) -> list[app
         return []
     store, schema = chosen
     try:
-        table = await asyncio.wait_for(asyncio.shield(store.table(schema.name)), LOAD_WAIT)
+        records = await asyncio.wait_for(asyncio.shield(store.find(schema.name)), LOAD_WAIT)
     except (discobase.DiscobaseError, TimeoutError):
         return []
     typed = str(current).strip()
-    newest = heapq.nlargest(MAX_CHOICES, (r for r in table if str(r.id).startswith(typed)), key=lambda r: r.id)
+    newest = heapq.nlargest(MAX_CHOICES, (r for r in records if str(r.id).startswith(typed)), key=lambda r: r.id)
     return [
         app_commands.Choice(name=cut(f"{r.id} \u00b7 {record_line(schema, r, CHOICE_LIMIT)}", CHOICE_LIMIT), value=r.id)
         for r in newest

@@ -4,15 +4,14 @@ Channel look-ups read discord.py's gateway cache, so finding the storage
 channels again costs no request. Errors from Discord become the engine's own:
 403 names the missing permission, a vanished channel becomes ``ChannelMissing``.
 
-Transient failures (5xx, 429, a timeout) are retried with backoff, and only
-they: a 403 or 404 is never repeated (Discord bans clients that send many).
-A message create carries a nonce that Discord enforces, so a retry after an
-unknown outcome cannot store the record twice.
+Every REST call goes through the one retry layer (retry.py): passing failures
+are retried within a deadline, a 403 or 404 never is (Discord bans clients that
+send many). A message create carries a nonce that Discord enforces, so a retry
+after an unknown outcome cannot store the record twice.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import io
 import logging
@@ -21,21 +20,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-import aiohttp
 import discord
 
-from ..errors import ChannelMissing, DiscordUnavailable, MessageMissing, MissingPermission
+from ..errors import ChannelMissing, MessageMissing, MissingPermission
 from ..metrics import note_request
+from ..retry import retrying
 from .base import MESSAGE_LIMIT, Backend, StoredMessage
 
-__all__ = ["RETRY_DELAYS", "DiscordBackend"]
+__all__ = ["DiscordBackend"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ATTACHMENT_NAME = "data.json"
-RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
-"""Seconds between tries of a call that failed for a passing reason: five tries in all."""
 _HISTORY_PAGE = 100
 _UNKNOWN_CHANNEL = 10003
 _UNKNOWN_MESSAGE = 10008
@@ -55,27 +52,15 @@ def _discord_errors(permission: str, action: str, channel_id: int | None = None)
         raise
 
 
-def _transient(error: Exception) -> bool:
-    if isinstance(error, discord.HTTPException):
-        return error.status == 429 or error.status >= 500
-    return isinstance(error, TimeoutError | aiohttp.ClientError)
-
-
 async def _call(make: Callable[[], Awaitable[T]], permission: str, action: str, channel_id: int | None = None) -> T:
-    """Run one Discord call, retrying passing failures with backoff and translating the rest."""
-    for delay in (*RETRY_DELAYS, None):
-        try:
-            note_request()
-            with _discord_errors(permission, action, channel_id):
-                return await make()
-        except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as error:
-            if not _transient(error):
-                raise
-            if delay is None:
-                raise DiscordUnavailable(action, error) from error
-            log.warning("Discord failed to %s (%s); retrying in %.1f s", action, error, delay)
-            await asyncio.sleep(delay)
-    raise AssertionError("unreachable")
+    """Run one Discord call through the retry layer, translating what Discord refused."""
+
+    async def attempt() -> T:
+        note_request()
+        return await make()
+
+    with _discord_errors(permission, action, channel_id):
+        return await retrying(attempt, action)
 
 
 class DiscordBackend(Backend):
@@ -114,8 +99,11 @@ class DiscordBackend(Backend):
         found = discord.utils.get(self.guild.categories, name=name)
         if found is not None:
             return found.id
-        with _discord_errors("Manage Channels", "create the storage category"):
-            category = await self.guild.create_category(name, overwrites=self._overwrites(), reason="discobase storage")
+        category = await _call(
+            lambda: self.guild.create_category(name, overwrites=self._overwrites(), reason="discobase storage"),
+            "Manage Channels",
+            "create the storage category",
+        )
         return category.id
 
     async def ensure_channel(self, category_id: int, name: str, topic: str) -> int:  # noqa: D102

@@ -49,7 +49,7 @@ class MemoryHarness:
         return self.store
 
     def _channel(self, table: str) -> int:
-        return self.store._entry(table).channel_id
+        return self.store.tables.entry(table).channel_id
 
     async def delete_by_hand(self, table: str, record_id: int) -> None:
         channel_id = self._channel(table)
@@ -103,7 +103,7 @@ class SimcordHarness:
         return self.store
 
     def _channel(self, table: str) -> simcord.builders.ChannelHandle:
-        channel_id = self.store._entry(table).channel_id
+        channel_id = self.store.tables.entry(table).channel_id
         return next(c for c in self.guild.channels.values() if c.id == channel_id)
 
     async def delete_by_hand(self, table: str, record_id: int) -> None:

@@ -14,7 +14,7 @@ async def test_cold_tables_are_unloaded_beyond_the_budget_and_reload() -> None:
     for name in ("first", "second"):
         await store.create_table(TableSchema(name=name, columns=parse_columns("n:int, label:text")))
         await store.insert_many(name, [{"n": n, "label": f"row {n}"} for n in range(300)], 1)
-    first, second = await store.table("first"), await store.table("second")
+    first, second = await store.tables.loaded("first"), await store.tables.loaded("second")
     assert second.loaded and not first.loaded
     assert budget.evictions >= 1 and budget.used_bytes <= budget.limit_bytes
     before = len(backend.calls)

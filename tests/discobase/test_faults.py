@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
-from discobase import DiscordUnavailable, MissingPermission
-from discobase.backend import discord_backend
+from discobase import DiscordUnavailable, GuildStore, MemoryBackend, MissingPermission, retry
 
 from .conftest import SimcordHarness, books_schema, simcord_harness
 
@@ -15,7 +15,7 @@ from .conftest import SimcordHarness, books_schema, simcord_harness
 @pytest.fixture
 async def simcord_store(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SimcordHarness]:
     """The engine on SimCord (fault injection is SimCord's) with the books table; retries do not wait."""
-    monkeypatch.setattr(discord_backend, "RETRY_DELAYS", (0.0,) * len(discord_backend.RETRY_DELAYS))
+    monkeypatch.setattr(retry, "DELAYS", (0.0,) * len(retry.DELAYS))
     async with simcord_harness() as harness:
         await harness.store.create_table(books_schema())
         yield harness
@@ -25,9 +25,9 @@ def _posts(harness: SimcordHarness) -> int:
     return sum(1 for r in harness.env.http_requests if r.method == "POST" and r.path.endswith("/messages"))
 
 
-@pytest.mark.parametrize("status", [500, 502, 429])
+@pytest.mark.parametrize("status", [500, 502])
 async def test_passing_failure_is_retried_once_stored(simcord_store: SimcordHarness, status: int) -> None:
-    """A 5xx or 429 on insert is retried; the record is stored exactly once."""
+    """A 5xx on insert is retried; the record is stored exactly once."""
     harness = simcord_store
     harness.env.inject_error("POST", "/channels/*/messages", status=status, times=2)
     record = await harness.store.insert("books", {"title": "Dune"}, 1)
@@ -46,6 +46,17 @@ async def test_lasting_failure_reports_and_changes_nothing(simcord_store: Simcor
     assert _posts(harness) - before == 5
     assert await harness.store.count("books") == 0
     assert (await harness.store.insert("books", {"title": "Dune"}, 1)).id == 1
+
+
+async def test_rate_limit_handed_up_is_not_retried(simcord_store: SimcordHarness) -> None:
+    """A 429 that discord.py hands up (a Cloudflare ban) is never retried: retries would add invalid requests."""
+    harness = simcord_store
+    before = _posts(harness)
+    harness.env.inject_error("POST", "/channels/*/messages", status=429, times=None)
+    with pytest.raises(DiscordUnavailable, match="asked me to slow down.*Nothing was changed"):
+        await harness.store.insert("books", {"title": "Dune"}, 1)
+    assert _posts(harness) - before == 1
+    assert await harness.store.count("books") == 0
 
 
 async def test_forbidden_is_not_retried_and_names_permission(simcord_store: SimcordHarness) -> None:
@@ -69,3 +80,32 @@ async def test_failed_delete_keeps_the_record(simcord_store: SimcordHarness) -> 
     with pytest.raises(DiscordUnavailable):
         await harness.store.delete("books", 1)
     assert [r.id for r in await harness.store.find("books")] == [1, 2]
+
+
+class HangingBackend(MemoryBackend):
+    """Stores a message, then never answers: the outcome of the call is unknown to the engine."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hang = False
+
+    async def send(self, channel_id: int, text: str) -> int:
+        message_id = await super().send(channel_id, text)
+        if self.hang:
+            await asyncio.Event().wait()
+        return message_id
+
+
+async def test_unanswered_write_is_bounded_and_never_reuses_its_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A send that gets no answer ends at the deadline with an honest "may have been stored"; the id stays used."""
+    monkeypatch.setattr(retry, "CALL_BUDGET", 0.2)
+    monkeypatch.setattr(retry, "DELAYS", ())
+    backend = HangingBackend()
+    store = GuildStore(backend)
+    await store.create_table(books_schema())
+    backend.hang = True
+    with pytest.raises(DiscordUnavailable, match="no answer in time.*may have been stored"):
+        await store.insert("books", {"title": "Dune"}, 1)
+    backend.hang = False
+    assert [r.values["title"] for r in await store.find("books")] == ["Dune"]  # read again: it had landed
+    assert (await store.insert("books", {"title": "Emma"}, 1)).id == 2

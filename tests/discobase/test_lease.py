@@ -1,15 +1,28 @@
-"""One writer per guild: two processes (two stores over the same storage) overlapping, as in a rolling deploy."""
+"""One writer per guild: several processes' stores over one backend, overlapping as in a rolling deploy.
+
+The last tests attack the protocol (see discobase/lease.py) with seeded random
+schedules: delays and clock jumps between every read and write, crashed and
+paused contenders, leftover and deleted claims. After every step at most one
+live process may believe it holds the lease.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import random
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import pytest
 
-from discobase import GuildStore, MemoryBackend, StorageBusy
-from discobase.lease import LEASE_SECONDS, Lease, LeaseTerms
+from discobase import GuildStore, MemoryBackend, StorageBusy, guard
+from discobase.backend import StoredMessage
+from discobase.lease import LEASE_SECONDS, SKEW, Claim, Lease, LeaseLost, LeaseTerms
 
 from .conftest import books_schema
+
+T = TypeVar("T")
 
 
 class Clock:
@@ -31,6 +44,11 @@ def _process(backend: MemoryBackend, clock: Clock, owner: str, wait_limit: float
     return GuildStore(backend, lease=lease)
 
 
+def _claims(backend: MemoryBackend, catalog_id: int) -> list[tuple[int, LeaseTerms]]:
+    found = [(m.id, LeaseTerms.decode(m.text)) for m in backend.channels[catalog_id].messages.values()]
+    return sorted((message_id, terms) for message_id, terms in found if terms is not None)
+
+
 @pytest.fixture
 def world() -> tuple[MemoryBackend, Clock]:
     return MemoryBackend(), Clock()
@@ -49,10 +67,17 @@ async def test_newcomer_waits_for_release_then_sees_every_write(world: tuple[Mem
     record = await new.insert("books", {"title": "Walden"}, 1)
     assert record.id == 3
     assert [r.values["title"] for r in await new.find("books")] == ["Dune", "Emma", "Walden"]
+    assert catalog_claims_are_only(backend, new, "new")
+
+
+def catalog_claims_are_only(backend: MemoryBackend, store: GuildStore, owner: str) -> bool:
+    """The new holder cleaned up: the only claim left is its own."""
+    assert store.catalog_id is not None
+    return [terms.owner for _, terms in _claims(backend, store.catalog_id)] == [owner]
 
 
 async def test_newcomer_waits_out_a_crashed_holder(world: tuple[MemoryBackend, Clock]) -> None:
-    """After a crash (no release) the newcomer waits until the lease runs out, then writes; ids stay unique."""
+    """After a crash (no release) the newcomer waits until the claim runs out, then writes; ids stay unique."""
     backend, clock = world
     crashed = _process(backend, clock, "crashed")
     await crashed.create_table(books_schema())
@@ -62,17 +87,17 @@ async def test_newcomer_waits_out_a_crashed_holder(world: tuple[MemoryBackend, C
     record = await new.insert("books", {"title": "Emma"}, 1)
     assert record.id == 2
     assert LEASE_SECONDS - 5 <= clock.now - start <= LEASE_SECONDS + 10
+    assert catalog_claims_are_only(backend, new, "new")
 
 
 async def test_holder_still_writing_makes_newcomer_give_up_clearly(world: tuple[MemoryBackend, Clock]) -> None:
-    """While the old process keeps its lease, the newcomer's write fails with a clear message and writes nothing."""
+    """While the old process keeps its claim live, the newcomer's write fails with a clear message, unwritten."""
     backend, clock = world
     old = _process(backend, clock, "old")
     await old.create_table(books_schema())
     await old.insert("books", {"title": "Dune"}, 1)
-    lease = old.lease
-    assert lease is not None and lease.message_id is not None and old.catalog_id is not None
-    await backend.edit(old.catalog_id, lease.message_id, LeaseTerms("old", clock.now + 3600).encode())
+    assert old.lease is not None and old.lease.claim_id is not None and old.catalog_id is not None
+    await backend.edit(old.catalog_id, old.lease.claim_id, LeaseTerms("old", clock.now + 3600).encode())
     new = _process(backend, clock, "new", wait_limit=30)
     with pytest.raises(StorageBusy, match="Another copy of the bot is still writing"):
         await new.insert("books", {"title": "Emma"}, 1)
@@ -80,7 +105,7 @@ async def test_holder_still_writing_makes_newcomer_give_up_clearly(world: tuple[
 
 
 async def test_holding_the_lease_costs_nothing_until_renewal(world: tuple[MemoryBackend, Clock]) -> None:
-    """Writes under a fresh lease add no request; one edit renews it when half has run out."""
+    """Writes under a fresh claim add no request; one edit of our own claim renews it when half has run out."""
     backend, clock = world
     store = _process(backend, clock, "only")
     await store.create_table(books_schema())
@@ -93,13 +118,12 @@ async def test_holding_the_lease_costs_nothing_until_renewal(world: tuple[Memory
     assert backend.calls[before:] == ["edit", "send"]
 
 
-async def test_two_newcomers_on_a_fresh_guild_never_both_hold_the_lease(world: tuple[MemoryBackend, Clock]) -> None:
-    """With no lease message yet, two processes starting together agree on one message; only one may write."""
+async def test_two_newcomers_at_once_never_both_write(world: tuple[MemoryBackend, Clock]) -> None:
+    """Two processes starting together each post a claim; the older claim writes, the other waits and gives up."""
     backend, clock = world
     first = _process(backend, clock, "first")
     await first.create_table(books_schema())
-    assert first.lease is not None and first.catalog_id is not None
-    await backend.delete(first.catalog_id, first.lease.message_id or 0)  # as if no lease had ever been written
+    await first.close()
     a, b = _process(backend, clock, "a", wait_limit=30), _process(backend, clock, "b", wait_limit=30)
     await a.open()
     await b.open()
@@ -107,5 +131,183 @@ async def test_two_newcomers_on_a_fresh_guild_never_both_hold_the_lease(world: t
         a.insert("books", {"title": "from a"}, 1), b.insert("books", {"title": "from b"}, 1), return_exceptions=True
     )
     assert sorted(type(o).__name__ for o in outcomes) == ["Record", "StorageBusy"]
-    leases = [m for m in backend.channels[a.catalog_id].messages.values() if LeaseTerms.decode(m.text)]
-    assert len(leases) == 1
+    assert [a.lease is not None and a.lease.held, b.lease is not None and b.lease.held].count(True) == 1
+
+
+async def test_a_leftover_claim_never_makes_two_holders(world: tuple[MemoryBackend, Clock]) -> None:
+    """The issue's case: a crashed newcomer's claim left behind, then two processes; exactly one writes."""
+    backend, clock = world
+    first = _process(backend, clock, "first")
+    await first.create_table(books_schema())
+    await first.close()
+    assert first.catalog_id is not None
+    leftover = backend._snowflake()
+    backend.channels[first.catalog_id].messages[leftover] = StoredMessage(
+        leftover, backend.me_id, LeaseTerms("crashed-newcomer", clock.now - 100).encode()
+    )
+    a, b = _process(backend, clock, "a", wait_limit=20), _process(backend, clock, "b", wait_limit=20)
+    outcomes = await asyncio.gather(
+        a.insert("books", {"title": "from a"}, 1), b.insert("books", {"title": "from b"}, 1), return_exceptions=True
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["Record", "StorageBusy"]
+    assert [s.lease.held for s in (a, b) if s.lease is not None].count(True) == 1
+    assert "crashed-newcomer" not in [terms.owner for _, terms in _claims(backend, first.catalog_id)]
+
+
+class SlowLink(MemoryBackend):
+    """A backend where one owner's claim posts take ``delay`` seconds of the shared clock to reach Discord."""
+
+    def __init__(self, clock: Clock, slow_owner: str, delay: float) -> None:
+        super().__init__()
+        self.clock, self.slow_owner, self.delay = clock, slow_owner, delay
+
+    async def send(self, channel_id: int, text: str) -> int:
+        terms = LeaseTerms.decode(text)
+        if terms is not None and terms.owner == self.slow_owner:
+            await self.clock.sleep(self.delay)
+            await asyncio.sleep(0.01)  # the fast contender goes first meanwhile
+        return await super().send(channel_id, text)
+
+
+async def test_a_slow_contender_loses() -> None:
+    """A contender whose claim reaches Discord late queues behind the one that posted first, however it started."""
+    clock = Clock()
+    backend = SlowLink(clock, "slow", delay=5)
+    setup = GuildStore(backend)
+    await setup.create_table(books_schema())
+    slow, fast = _process(backend, clock, "slow", wait_limit=20), _process(backend, clock, "fast", wait_limit=20)
+    slow_write = asyncio.create_task(slow.insert("books", {"title": "slow"}, 1))
+    await asyncio.sleep(0)  # the slow contender starts first
+    assert (await fast.insert("books", {"title": "fast"}, 1)).id == 1
+    with pytest.raises(StorageBusy):
+        await slow_write
+    assert fast.lease is not None and fast.lease.held and slow.lease is not None and not slow.lease.held
+
+
+# ---------------------------------------------------------------- adversarial schedules
+
+
+class Adversary(MemoryBackend):
+    """Every call waits a random number of loop turns, and now and then jumps the clock, before and after.
+
+    After every step it checks the invariant: at most one running process believes it holds the lease.
+    The clock jumps (a slow link, a stalled process) anywhere but inside a write's data call, which the
+    gate bounds by the time left on the claim (the protocol's assumption 3).
+    """
+
+    def __init__(self, rng: random.Random, clock: Clock) -> None:
+        super().__init__()
+        self.rng, self.clock = rng, clock
+        self.processes: dict[str, GuildStore] = {}
+        self.crashed: set[str] = set()
+        self.most_holders = 0
+        self.data_calls = 0
+
+    async def _step(self) -> None:
+        for _ in range(self.rng.randrange(4)):
+            await asyncio.sleep(0)
+        if not self.data_calls and self.rng.random() < 0.15:
+            self.clock.now += self.rng.choice((0.5, 3.0, 20.0, 45.0))
+        self.check()
+
+    async def _call(self, operation: Callable[[], Awaitable[T]]) -> T:
+        data = guard.current_path() == "gate"
+        self.data_calls += data
+        try:
+            await self._step()
+            result = await operation()
+            await self._step()
+            return result
+        finally:
+            self.data_calls -= data
+
+    def check(self) -> None:
+        holders = [
+            owner
+            for owner, store in self.processes.items()
+            if owner not in self.crashed and store.lease is not None and store.lease.held
+        ]
+        self.most_holders = max(self.most_holders, len(holders))
+        assert len(holders) <= 1, f"two holders at once: {holders}"
+
+    async def send(self, channel_id: int, text: str) -> int:
+        return await self._call(functools.partial(MemoryBackend.send, self, channel_id, text))
+
+    async def edit(self, channel_id: int, message_id: int, text: str) -> None:
+        await self._call(functools.partial(MemoryBackend.edit, self, channel_id, message_id, text))
+
+    async def delete(self, channel_id: int, message_id: int) -> None:
+        await self._call(functools.partial(MemoryBackend.delete, self, channel_id, message_id))
+
+    async def history(self, channel_id: int):  # type: ignore[override]
+        await self._step()
+        async for message in super().history(channel_id):
+            yield message
+        await self._step()
+
+
+async def _run_schedule(seed: int) -> tuple[int, list[int]]:
+    """Four processes write, crash, release and meet hand deletions; returns the most holders seen and the ids."""
+    rng = random.Random(seed)
+    clock = Clock()
+    backend = Adversary(rng, clock)
+    setup = GuildStore(backend)
+    await setup.create_table(books_schema("title:text"))
+    if rng.random() < 0.5:  # a leftover claim from a crash long ago
+        assert setup.catalog_id is not None
+        await backend.send(setup.catalog_id, LeaseTerms("leftover", clock.now - rng.choice((1, 100))).encode())
+    ids: list[int] = []
+
+    async def process(name: str) -> None:
+        store = _process(backend, clock, name, wait_limit=rng.choice((5.0, 40.0, 90.0)))
+        store.lease.settle = rng.choice((0.0, 1.0))  # type: ignore[union-attr]
+        backend.processes[name] = store
+        for _ in range(rng.randrange(2, 6)):
+            action = rng.random()
+            try:
+                if action < 0.7:
+                    ids.append((await store.insert("books", {"title": f"{name}-{len(ids)}"}, 1)).id)
+                elif action < 0.8:
+                    await store.close()
+                    return
+                elif action < 0.9:
+                    backend.crashed.add(name)  # stops for good, claim left behind
+                    return
+                elif store.lease is not None and store.lease.claim_id is not None and store.catalog_id:
+                    # An admin deletes the claim by hand; the gateway tells the owner at once (the known
+                    # limit of lease.py: a slower event leaves a gap), so no step runs in between.
+                    claim_id, was_held = store.lease.claim_id, store.lease.held
+                    await MemoryBackend.delete(backend, store.catalog_id, claim_id)
+                    store.message_deleted(store.catalog_id, claim_id)
+                    if was_held:  # the tombstone the gateway handler spawns, landing at once too
+                        await MemoryBackend.send(
+                            backend, store.catalog_id, LeaseTerms(name, clock.now - SKEW, True).encode()
+                        )
+            except (StorageBusy, LeaseLost):
+                pass  # honest refusals: nothing was written
+
+    await asyncio.gather(*(process(f"p{n}") for n in range(4)))
+    backend.check()
+    return backend.most_holders, ids
+
+
+@pytest.mark.parametrize("seed", range(300))
+async def test_random_schedules_never_show_two_holders(seed: int) -> None:
+    """Seeded adversarial schedules: at most one holder after every step, and no id is ever given twice."""
+    most, ids = await _run_schedule(seed)
+    assert most <= 1
+    assert len(ids) == len(set(ids)), f"an id was given twice: {sorted(ids)}"
+
+
+async def test_random_schedules_do_reach_a_holder() -> None:
+    """The schedules are not vacuous: across seeds, processes do take the lease and write."""
+    results = [await _run_schedule(seed) for seed in range(20)]
+    assert sum(most for most, _ in results) >= 15
+    assert sum(len(ids) for _, ids in results) >= 20
+
+
+def test_release_is_dead_at_once_on_every_clock() -> None:
+    """A released claim's until lies SKEW in the past, so a reader counts it dead at once and knows when it ended."""
+    released = LeaseTerms("old", 100.0 - SKEW)
+    claim = Claim(1, released)
+    assert not claim.live(100.0) and claim.ends == 100.0

@@ -57,20 +57,43 @@ async def test_import_stops_between_batches_and_resumes(slow: tuple[SlowBackend,
     backend, store = slow
     rows = [{"title": f"book {n}"} for n in range(2500)]
     closing: list[asyncio.Task[None]] = []
+    send = backend.send
 
-    async def shut_down_after_first_batch(done: int, total: int) -> None:
-        if not closing:
+    async def shut_down_after_first_batch(channel_id: int, text: str) -> int:
+        message_id = await send(channel_id, text)
+        if '"batch"' in text and not closing:
             closing.append(asyncio.create_task(store.close(grace=5)))
             await asyncio.sleep(0)
+        return message_id
 
+    backend.send = shut_down_after_first_batch  # type: ignore[method-assign]
     with pytest.raises(ShuttingDown, match="1000 of 2500 rows were written; run the same import again"):
-        await store.insert_many("books", rows, 1, shut_down_after_first_batch, resumable=True)
+        await store.insert_many("books", rows, 1, resumable=True)
     await closing[0]
     restarted = GuildStore(backend)
     assert await restarted.count("books") == 1000
     result = await restarted.insert_many("books", rows, 1, resumable=True)
     assert (result.already_written, len(result.written)) == (1000, 1500)
     assert await restarted.count("books") == 2500
+
+
+async def test_slow_progress_report_holds_up_no_write(slow: tuple[SlowBackend, GuildStore]) -> None:
+    """An import's progress report that hangs (a slow edit) does not keep other writes off the table."""
+    _, store = slow
+    reported, answer = asyncio.Event(), asyncio.Event()
+
+    async def hanging_report(done: int, total: int) -> None:
+        reported.set()
+        await answer.wait()
+
+    importing = asyncio.create_task(
+        store.insert_many("books", [{"title": "Dune"}, {"title": "Emma"}], 1, hanging_report)
+    )
+    await reported.wait()
+    record = await asyncio.wait_for(store.insert("books", {"title": "Walden"}, 1), 1)
+    assert record.id == 3 and not importing.done()
+    answer.set()
+    assert len((await importing).written) == 2
 
 
 async def test_writes_queued_behind_the_running_one_stop_at_once(slow: tuple[SlowBackend, GuildStore]) -> None:

@@ -27,7 +27,7 @@ async def restart(env, settings) -> None:
 
 
 def channel_of(guild, store, table: str):
-    return next(c for c in guild.channels.values() if c.id == store._entry(table).channel_id)
+    return next(c for c in guild.channels.values() if c.id == store.tables.entry(table).channel_id)
 
 
 def message_of(channel, message_id: int):
@@ -167,7 +167,7 @@ async def test_a_catalog_entry_deleted_by_hand_makes_its_table_unknown(
     simcord_env, settings, guild, root, admin, member, channel, store, three
 ):
     """Without its catalog entry a table is unknown (now and after a restart); /table list names the stray channel."""
-    entry = store._entry("books").catalog_message_id
+    entry = store.tables.entry("books").catalog_message_id
     await root.delete(message_of(guild.channels["db-catalog"], entry))
     for _ in range(2):
         result = await member.slash(channel, "record find", table="books")
@@ -187,7 +187,7 @@ async def test_a_table_channel_deleted_by_hand_is_reported_damaged_until_dropped
     simcord_env, settings, guild, admin, member, channel, store, three
 ):
     """Its records are gone: commands say the table is damaged (not empty), now and after a restart; drop clears it."""
-    simcord_env.backend.delete_channel(store._entry("books").channel_id)
+    simcord_env.backend.delete_channel(store.tables.entry("books").channel_id)
     await simcord_env.settle()
     for _ in range(2):
         for command, options in (
@@ -220,7 +220,7 @@ async def test_a_table_channel_renamed_by_hand_changes_nothing(
     simcord_env, settings, guild, member, channel, store, three
 ):
     """Tables are found by channel id: a renamed channel (and Discord's rename notice in it) changes nothing."""
-    simcord_env.backend.edit_channel(store._entry("books").channel_id, {"name": "renamed-by-admin"})
+    simcord_env.backend.edit_channel(store.tables.entry("books").channel_id, {"name": "renamed-by-admin"})
     await simcord_env.settle()
     for _ in range(2):
         assert ids(await find(simcord_env, member, channel)) == [1, 2, 3]

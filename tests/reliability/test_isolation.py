@@ -74,8 +74,8 @@ async def test_channels_given_as_table_names_are_refused(
     """A storage channel's id or mention, or another server's table channel, is no table name."""
     _, _, _, _, theirs = other_server
     value = {
-        "channel_id": str(theirs._entry("secrets").channel_id),
-        "channel_mention": f"<#{store._entry('books').channel_id}>",
+        "channel_id": str(theirs.tables.entry("secrets").channel_id),
+        "channel_mention": f"<#{store.tables.entry('books').channel_id}>",
         "catalog": "db-catalog",
         "discobase": "discobase",
     }[table_option]

@@ -198,7 +198,7 @@ async def test_mentions_in_values_never_ping(simcord_env, admin, member, other_m
     assert f"<@{other_member.id}>" in messages[4].content  # a user column shows as a mention: rendered, not pinged
     for message in messages:
         no_pings(simcord_env, message)
-    table_channel = store._entry("notes").channel_id
+    table_channel = store.tables.entry("notes").channel_id
     for stored in simcord_env.backend.messages[table_channel].values():
         no_pings(simcord_env, simcord_env.backend.get_message(table_channel, stored.id))
 

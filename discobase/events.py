@@ -1,0 +1,74 @@
+"""Keeping the cache true when someone changes the storage channels by hand (gateway events).
+
+Event handlers have nobody to answer, so they change memory at once and leave
+any write this needs (a ``gone`` marker, a rebuilt catalog) to a background
+task that passes the write gate like every other write.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .gate import WriteGate
+from .lease import Lease
+from .record_writes import RecordWrites
+from .table_changes import TableChanges
+from .tables import Tables
+
+__all__ = ["Reconciler"]
+
+log = logging.getLogger(__name__)
+
+
+class Reconciler:
+    """Applies the gateway's news about one guild's storage channels to its store."""
+
+    def __init__(self, tables: Tables, gate: WriteGate, changes: TableChanges, lease: Lease | None) -> None:
+        self.tables = tables
+        self.gate = gate
+        self.changes = changes
+        self.lease = lease
+
+    def message_deleted(self, channel_id: int, message_id: int) -> None:
+        """A message was deleted (by hand, or by us): drop the record, catalog entry or claim it held."""
+        if channel_id == self.tables.catalog_id:
+            lease = self.lease
+            if lease is not None and lease.claim_deleted(message_id):
+                self.gate.spawn(lambda: lease.tombstone(channel_id))
+            for table in self.tables.all():
+                if table.catalog_message_id == message_id:
+                    log.warning("catalog entry of %s deleted by hand: the table is no longer known", table.name)
+                    self.tables.removed(table)
+            return
+        holder = self.tables.by_channel(channel_id)
+        if holder is None or not holder.loaded:
+            return
+        owed = False
+        for record in holder.in_message(message_id):
+            log.info("record %d of %s deleted by hand", record.id, holder.name)
+            owed = RecordWrites.gone_by_hand(holder, record) or owed
+        if owed and not self.gate.closing:
+            self.gate.spawn(lambda: self.gate.settle(holder.name))
+
+    def channel_deleted(self, channel_id: int) -> None:
+        """A channel was deleted: a table's becomes damaged; the catalog's or category's is rebuilt, tables kept."""
+        if channel_id in (self.tables.catalog_id, self.tables.category_id):
+            log.warning(
+                "storage channel %d deleted by hand: rebuilding the layout, with the %d tables known",
+                channel_id,
+                len(self.tables.all()),
+            )
+            self.tables.layout_lost()
+            if self.lease is not None:
+                self.lease.forget()
+            if not self.gate.closing:
+                self.gate.spawn(self.changes.restore_lost)
+            return
+        damaged = self.tables.by_channel(channel_id)
+        if damaged is not None:
+            log.warning("channel of table %s deleted by hand: table damaged", damaged.name)
+            damaged.mark_damaged()
+
+    def reconnected(self) -> None:
+        """A new gateway session (not a resumed one): deletions made meanwhile were never seen, so read again."""
+        self.tables.invalidate()

@@ -1,0 +1,99 @@
+"""Changes of tables: create, add a column, drop, and writing lost tables into a rebuilt catalog.
+
+Each passes through the write gate's catalog door (gate.py): the lease, then
+the catalog's lock (and the table's, where records are involved), then its
+Discord calls through ``gate.call``, then the change in memory.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from .backend import Backend
+from .catalog import CatalogEntry, encode_entry
+from .errors import DiscobaseError, SchemaError, TableExists
+from .gate import WriteGate
+from .schema import Column, TableSchema
+from .tables import Tables
+
+__all__ = ["TableChanges"]
+
+log = logging.getLogger(__name__)
+
+
+class TableChanges:
+    """The table-level writes of one guild's store."""
+
+    def __init__(self, backend: Backend, tables: Tables, gate: WriteGate) -> None:
+        self.backend = backend
+        self.tables = tables
+        self.gate = gate
+
+    async def create(self, schema: TableSchema) -> TableSchema:
+        """Create a table: its channel, then its catalog entry (2 requests).
+
+        If the entry cannot be written, the new channel is deleted again, so a
+        failed create leaves nothing behind and trying again makes no second channel.
+        """
+        async with self.gate.catalog() as tables:
+            if schema.name in tables.names():
+                raise TableExists(schema.name)
+            assert tables.category_id is not None
+            create = functools.partial(self.backend.create_channel, tables.category_id, schema.name, schema.description)
+            channel_id = await self.gate.call(create)
+            entry = encode_entry(CatalogEntry(schema, channel_id))
+            try:
+                message_id = await self.gate.call(functools.partial(self.backend.send, tables.catalog(), entry))
+            except DiscobaseError:
+                await self._undo_channel(channel_id, schema.name)
+                raise
+            tables.added(schema, channel_id, message_id)
+        log.info("table %s created", schema.name)
+        return schema
+
+    async def _undo_channel(self, channel_id: int, name: str) -> None:
+        try:
+            await self.gate.call(functools.partial(self.backend.delete_channel, channel_id))
+        except DiscobaseError:
+            log.exception("table %s: its catalog entry failed and its new channel could not be deleted", name)
+
+    async def add_column(self, name: str, column: Column) -> TableSchema:
+        """Add a column; existing records read it as its default (1 request: the catalog edit)."""
+        async with self.gate.catalog() as tables:
+            table = tables.entry(name)
+            async with table.lock:
+                await self.gate.check_live(table)
+                if column.required and len(table):
+                    raise SchemaError(
+                        f"`{name}` has records, so a new column must be `optional` or have a `default=`; "
+                        f"`{column.name}` has neither."
+                    )
+                schema = table.schema.with_column(column)
+                entry = encode_entry(CatalogEntry(schema, table.channel_id))
+                edit = functools.partial(self.backend.edit, tables.catalog(), table.catalog_message_id, entry)
+                await self.gate.call(edit, table)
+                table.set_schema(schema)
+        return schema
+
+    async def drop(self, name: str) -> None:
+        """Delete a table: its catalog entry first, then its channel. CANNOT BE REVERSED."""
+        async with self.gate.catalog() as tables:
+            table = tables.entry(name)
+            async with table.lock:
+                delete = functools.partial(self.backend.delete, tables.catalog(), table.catalog_message_id)
+                await self.gate.call(delete)
+                tables.removed(table)  # the gateway's delete event may have removed it already
+                await self.gate.call(functools.partial(self.backend.delete_channel, table.channel_id))
+        log.info("table %s dropped", name)
+
+    async def restore_lost(self) -> None:
+        """Write the tables known when the catalog channel was deleted by hand into the new catalog."""
+        async with self.gate.catalog() as tables:
+            for name, table in tables.lost_tables().items():
+                entry = encode_entry(CatalogEntry(table.schema, table.channel_id))
+                table.set_catalog_message(
+                    await self.gate.call(functools.partial(self.backend.send, tables.catalog(), entry))
+                )
+                tables.restored(name)
+                log.warning("table %s written into the new catalog", name)
