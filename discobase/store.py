@@ -307,6 +307,25 @@ class GuildStore:
                 await self.backend.delete_channel(table.channel_id)
         log.info("table %s dropped", name)
 
+    @_write_operation
+    async def remove_layout(self) -> None:
+        """Delete the catalog channel and the category, once every table is dropped. CANNOT BE REVERSED.
+
+        Forgotten first, so their delete events do not rebuild them; the next use lays them out anew.
+        """
+        await self._hold()
+        async with self._catalog_lock:
+            if self._tables:
+                raise SchemaError(f"Drop every table first; the catalog still lists {', '.join(sorted(self._tables))}.")
+            catalog_id, category_id = self._catalog(), self.category_id
+            self._forget()
+            if self.lease is not None:
+                self.lease.forget()
+            await self.backend.delete_channel(catalog_id)
+            if category_id is not None:
+                await self.backend.delete_channel(category_id)
+        log.info("storage layout %s removed", self.category_name)
+
     # ------------------------------------------------------------ loading
 
     async def _loaded(self, name: str) -> CachedTable:
