@@ -24,7 +24,7 @@ PAIRS_FIELD = "values"
 def _placeholder(column: discobase.Column) -> str:
     """The input format, and what happens when the field is left empty."""
     if column.default is not None:
-        empty = f"empty: {column.type.display(column.default_value)}"
+        empty = "empty: " + (column.type.display(column.default_value) or '""')
     else:
         empty = "optional" if column.optional else "required"
     return cut(f"{column.type.hint} ({empty})", 100)
