@@ -229,7 +229,15 @@ class Database:
 
     def run(self, work: Coroutine[Any, Any, R]) -> asyncio.Task[R]:
         """Run a table write as a task that runs whether or not it is awaited; ``close()`` waits for it."""
-        task = asyncio.get_running_loop().create_task(work)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            work.close()
+            raise NotConnected(
+                "A table write needs the database's event loop: call it from async code, "
+                "inside `async with db.conn(token)`."
+            ) from None
+        task = loop.create_task(work)
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
         return task

@@ -195,9 +195,9 @@ class Table(BaseModel):
                 f"This {type(self).__name__} is saved already (record {self._record_id} of "
                 f"`{self.__disco_name__}`): update() or commit() writes its changes."
             )
-        values = self.model_dump()
-        self._saving = True
-        return database.run(self._insert(database, values))
+        task = database.run(self._insert(database, self.model_dump()))
+        self._saving = True  # before the task first runs: it clears the flag when done
+        return task
 
     async def _insert(self, database: Database, values: dict[str, Any]) -> Self:
         try:

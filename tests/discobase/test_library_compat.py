@@ -166,6 +166,8 @@ async def test_what_can_be_checked_raises_at_the_call(world):
     with pytest.raises(discobase.NotBuilt, match=r"await db.build_tables\(\)"):
         Note(text="x").save()
     await world.db.build_tables()
+    with pytest.raises(NotConnectedError, match="needs the database's event loop"):
+        await asyncio.to_thread(lambda: Note(text="x").save())  # from a thread with no event loop
     await world.db.close()
     with pytest.raises(NotConnectedError, match="db.conn"):
         Note(text="x").save()

@@ -12,6 +12,8 @@ import asyncio
 import re
 from typing import Annotated
 
+import pytest
+
 import discobase
 from tests.cogs.helpers import reply
 
@@ -105,3 +107,21 @@ async def test_two_databases_and_commands_share_one_engine(simcord_env, guild, m
         {"Same"} if await First.count(title="Same", author="1") else set()
     )
     assert reply(await member.slash(channel, "record count", table="books")).content == "`books` has 16 records."
+
+    # Closing a database on a bot it did not make leaves the bot, its engine and the other database running.
+    await first.close()
+    assert not bot.is_closed() and not store.closing
+    await asyncio.wait_for(Second(title="After", author="2").save(), GUARD)
+    assert reply(await member.slash(channel, "record count", table="books")).content == "`books` has 17 records."
+
+
+def test_a_client_has_one_engine(simcord_env, settings):
+    """Engine.of gives the bot's own engine; a second engine, or other options, are refused with the way out."""
+    bot = simcord_env.bot
+    assert discobase.Engine.of(bot) is discobase.Engine.of(bot, category=settings.category) is bot.engine
+    assert discobase.Engine.of(bot, cache_bytes=settings.cache_mb * 1024 * 1024) is bot.engine
+    with pytest.raises(ValueError, match="one engine serves a client"):
+        discobase.Engine.of(bot, cache_bytes=1024)
+    with pytest.raises(RuntimeError, match=r"Use Engine.of\(client\)"):
+        discobase.Engine(bot).attach()
+    assert discobase.Engine.of(bot, category="elsewhere") is not bot.engine  # another category: another database
