@@ -143,7 +143,7 @@ class TableSchema(BaseModel):
 
         A column left out gets its default. A column given as no value (None)
         stays empty if it is optional, even when it has a default (as SQL's NULL
-        over a DEFAULT); a required one with a default gets the default.
+        over a DEFAULT); one that is not optional gets its default, or is refused.
         """
         for name in values:
             self.column(name)

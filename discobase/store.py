@@ -311,10 +311,11 @@ class GuildStore:
     async def remove_layout(self) -> None:
         """Delete the catalog channel and the category, once every table is dropped. CANNOT BE REVERSED.
 
-        Forgotten first, so their delete events do not rebuild them; the next use lays them out anew.
+        Forgotten first, so their delete events do not rebuild them; the next use lays them out anew
+        (not before they are gone: the open lock is held meanwhile, after the catalog lock as everywhere).
         """
         await self._hold()
-        async with self._catalog_lock:
+        async with self._catalog_lock, self._open_lock:
             if self._tables:
                 raise SchemaError(f"Drop every table first; the catalog still lists {', '.join(sorted(self._tables))}.")
             catalog_id, category_id = self._catalog(), self.category_id

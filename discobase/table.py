@@ -190,7 +190,9 @@ class Table(BaseModel):
         or ``commit()`` writes it.
         """
         database = self._database()
-        if self._record_id is not None or self._saving:
+        if self._saving:
+            raise AlreadySaved(f"This {type(self).__name__} is being saved already: await its save().")
+        if self._record_id is not None:
             raise AlreadySaved(
                 f"This {type(self).__name__} is saved already (record {self._record_id} of "
                 f"`{self.__disco_name__}`): update() or commit() writes its changes."

@@ -187,7 +187,12 @@ async def test_update_and_delete_need_a_record(world):
     with pytest.raises(discobase.NotSaved, match="nothing to delete"):
         fresh.delete()
 
-    await fresh.save()
+    saving = fresh.save()
+    with pytest.raises(discobase.AlreadySaved, match="being saved already"):
+        fresh.save()
+    with pytest.raises(discobase.NotSaved, match="still being saved: await its save\\(\\) before you update it"):
+        fresh.update()
+    await saving
     assert fresh.__disco_id__ == fresh.id == 1
     with pytest.raises(discobase.AlreadySaved, match="saved already \\(record 1 of `note`\\)"):
         fresh.save()
