@@ -61,7 +61,7 @@ class Database:
         name: str,
         logging: bool = False,
         *,
-        category: str = "discobase",
+        category: str | None = None,
         bot: commands.Bot | None = None,
     ) -> None:
         if logging:
@@ -72,8 +72,8 @@ class Database:
         self.guild: discord.Guild | None = None
         self.tables: dict[str, type[Table]] = {}
         self.open = False
-        self.category = category
         self.engine = Engine.of(self.bot, category=category)
+        self.category = self.engine.category
         self._store: GuildStore | None = None
         self._built: set[str] = set()
         self._build_lock = asyncio.Lock()
@@ -85,8 +85,12 @@ class Database:
         self.bot.add_listener(self._on_ready, "on_ready")
 
     @classmethod
-    def bind(cls, bot: commands.Bot, guild: discord.Guild, *, category: str = "discobase") -> Database:
-        """A database on an existing bot and guild; call ``await db.init()`` once the bot is ready."""
+    def bind(cls, bot: commands.Bot, guild: discord.Guild, *, category: str | None = None) -> Database:
+        """A database on an existing bot and guild; call ``await db.init()`` once the bot is ready.
+
+        Without ``category`` it uses the storage category of the bot's engine
+        (the discobase bot's ``DISCOBASE_CATEGORY``), so it sees the bot's tables.
+        """
         database = cls(guild.name, category=category, bot=bot)
         database.guild = guild
         return database

@@ -59,7 +59,7 @@ class Engine:
         cls,
         client: discord.Client,
         *,
-        category: str = "discobase",
+        category: str | None = None,
         cache_bytes: int | None = None,
         single_writer: bool | None = None,
     ) -> Engine:
@@ -67,9 +67,16 @@ class Engine:
 
         Everything on one client (the bot's cogs, every ``Database``) shares it:
         one store per guild, one cache, one write lease, so nothing waits on its
-        own process. ``cache_bytes`` and ``single_writer`` left as None take what
-        the engine has; given differently from it, they are an error.
+        own process. Without ``category``, the client's engine whatever its
+        category (``discobase`` for a new one). ``cache_bytes`` and
+        ``single_writer`` left as None take what the engine has; given
+        differently from it, they are an error.
         """
+        if category is None:
+            categories = [key[1] for key, engine in _ATTACHED.items() if engine.client is client]
+            if len(categories) > 1:
+                raise ValueError(f"This client has engines for the categories {sorted(categories)}: name one.")
+            category = categories[0] if categories else "discobase"
         engine = _ATTACHED.get((id(client), category))
         if engine is None or engine.client is not client:
             return cls(

@@ -15,6 +15,7 @@ from typing import Annotated
 import pytest
 
 import discobase
+from bot import Settings
 from tests.cogs.helpers import reply
 
 from .helpers import burst
@@ -125,3 +126,23 @@ def test_a_client_has_one_engine(simcord_env, settings):
     with pytest.raises(RuntimeError, match=r"Use Engine.of\(client\)"):
         discobase.Engine(bot).attach()
     assert discobase.Engine.of(bot, category="elsewhere") is not bot.engine  # another category: another database
+    with pytest.raises(ValueError, match="categories \\['discobase', 'elsewhere'\\]: name one"):
+        discobase.Engine.of(bot)
+
+
+@pytest.mark.parametrize("settings", [Settings(category="vault")])
+async def test_bind_takes_the_bots_storage_category(simcord_env, guild, member, channel, settings):
+    """On a bot run with DISCOBASE_CATEGORY=vault, Database.bind sees the bot's tables without being told."""
+    bot = simcord_env.bot
+    db = discobase.Database.bind(bot, bot.get_guild(guild.id))
+
+    @db.table
+    class Memo(discobase.Table):
+        text: str
+
+    await asyncio.wait_for(db.init(), GUARD)
+    assert db.engine is bot.engine and db.category == "vault"
+    await Memo(text="hello").save()
+    found = reply(await member.slash(channel, "record find", table="memo"))
+    assert [field.name for field in found.embeds[0].fields] == ["#1"]
+    assert db._metadata_channel is not None and db._metadata_channel.category.name == "vault"
