@@ -55,9 +55,8 @@ class DiscobaseBot(commands.Bot):
         self.settings = settings
         self.draining = False
         self.rate_limits = RateLimitWatch()
-        self.engine = discobase.Engine(
-            self, category=settings.category, cache_bytes=settings.cache_mb * 1024 * 1024
-        ).attach()
+        # The engine every Database on this bot shares (Database.bind, Database(name, bot=...)).
+        self.engine = discobase.Engine.of(self, category=settings.category, cache_bytes=settings.cache_mb * 1024 * 1024)
 
     async def setup_hook(self) -> None:
         """Load every cog, then sync the slash commands (to ``DEV_GUILD_ID`` when set)."""

@@ -1,8 +1,10 @@
 """discobase: a Discord server as a small database.
 
 The storage engine (``Engine``, ``GuildStore``) and the library API of the
-original discobase (``Database``, ``Table``) on top of it.
+published discobase 1.0 (``Database``, ``Table``, ``discobase.exceptions``) on top of it.
 """
+
+from importlib.metadata import PackageNotFoundError, version
 
 from . import guard, retry
 from .backend import Backend, DiscordBackend, MemoryBackend
@@ -11,15 +13,25 @@ from .cached_table import CachedTable
 from .columns import ColumnType
 from .database import Database, default_intents
 from .engine import Engine
-from .errors import (
+from .exceptions import (
+    AlreadySaved,
     BadValue,
     ChannelMissing,
+    DatabaseCorruptionError,
+    DatabaseLookupError,
+    DatabaseStorageError,
+    DatabaseTableError,
     DiscobaseError,
     DiscordUnavailable,
     GrammarError,
     MissingPermission,
+    NotBuilt,
     NotConnected,
+    NotConnectedError,
+    NotSaved,
+    NoUniqueMatch,
     RecordNotFound,
+    RecordRejected,
     SchemaError,
     ShuttingDown,
     StorageBusy,
@@ -37,7 +49,14 @@ from .schema import Column, TableSchema
 from .store import GuildStore
 from .table import Table, Unique
 
+try:
+    __version__ = version("discobase")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
+__license__ = "MIT"
+
 __all__ = [
+    "AlreadySaved",
     "Backend",
     "BadValue",
     "BulkResult",
@@ -47,6 +66,10 @@ __all__ = [
     "ColumnType",
     "Condition",
     "Database",
+    "DatabaseCorruptionError",
+    "DatabaseLookupError",
+    "DatabaseStorageError",
+    "DatabaseTableError",
     "DiscobaseError",
     "DiscordBackend",
     "DiscordUnavailable",
@@ -56,10 +79,15 @@ __all__ = [
     "ImportRejected",
     "MemoryBackend",
     "MissingPermission",
+    "NoUniqueMatch",
+    "NotBuilt",
     "NotConnected",
+    "NotConnectedError",
+    "NotSaved",
     "Query",
     "Record",
     "RecordNotFound",
+    "RecordRejected",
     "RowProblem",
     "SchemaError",
     "ShuttingDown",
@@ -73,6 +101,8 @@ __all__ = [
     "UniqueViolation",
     "UnknownColumn",
     "UnknownTable",
+    "__license__",
+    "__version__",
     "default_intents",
     "guard",
     "parse_columns",

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from .cached_table import CachedTable
-from .columns import Value
+from .columns import Value, as_typed
 from .errors import BadValue, DiscobaseError, UniqueViolation, UnknownColumn
 from .records import Record
 
@@ -90,13 +90,15 @@ def check_rows(
             values = table.schema.validate_new(row)
             table.check_unique(values)
         except BadValue as error:
-            problems.append(RowProblem(number, error.column, f"{error.value!r} {error.reason}"))
+            problems.append(RowProblem(number, error.column, f"{as_typed(error.value)} {error.reason}".lstrip()))
             continue
         except UnknownColumn as error:
             problems.append(RowProblem(number, error.column, f"not a column of `{table.name}`"))
             continue
         except UniqueViolation as error:
-            problems.append(RowProblem(number, error.column, f"{error.value!r} is already in record {error.holder}"))
+            problems.append(
+                RowProblem(number, error.column, f"{as_typed(error.value)} is already in record {error.holder}")
+            )
             continue
         clash = _clash_within(first_row, values, number)
         if clash is not None:
@@ -112,7 +114,9 @@ def _clash_within(first_row: dict[str, dict[Value, int]], values: dict[str, Valu
         if value is None:
             continue
         if value in index:
-            return RowProblem(number, column, f"{value!r} is also in row {index[value]}, and the column is unique")
+            return RowProblem(
+                number, column, f"{as_typed(value)} is also in row {index[value]}, and the column is unique"
+            )
     for column, index in first_row.items():
         if values.get(column) is not None:
             index[values[column]] = number

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-__all__ = ["ColumnType", "Value"]
+__all__ = ["ColumnType", "Value", "as_typed", "quote"]
 
 Value = str | int | float | bool | date | datetime | None
 
@@ -99,8 +99,50 @@ class ColumnType(enum.StrEnum):
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, datetime | date):
-            return value.isoformat()
+            return _iso(value)
         return str(value)
+
+
+def _iso(value: date) -> str:
+    """ISO 8601 as members type it: a UTC time ends in ``Z``."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if isinstance(value, datetime) and text.endswith("+00:00") else text
+
+
+def quote(text: str) -> str:
+    r"""Text in double quotes, read back exactly by the ``values`` and ``where`` grammars.
+
+    Inside quotes only ``\"`` and ``\\`` are special, so a backslash is doubled
+    only where it would otherwise read as one of them (before a quote, a
+    backslash or the closing quote): ``C:\Users`` stays as it is.
+    """
+    out: list[str] = []
+    for index, char in enumerate(text):
+        if char == '"':
+            out.append('\\"')
+        elif char == "\\" and (index + 1 == len(text) or text[index + 1] in '"\\'):
+            out.append("\\\\")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def as_typed(value: object) -> str:
+    """A value as a member would type it back in ``values`` or ``where`` (for messages: refusals, problems, diffs).
+
+    Text is quoted (so ``""`` is the empty text), times are ISO 8601 with ``Z``
+    for UTC, booleans ``true``/``false``; no value at all is shown as nothing.
+    Ids of users, channels and roles show as numbers, which those columns take.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return _iso(value)
+    return str(value)
 
 
 def _text(raw: Any) -> str:

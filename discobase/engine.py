@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 
 import discord
 
@@ -19,6 +20,9 @@ from .store import GuildStore
 __all__ = ["Engine"]
 
 log = logging.getLogger(__name__)
+
+_ATTACHED: weakref.WeakValueDictionary[tuple[int, str], Engine] = weakref.WeakValueDictionary()
+"""The engine of each (client, category): weak both ways, since the client's listeners keep its engine alive."""
 
 
 class Engine:
@@ -50,8 +54,55 @@ class Engine:
         self.owner = new_owner_token() if single_writer else None
         self._stores: dict[int, GuildStore] = {}
 
+    @classmethod
+    def of(
+        cls,
+        client: discord.Client,
+        *,
+        category: str | None = None,
+        cache_bytes: int | None = None,
+        single_writer: bool | None = None,
+    ) -> Engine:
+        """The engine attached to ``client`` (for that storage category), or a new one, attached.
+
+        Everything on one client (the bot's cogs, every ``Database``) shares it:
+        one store per guild, one cache, one write lease, so nothing waits on its
+        own process. Without ``category``, the client's engine whatever its
+        category (``discobase`` for a new one). ``cache_bytes`` and
+        ``single_writer`` left as None take what the engine has; given
+        differently from it, they are an error.
+        """
+        if category is None:
+            categories = [key[1] for key, engine in _ATTACHED.items() if engine.client is client]
+            if len(categories) > 1:
+                raise ValueError(f"This client has engines for the categories {sorted(categories)}: name one.")
+            category = categories[0] if categories else "discobase"
+        engine = _ATTACHED.get((id(client), category))
+        if engine is None or engine.client is not client:
+            return cls(
+                client,
+                category=category,
+                cache_bytes=cache_bytes,
+                single_writer=True if single_writer is None else single_writer,
+            ).attach()
+        budget = engine.budget.limit_bytes if engine.budget is not None else None
+        if (cache_bytes is not None and cache_bytes != budget) or (
+            single_writer is not None and single_writer != (engine.owner is not None)
+        ):
+            raise ValueError(
+                f"This client's engine runs with cache_bytes={budget}, single_writer={engine.owner is not None}; "
+                "one engine serves a client, so leave these options out or give the same."
+            )
+        return engine
+
     def attach(self) -> Engine:
-        """Listen to the gateway events that keep the caches true."""
+        """Listen to the gateway events that keep the caches true; one engine a client (see ``of``)."""
+        attached = _ATTACHED.get((id(self.client), self.category))
+        if attached is not None and attached is not self and attached.client is self.client:
+            raise RuntimeError(
+                "This client has an engine already: a second one would hold a second cache and wait on the "
+                "first one's write lease. Use Engine.of(client) to get the one it has."
+            )
         add_listener = getattr(self.client, "add_listener", None)
         if add_listener is None:
             raise TypeError(
@@ -63,6 +114,7 @@ class Engine:
         add_listener(self.on_guild_channel_delete)
         add_listener(self.on_guild_remove)
         add_listener(self.on_ready)
+        _ATTACHED[id(self.client), self.category] = self
         return self
 
     def store(self, guild: discord.Guild) -> GuildStore:

@@ -11,16 +11,28 @@ from collections.abc import Iterable
 
 import discord
 
+from .columns import as_typed
+
 __all__ = [
+    "AlreadySaved",
     "BadValue",
     "ChannelMissing",
+    "DatabaseCorruptionError",
+    "DatabaseLookupError",
+    "DatabaseStorageError",
+    "DatabaseTableError",
     "DiscobaseError",
     "DiscordUnavailable",
     "GrammarError",
     "MessageMissing",
     "MissingPermission",
+    "NoUniqueMatch",
+    "NotBuilt",
     "NotConnected",
+    "NotConnectedError",
+    "NotSaved",
     "RecordNotFound",
+    "RecordRejected",
     "SchemaError",
     "ShuttingDown",
     "StorageBusy",
@@ -65,11 +77,31 @@ class DiscobaseError(Exception):
     """Base of every error the engine raises on purpose."""
 
 
+# The families of the published discobase 1.0 (``discobase.exceptions``): our errors derive from them,
+# so code written for it (``except DatabaseTableError``) catches what it did there.
+
+
+class DatabaseCorruptionError(DiscobaseError):
+    """Stored data cannot be read back as written (a channel or message deleted by hand, say)."""
+
+
+class DatabaseStorageError(DiscobaseError):
+    """Something could not be stored: the write was refused, or Discord failed."""
+
+
+class DatabaseTableError(DiscobaseError):
+    """Something is wrong with a table or a ``Table`` class (definition, attachment, readiness)."""
+
+
+class DatabaseLookupError(DiscobaseError, LookupError):
+    """A lookup found nothing, or not what it needed: an unknown table, column or record."""
+
+
 class GrammarError(DiscobaseError, ValueError):
     """A command argument (columns, values, where, sort) could not be parsed."""
 
 
-class SchemaError(DiscobaseError):
+class SchemaError(DatabaseTableError):
     """A table definition is not acceptable (bad name, bad column, too many columns).
 
     Not a ``ValueError``, so pydantic passes it through schema validation untouched.
@@ -77,17 +109,21 @@ class SchemaError(DiscobaseError):
 
 
 class BadValue(DiscobaseError, ValueError):
-    """A value does not fit its column's type or rules."""
+    """A value does not fit its column's type or rules.
+
+    ``value`` is the input as given; None means no value was given, and the
+    message then names only the column.
+    """
 
     def __init__(self, column: str, value: object, reason: str) -> None:
         self.column = column
         self.value = value
         self.reason = reason
-        text = repr(value) if not isinstance(value, str) else f'"{value}"'
-        super().__init__(f"Column `{column}`: {shown(text, 100)} {reason}")
+        given = "" if value is None else f": {shown(as_typed(value), 100)}"
+        super().__init__(f"Column `{column}`{given} {reason}")
 
 
-class UnknownTable(DiscobaseError, LookupError):
+class UnknownTable(DatabaseLookupError):
     """No table of that name exists in this server."""
 
     def __init__(self, name: str, known: Iterable[str] = ()) -> None:
@@ -97,7 +133,7 @@ class UnknownTable(DiscobaseError, LookupError):
         )
 
 
-class UnknownColumn(DiscobaseError, LookupError):
+class UnknownColumn(DatabaseLookupError):
     """A column name that the table does not have."""
 
     def __init__(self, table: str, column: str, known: Iterable[str] = ()) -> None:
@@ -110,7 +146,7 @@ class UnknownColumn(DiscobaseError, LookupError):
         )
 
 
-class TableExists(DiscobaseError, ValueError):
+class TableExists(DatabaseTableError, ValueError):
     """A table of that name exists already."""
 
     def __init__(self, name: str) -> None:
@@ -118,7 +154,7 @@ class TableExists(DiscobaseError, ValueError):
         super().__init__(f"A table named `{name}` exists already. Choose another name.")
 
 
-class RecordNotFound(DiscobaseError, LookupError):
+class RecordNotFound(DatabaseLookupError):
     """No record with that id in the table (never existed, or deleted)."""
 
     def __init__(self, table: str, record_id: int) -> None:
@@ -129,7 +165,7 @@ class RecordNotFound(DiscobaseError, LookupError):
         )
 
 
-class UniqueViolation(DiscobaseError, ValueError):
+class UniqueViolation(DatabaseStorageError, ValueError):
     """A write would give a ``unique`` column the same value twice."""
 
     def __init__(self, table: str, column: str, value: object, holder: int) -> None:
@@ -139,11 +175,11 @@ class UniqueViolation(DiscobaseError, ValueError):
         self.holder = holder
         super().__init__(
             f"Column `{column}` of `{table}` is unique and record {holder} already has "
-            f"{shown(repr(value), 100)}. Choose another value, or update record {holder}."
+            f"{shown(as_typed(value), 100)}. Choose another value, or update record {holder}."
         )
 
 
-class TableDamaged(DiscobaseError, RuntimeError):
+class TableDamaged(DatabaseCorruptionError, RuntimeError):
     """A table's channel is gone (deleted by hand): its data cannot be read."""
 
     def __init__(self, name: str) -> None:
@@ -154,7 +190,7 @@ class TableDamaged(DiscobaseError, RuntimeError):
         )
 
 
-class StorageDamaged(DiscobaseError, RuntimeError):
+class StorageDamaged(DatabaseCorruptionError, RuntimeError):
     """Something in the storage channels cannot be read back as written."""
 
 
@@ -173,7 +209,7 @@ class MessageMissing(StorageDamaged):
         super().__init__("A stored message is gone: it was deleted by hand.")
 
 
-class MissingPermission(DiscobaseError, PermissionError):
+class MissingPermission(DatabaseStorageError, PermissionError):
     """Discord refused a call because the bot lacks a permission."""
 
     def __init__(self, permission: str, action: str) -> None:
@@ -184,7 +220,7 @@ class MissingPermission(DiscobaseError, PermissionError):
         )
 
 
-class DiscordUnavailable(DiscobaseError, ConnectionError):
+class DiscordUnavailable(DatabaseStorageError, ConnectionError):
     """Discord kept failing (5xx, time-outs) through every retry, or asked us to slow down.
 
     ``unknown`` is True when some try got no answer: the change may then have
@@ -213,7 +249,7 @@ class DiscordUnavailable(DiscobaseError, ConnectionError):
         super().__init__(f"{lead} {outcome}")
 
 
-class StorageBusy(DiscobaseError):
+class StorageBusy(DatabaseStorageError):
     """Another process holds this guild's write lease (a deploy in progress, or two copies running)."""
 
     def __init__(self, seconds_left: float) -> None:
@@ -224,7 +260,7 @@ class StorageBusy(DiscobaseError):
         )
 
 
-class ShuttingDown(DiscobaseError):
+class ShuttingDown(DatabaseStorageError):
     """The bot is stopping (a restart or deploy): new writes are refused, nothing half-done is left."""
 
     def __init__(self, detail: str = "Nothing was changed.") -> None:
@@ -233,3 +269,40 @@ class ShuttingDown(DiscobaseError):
 
 class NotConnected(DiscobaseError, RuntimeError):
     """The database is used before it is connected and ready."""
+
+
+NotConnectedError = NotConnected
+"""The published discobase 1.0's name for ``NotConnected``."""
+
+
+class NotBuilt(DatabaseTableError):
+    """A ``Table`` class attached after the database opened is used before ``build_tables()``."""
+
+    def __init__(self, cls_name: str) -> None:
+        self.cls_name = cls_name
+        super().__init__(
+            f"{cls_name} was attached after the database opened, so its table is not built yet: "
+            "`await db.build_tables()` first."
+        )
+
+
+class NotSaved(DatabaseStorageError):
+    """``update()`` or ``delete()`` of an object that has no record: never saved, or deleted."""
+
+
+class AlreadySaved(DatabaseStorageError):
+    """``save()`` of an object that has a record already: ``update()`` or ``commit()`` writes it."""
+
+
+class NoUniqueMatch(DatabaseLookupError):
+    """``find_unique`` matched no record, or (strict) more than one."""
+
+
+class RecordRejected(DatabaseTableError):
+    """A stored record does not fit the ``Table`` class that reads it (a missing or unacceptable value)."""
+
+    def __init__(self, table: str, record_id: int, field: str, problem: str, fix: str) -> None:
+        self.table = table
+        self.record_id = record_id
+        self.field = field
+        super().__init__(f"Record {record_id} of `{table}`: field `{field}` {problem}. {fix}")

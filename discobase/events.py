@@ -52,7 +52,7 @@ class Reconciler:
 
     def channel_deleted(self, channel_id: int) -> None:
         """A channel was deleted: a table's becomes damaged; the catalog's or category's is rebuilt, tables kept."""
-        if channel_id in (self.tables.catalog_id, self.tables.category_id):
+        if channel_id in (self.tables.catalog_id, self.tables.category_id) and not self.tables.removing:
             log.warning(
                 "storage channel %d deleted by hand: rebuilding the layout, with the %d tables known",
                 channel_id,

@@ -3,7 +3,9 @@ r"""The text grammars members type: column specs, values, where and sort.
 Lists are split at commas (and, for ``where``, at `` and ``) only where the
 next item really starts (``name:``, ``name=``, ``name OP``), so an unquoted
 value such as ``title=War and Peace`` still reads as one value. Quoting with
-double quotes (``\\"`` inside) is always available and always exact.
+double quotes (``\"`` for a quote and ``\\`` for a backslash inside) is always
+available and always exact. Nothing written (``bio=``) is no value; ``bio=""``
+is the empty text.
 """
 
 from __future__ import annotations
@@ -62,28 +64,37 @@ def _split(text: str, item_start: re.Pattern[str], *, allow_and: bool = False) -
 
 
 def _unquote(raw: str) -> str:
-    """A value as written: outer spaces dropped, or the exact text between double quotes."""
+    r"""A value as written: outer spaces dropped, or the exact text between double quotes.
+
+    Inside quotes only ``\"`` (a quote) and ``\\`` (a backslash) are special;
+    every other backslash is kept, so ``"C:\Users\ann, home"`` is that path.
+    """
     text = raw.strip()
     if not text.startswith('"'):
         return text
-    if len(text) < 2 or not text.endswith('"') or (text.endswith('\\"') and not text.endswith('\\\\"')):
-        raise GrammarError(f"The quoted value `{shown(text)}` has no closing double quote.")
-    body = text[1:-1]
     out: list[str] = []
-    index = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\" and index + 1 < len(body):
-            out.append(body[index + 1])
+    index = 1
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and text[index + 1 : index + 2] in ('"', "\\"):
+            out.append(text[index + 1])
             index += 2
             continue
         if char == '"':
-            raise GrammarError(
-                f'The quoted value `{shown(text)}` has a quote inside it: write it as `\\"`, or end the value there.'
-            )
+            if index != len(text) - 1:
+                raise GrammarError(
+                    f'The quoted value `{shown(text)}` has a quote inside it: write it as `\\"`, '
+                    "or end the value there."
+                )
+            return "".join(out)
         out.append(char)
         index += 1
-    return "".join(out)
+    raise GrammarError(f"The quoted value `{shown(text)}` has no closing double quote.")
+
+
+def _value(raw: str) -> str | None:
+    """A value as written, or None where nothing was written (``year=``): no value, unlike ``""``, the empty text."""
+    return None if not raw.strip() else _unquote(raw)
 
 
 def _column(spec: str) -> Column:
@@ -108,10 +119,10 @@ def _column(spec: str) -> Column:
         if lowered in ("unique", "optional"):
             flags[lowered] = True
         elif lowered.startswith("default"):
-            raw = _unquote(word.split("=", 1)[1])
-            if raw == "":
-                raise GrammarError(f"Column `{name}`: `default=` needs a value, like `default=0`.")
+            raw = _value(word.split("=", 1)[1])
             value = Column(name=name, type=column_type).convert(raw)
+            if value is None:
+                raise GrammarError(f"Column `{name}`: `default=` needs a value, like `default=0`.")
             flags["default"] = column_type.to_json(value)
         elif word:
             guess = closest(lowered, _FLAGS)
@@ -156,7 +167,7 @@ def parse_values(text: str) -> dict[str, Any]:
             )
         if name in values:
             raise GrammarError(f"Column `{name}` is given twice. Give each column once.")
-        values[name] = _unquote(raw)
+        values[name] = _value(raw)
     if not values:
         raise GrammarError("No values given. Example: `title=Dune, year=1965`.")
     return values
@@ -174,19 +185,19 @@ def parse_where(text: str, schema: TableSchema) -> tuple[Condition, ...]:
                 f"`{shown(part.strip())}` is not a condition: write `column OP value` with OP one of "
                 f"{' '.join(OPERATORS)}, like `year >= 1990`."
             )
-        name, op, raw = match.group(1), match.group(2), _unquote(match.group(3))
+        name, op, raw = match.group(1), match.group(2), _value(match.group(3))
         conditions.append(_condition(schema, name, op, raw))  # type: ignore[arg-type]
     return tuple(conditions)
 
 
-def _condition(schema: TableSchema, name: str, op: Op, raw: str) -> Condition:
+def _condition(schema: TableSchema, name: str, op: Op, raw: str | None) -> Condition:
     if name == "id":
         if op == "~":
             raise GrammarError("`~` compares text; `id` is a number. Use `=`, `<`, `>` and the like.")
         try:
-            return Condition("id", op, int(raw))
+            return Condition("id", op, int(raw or ""))
         except ValueError:
-            raise GrammarError(f"`id {op} {shown(raw)}`: an id is a whole number, like `id = 7`.") from None
+            raise GrammarError(f"`id {op} {shown(raw or '')}`: an id is a whole number, like `id = 7`.") from None
     column = schema.column(name)
     if op == "~" and not column.type.is_text:
         raise GrammarError(

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .columns import ColumnType, Value
+from .columns import ColumnType, Value, quote
 from .errors import BadValue, SchemaError, UnknownColumn, shown
 
 __all__ = ["MAX_COLUMNS", "Column", "TableSchema", "check_name"]
@@ -57,8 +57,12 @@ class Column(BaseModel):
         return self.type.from_json(self.default)
 
     def convert(self, raw: Any) -> Value:
-        """Convert an input value for this column; None or "" means no value."""
-        if raw is None or raw == "":
+        """Convert an input value for this column; None means no value.
+
+        For a text column the empty string is a value (the empty text); for every
+        other type an empty string can only mean no value, and reads as that.
+        """
+        if raw is None or (raw == "" and self.type is not ColumnType.TEXT):
             return None
         if isinstance(raw, list | tuple | dict | set):  # JSON input: nested values are never one value
             shown = "{…}" if isinstance(raw, dict) else "[…]"
@@ -78,12 +82,8 @@ class Column(BaseModel):
         if self.default is not None:
             shown = self.type.display(self.default_value)
             needs_quotes = not shown or shown != shown.strip() or any(c in shown for c in ',"= ')
-            parts.append(f"default={_quote(shown) if needs_quotes else shown}")
+            parts.append(f"default={quote(shown) if needs_quotes else shown}")
         return " ".join(parts)
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class TableSchema(BaseModel):
@@ -139,29 +139,34 @@ class TableSchema(BaseModel):
         return TableSchema.model_validate(self.model_dump())
 
     def validate_new(self, values: Mapping[str, Any]) -> dict[str, Value]:
-        """Check the values of a new record: every column converted, defaults filled in."""
+        """Check the values of a new record: every column converted, defaults filled in.
+
+        A column left out gets its default. A column given as no value (None)
+        stays empty if it is optional, even when it has a default (as SQL's NULL
+        over a DEFAULT); one that is not optional gets its default, or is refused.
+        """
         for name in values:
             self.column(name)
         record: dict[str, Value] = {}
         for column in self.columns:
             value = column.convert(values.get(column.name))
-            if value is None:
+            if value is None and not (column.optional and column.name in values):
                 value = column.default_value
             if value is None and column.required:
-                raise BadValue(column.name, "", f"is missing: this column is required ({column.type.hint}).")
+                raise BadValue(column.name, None, f"is required: give it a value ({column.type.hint}).")
             record[column.name] = value
         return record
 
     def validate_changes(self, changes: Mapping[str, Any]) -> dict[str, Value]:
-        """Check the columns an update sets; a required column cannot be emptied."""
+        """Check the columns an update sets; only an optional column can be emptied."""
         if not changes:
-            raise BadValue("set", "", "is empty: name at least one column to change, like `year=1999`.")
+            raise BadValue("set", None, "is empty: name at least one column to change, like `year=1999`.")
         converted: dict[str, Value] = {}
         for name, raw in changes.items():
             column = self.column(name)
             value = column.convert(raw)
             if value is None and not column.optional:
-                raise BadValue(name, raw, f"cannot be emptied: this column is required ({column.type.hint}).")
+                raise BadValue(name, None, f"cannot be emptied: it is not optional. Give a value ({column.type.hint}).")
             converted[name] = value
         return converted
 
@@ -173,9 +178,13 @@ class TableSchema(BaseModel):
         }
 
     def encode(self, values: Mapping[str, Value]) -> dict[str, Any]:
-        """The stored form of a record's values, leaving out empty ones."""
+        """The stored form of a record's values, leaving out empty ones.
+
+        An empty column that has a default is stored as ``null``: left out, it
+        would read back as the default.
+        """
         return {
-            column.name: column.type.to_json(values[column.name])
+            column.name: column.type.to_json(values.get(column.name))
             for column in self.columns
-            if values.get(column.name) is not None
+            if values.get(column.name) is not None or column.default is not None
         }

@@ -154,6 +154,10 @@ class GuildStore:
         """Delete a table: its catalog entry first, then its channel. CANNOT BE REVERSED."""
         await self._changes.drop(name)
 
+    async def remove_layout(self) -> None:
+        """Delete the catalog channel and the category, once every table is dropped. CANNOT BE REVERSED."""
+        await self._changes.remove_layout()
+
     # ------------------------------------------------------------ reads
 
     async def load(self, name: str) -> TableSchema:

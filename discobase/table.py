@@ -5,27 +5,43 @@ made with ``/table create``: its name is the class name in lowercase and its
 fields are the columns (``str`` -> text, ``int``, ``float``, ``bool``, ``date``,
 ``datetime``; ``X | None`` is optional; a default is the column's default;
 ``Annotated[str, discobase.Unique]`` is unique).
+
+As in the published discobase 1.0, ``save()``, ``update()``, ``commit()`` and
+``delete()`` return a running ``asyncio.Task``: awaited, it gives the outcome;
+not awaited, the write still happens in the background, ``Database.close()``
+waits for it, and a failure nobody awaited is logged by asyncio ("Task
+exception was never retrieved"). What can be checked at once (attached, open,
+built, saved or not) raises at the call, awaited or not.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import types
+from collections.abc import Coroutine
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Self, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, Union, get_args, get_origin, overload
 
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel, PrivateAttr, ValidationError
 from pydantic_core import PydanticUndefined
 
-from .columns import ColumnType
-from .errors import NotConnected, RecordNotFound, SchemaError
+from .columns import ColumnType, as_typed
+from .errors import AlreadySaved, GrammarError, NotSaved, NoUniqueMatch, RecordRejected, SchemaError
+from .grammar import parse_query
 from .query import Condition, Query
 from .records import Record
 from .schema import Column, TableSchema
 
 if TYPE_CHECKING:
+    import asyncio
+
     from .database import Database
+    from .store import GuildStore
 
 __all__ = ["Table", "Unique"]
+
+R = TypeVar("R")
 
 _TYPES: dict[Any, ColumnType] = {
     str: ColumnType.TEXT,
@@ -41,12 +57,17 @@ class Unique:
     """Marks a field as a unique column: ``name: Annotated[str, Unique]``."""
 
 
-def _column_of(name: str, annotation: Any, default: Any, metadata: list[Any]) -> Column:
-    optional = False
+def _split_optional(annotation: Any) -> tuple[Any, bool]:
+    """The type inside ``X | None``, and whether None was allowed."""
     if get_origin(annotation) in (Union, types.UnionType):
         members = [arg for arg in get_args(annotation) if arg is not type(None)]
         optional = len(members) < len(get_args(annotation))
-        annotation = members[0] if len(members) == 1 else annotation
+        return (members[0] if len(members) == 1 else annotation), optional
+    return annotation, False
+
+
+def _column_of(name: str, annotation: Any, default: Any, metadata: list[Any]) -> Column:
+    annotation, optional = _split_optional(annotation)
     column_type = _TYPES.get(annotation)
     if column_type is None:
         raise SchemaError(
@@ -60,17 +81,34 @@ def _column_of(name: str, annotation: Any, default: Any, metadata: list[Any]) ->
     return Column(name=name, type=column_type, unique=unique, optional=optional, default=stored_default)
 
 
+@functools.cache
+def _default_when_empty(cls: type[Table]) -> frozenset[str]:
+    """Fields that take no None but have a default: a record without a value there reads as the default."""
+    return frozenset(
+        name
+        for name, field in cls.model_fields.items()
+        if not field.is_required() and not _split_optional(field.annotation)[1]
+    )
+
+
 class Table(BaseModel):
     """Base of the models whose instances are records; attach a subclass with ``@db.table``."""
 
     __disco_database__: ClassVar[Database | None] = None
     __disco_name__: ClassVar[str] = ""
     _record_id: int | None = PrivateAttr(default=None)
+    _deleted_id: int | None = PrivateAttr(default=None)
+    _saving: bool = PrivateAttr(default=False)
 
     @property
     def id(self) -> int | None:
-        """The record's id, once saved (None before)."""
+        """The record's id, once saved (None before, and after ``delete()``)."""
         return self._record_id
+
+    @property
+    def __disco_id__(self) -> int:
+        """The published discobase 1.0's mark of a saved object: -1 while it has no record, else its id."""
+        return -1 if self._record_id is None else self._record_id
 
     @classmethod
     def table_schema(cls) -> TableSchema:
@@ -83,72 +121,180 @@ class Table(BaseModel):
 
     @classmethod
     def _database(cls) -> Database:
+        """The open database this class is attached to and built in; what is missing raises, awaited or not."""
         database = cls.__disco_database__
         if database is None:
-            raise NotConnected(f"{cls.__name__} has no database: decorate it with @db.table.")
-        if not database.open:
-            raise NotConnected(f"The database of {cls.__name__} is not open: use `async with db.conn(token)`.")
+            raise SchemaError(f"{cls.__name__} has no database: decorate it with @db.table.")
+        database.check_usable(cls)
         return database
 
     @classmethod
     def _from_record(cls, record: Record) -> Self:
-        instance = cls.model_validate({name: record.values.get(name) for name in cls.model_fields})
+        """The object of a stored record; a value the class cannot take raises ``RecordRejected``, never pydantic's."""
+        defaults = _default_when_empty(cls)
+        data = {
+            name: record.values.get(name)
+            for name in cls.model_fields
+            if not (name in defaults and record.values.get(name) is None)
+        }
+        try:
+            instance = cls.model_validate(data)
+        except ValidationError as error:
+            raise cls._rejected(record, error) from None
         instance._record_id = record.id
         return instance
 
-    async def save(self) -> Self:
-        """Insert this object as a new record; afterwards ``id`` is set."""
+    @classmethod
+    def _rejected(cls, record: Record, error: ValidationError) -> RecordRejected:
+        problem = error.errors()[0]
+        field = str(problem["loc"][0]) if problem["loc"] else next(iter(cls.model_fields))
+        value = record.values.get(field)
+        setting = f"`/record update table:{cls.__disco_name__} id:{record.id} set:{field}=...`"
+        if value is None:
+            return RecordRejected(
+                cls.__disco_name__,
+                record.id,
+                field,
+                f"has no value, and {cls.__name__}.{field} needs one",
+                f"Give the field a default or make it optional (`| None`), or give the record a value: {setting}.",
+            )
+        return RecordRejected(
+            cls.__disco_name__,
+            record.id,
+            field,
+            f"holds {as_typed(value)}, which {cls.__name__}.{field} does not accept ({problem['msg']})",
+            f"Change the field's type or constraints, or the stored value: {setting}.",
+        )
+
+    def _record(self, action: str) -> int:
+        """The id of this object's record, or ``NotSaved`` saying why there is none."""
+        if self._record_id is not None:
+            return self._record_id
+        name = type(self).__name__
+        if self._saving:
+            raise NotSaved(f"This {name} is still being saved: await its save() before you {action} it.")
+        if self._deleted_id is not None:
+            raise NotSaved(
+                f"This {name} was deleted (it was record {self._deleted_id} of `{self.__disco_name__}`), "
+                f"so there is nothing to {action}. save() stores it again as a new record."
+            )
+        raise NotSaved(f"This {name} was never saved, so there is nothing to {action}: save() it first.")
+
+    def _run(self, work: Coroutine[Any, Any, R]) -> asyncio.Task[R]:
+        return self._database().run(work)
+
+    def save(self) -> asyncio.Task[Self]:
+        """Insert this object as a new record; afterwards ``id`` is set.
+
+        An object that has a record already raises ``AlreadySaved``: ``update()``
+        or ``commit()`` writes it.
+        """
         database = self._database()
-        store = await database.store_for(type(self))
-        record = await store.insert(self.__disco_name__, self.model_dump(), database.user_id)
-        self._record_id = record.id
+        if self._saving:
+            raise AlreadySaved(f"This {type(self).__name__} is being saved already: await its save().")
+        if self._record_id is not None:
+            raise AlreadySaved(
+                f"This {type(self).__name__} is saved already (record {self._record_id} of "
+                f"`{self.__disco_name__}`): update() or commit() writes its changes."
+            )
+        task = database.run(self._insert(database, self.model_dump()))
+        self._saving = True  # before the task first runs: it clears the flag when done
+        return task
+
+    async def _insert(self, database: Database, values: dict[str, Any]) -> Self:
+        try:
+            store = await database.store_for(type(self))
+            record = await store.insert(self.__disco_name__, values, database.user_id)
+            self._record_id, self._deleted_id = record.id, None
+        finally:
+            self._saving = False
         return self
 
-    async def update(self) -> Self:
-        """Write this object's current fields over its record."""
-        if self._record_id is None:
-            raise RecordNotFound(self.__disco_name__, 0)
+    def update(self) -> asyncio.Task[Self]:
+        """Write this object's current fields over its record (``NotSaved`` if it has none)."""
+        record_id = self._record("update")
+        return self._run(self._update(record_id, self.model_dump()))
+
+    async def _update(self, record_id: int, values: dict[str, Any]) -> Self:
         store = await self._database().store_for(type(self))
-        await store.update(self.__disco_name__, self._record_id, self.model_dump())
+        await store.update(self.__disco_name__, record_id, values)
         return self
 
-    async def commit(self) -> Self:
+    def commit(self) -> asyncio.Task[Self]:
         """Save a new object, or update one that has a record already."""
-        return await (self.save() if self._record_id is None else self.update())
+        return self.save() if self._record_id is None else self.update()
 
-    async def delete(self) -> None:
-        """Delete this object's record."""
-        if self._record_id is None:
-            raise RecordNotFound(self.__disco_name__, 0)
+    def delete(self) -> asyncio.Task[None]:
+        """Delete this object's record (``NotSaved`` if it has none); the object can be saved again afterwards."""
+        record_id = self._record("delete")
+        return self._run(self._delete(record_id))
+
+    async def _delete(self, record_id: int) -> None:
         store = await self._database().store_for(type(self))
-        await store.delete(self.__disco_name__, self._record_id)
-        self._record_id = None
+        await store.delete(self.__disco_name__, record_id)
+        if self._record_id == record_id:
+            self._record_id, self._deleted_id = None, record_id
 
     @classmethod
-    async def find(cls, **filters: Any) -> list[Self]:
-        """Every record whose fields equal the filters (all records without filters), by id."""
-        store = await cls._database().store_for(cls)
+    def _query(
+        cls, store: GuildStore, where: str | None, sort: str | None, limit: int | None, filters: dict[str, Any]
+    ) -> Query:
+        """``where``, ``sort`` and ``limit`` read as ``/record find`` reads them, and the equality filters with them."""
         schema = store.schema(cls.__disco_name__)
-        conditions = tuple(
+        query = parse_query(schema, where, sort, limit)
+        equal = tuple(
             Condition(name, "=", value if name == "id" else schema.column(name).convert(value))
             for name, value in filters.items()
         )
-        records = await store.find(cls.__disco_name__, Query(conditions))
+        return dataclasses.replace(query, conditions=(*query.conditions, *equal))
+
+    @classmethod
+    async def find(
+        cls, *, where: str | None = None, sort: str | None = None, limit: int | None = None, **filters: Any
+    ) -> list[Self]:
+        """The records matching ``where`` and every ``field=value`` filter (all records without either).
+
+        ``where``, ``sort`` and ``limit`` take what ``/record find`` takes:
+        ``find(where="year >= 1950 and title ~ dune", sort="-year", limit=10)``.
+        Without ``sort``, records come by id.
+        """
+        store = await cls._database().store_for(cls)
+        records = await store.find(cls.__disco_name__, cls._query(store, where, sort, limit, filters))
         return [cls._from_record(record) for record in records]
 
     @classmethod
-    async def find_unique(cls, *, strict: bool = True, **filters: Any) -> Self | None:
-        """The one record matching the filters.
+    async def count(cls, *, where: str | None = None, **filters: Any) -> int:
+        """How many records match ``where`` and the filters (all of them without either), as ``/record count``."""
+        store = await cls._database().store_for(cls)
+        return await store.count(cls.__disco_name__, cls._query(store, where, None, None, filters))
+
+    @overload
+    @classmethod
+    async def find_unique(cls, *, strict: Literal[True] = True, where: str | None = None, **filters: Any) -> Self: ...
+
+    @overload
+    @classmethod
+    async def find_unique(cls, *, strict: bool, where: str | None = None, **filters: Any) -> Self | None: ...
+
+    @classmethod
+    async def find_unique(cls, *, strict: bool = True, where: str | None = None, **filters: Any) -> Self | None:
+        """The one record matching ``where`` and the filters.
 
         With ``strict`` (the default), anything but exactly one match raises
-        ``LookupError``; without it, no match gives None and several give the first.
+        ``NoUniqueMatch`` (a ``DatabaseLookupError``); without it, no match gives
+        None and several give the first.
         """
-        found = await cls.find(**filters)
+        if not filters and not (where and where.strip()):
+            raise GrammarError('find_unique() needs a filter, like find_unique(name="peter"); find() gives all.')
+        found = await cls.find(where=where, **filters)
         if len(found) == 1 or (found and not strict):
             return found[0]
         if not found and not strict:
             return None
-        raise LookupError(
-            f"{cls.__name__}.find_unique({', '.join(f'{k}={v!r}' for k, v in filters.items())}) "
-            f"matched {len(found)} records; it needs exactly one. Use find() to get a list."
+        asked = ", ".join(
+            [*([f"where={as_typed(where)}"] if where else []), *(f"{k}={as_typed(v)}" for k, v in filters.items())]
+        )
+        raise NoUniqueMatch(
+            f"{cls.__name__}.find_unique({asked}) matched {len(found)} records; it needs exactly one. "
+            "Use find() to get a list."
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 
+from . import guard
 from .backend import Backend
 from .catalog import CatalogEntry, encode_entry
 from .errors import DiscobaseError, SchemaError, TableExists
@@ -86,6 +87,29 @@ class TableChanges:
                 tables.removed(table)  # the gateway's delete event may have removed it already
                 await self.gate.call(functools.partial(self.backend.delete_channel, table.channel_id))
         log.info("table %s dropped", name)
+
+    async def remove_layout(self) -> None:
+        """Delete the catalog channel and the category, once every table is dropped. CANNOT BE REVERSED.
+
+        Their delete events must not rebuild them: the layout is forgotten as
+        it goes; the next use lays it out anew. The lease lived in the catalog
+        channel, so it goes with it.
+        """
+        async with self.gate.catalog() as tables:
+            if tables.names():
+                raise SchemaError(f"Drop every table first; the catalog still lists {', '.join(tables.names())}.")
+            catalog_id, category_id = tables.catalog(), tables.category_id
+            tables.removing = True
+            try:
+                await self.gate.call(functools.partial(self.backend.delete_channel, catalog_id))
+                if self.gate.lease is not None:
+                    self.gate.lease.forget()
+                if category_id is not None:
+                    with guard.path("layout"):
+                        await self.backend.delete_channel(category_id)
+            finally:
+                tables.layout_removed()
+        log.info("storage layout %s removed", tables.category_name)
 
     async def restore_lost(self) -> None:
         """Write the tables known when the catalog channel was deleted by hand into the new catalog."""

@@ -57,6 +57,7 @@ class Tables:
         self._tables: dict[str, CachedTable] = {}
         self._lost: dict[str, CachedTable] = {}  # known when the catalog channel was deleted by hand
         self._stale = False
+        self.removing = False  # the layout is being deleted on purpose: its delete events rebuild nothing
 
     # ------------------------------------------------------------ the catalog
 
@@ -125,6 +126,12 @@ class Tables:
         self._lost.update(self._tables)
         self._tables = {}
         self.catalog_id = self.category_id = None
+
+    def layout_removed(self) -> None:
+        """The layout was deleted on purpose (``clean()``): forget it; the next use lays it out anew."""
+        self._tables, self._lost = {}, {}
+        self.catalog_id = self.category_id = None
+        self.removing = False
 
     def lost_tables(self) -> dict[str, CachedTable]:
         """Tables known when the catalog channel was deleted by hand, still to be written into the new one."""

@@ -53,7 +53,7 @@ def to_csv(schema: discobase.TableSchema, records: list[discobase.Record]) -> by
 
 
 def to_json(schema: discobase.TableSchema, records: list[discobase.Record]) -> bytes:
-    """The records as a JSON array of objects (``id`` first; empty values left out)."""
+    """The records as a JSON array of objects (``id`` first; no value left out, null where a default would fill it)."""
     rows = [{"id": record.id, **schema.encode(record.values)} for record in records]
     return orjson.dumps(rows, option=orjson.OPT_INDENT_2)
 
@@ -151,8 +151,10 @@ def _csv(text: str, filename: str) -> list[dict[str, Any]]:
     for number, row in enumerate(rows, 1):
         if "\0extra" in row:
             raise discobase.GrammarError(f"Row {number} has more cells than the header row has column names.")
+    # CSV cannot tell the empty text from no value: an empty cell is no value (JSON keeps "" and null apart).
     return [
-        {name.strip(): _restore(value) for name, value in row.items() if name and value is not None} for row in rows
+        {name.strip(): _restore(value) if value else None for name, value in row.items() if name and value is not None}
+        for row in rows
     ]
 
 

@@ -24,14 +24,17 @@ PAIRS_FIELD = "values"
 def _placeholder(column: discobase.Column) -> str:
     """The input format, and what happens when the field is left empty."""
     if column.default is not None:
-        empty = f"empty: {column.type.display(column.default_value)}"
+        empty = "empty: " + (column.type.display(column.default_value) or '""')
     else:
         empty = "optional" if column.optional else "required"
     return cut(f"{column.type.hint} ({empty})", 100)
 
 
 def _parse_lines(text: str) -> dict[str, Any]:
-    """``column=value`` pairs, one or more a line; a JSON object is taken whole."""
+    """``column=value`` pairs, one or more a line; a JSON object is taken whole.
+
+    A line left as the form wrote it (``year=``) is left out, so the column gets its default.
+    """
     if text.strip().startswith("{"):
         return discobase.parse_values(text)
     values: dict[str, Any] = {}
@@ -39,6 +42,8 @@ def _parse_lines(text: str) -> dict[str, Any]:
         if not line.strip():
             continue
         for name, value in discobase.parse_values(line).items():
+            if value is None:
+                continue
             if name in values:
                 raise discobase.GrammarError(f"Column `{name}` is given twice. Give each column once.")
             values[name] = value

@@ -45,7 +45,7 @@ def column_line(column: discobase.Column) -> str:
     if column.optional:
         flags.append("optional")
     if column.default is not None:
-        flags.append(f"default {escape(cut(column.type.display(column.default_value), 60))}")
+        flags.append(f"default {show(column.type, column.default_value, 60)}")
     if column.required:
         flags.append("required")
     return f"{code(column.name)} {', '.join(flags)}"

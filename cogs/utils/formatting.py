@@ -36,9 +36,14 @@ def code(text: str) -> str:
 
 
 def show(column_type: discobase.ColumnType, value: Value, limit: int = 100) -> str:
-    """A value as a member would type it, escaped, and at most ``limit`` characters with its escapes."""
+    """A value as a member would type it, escaped, and at most ``limit`` characters with its escapes.
+
+    No value shows as a dash; the empty text as ``""``, as it is typed.
+    """
     if value is None:
         return EMPTY
+    if value == "":
+        return '""'
     shown = column_type.display(value)
     if column_type in _MENTION_TYPES:
         return cut(shown, limit)

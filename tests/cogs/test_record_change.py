@@ -62,9 +62,11 @@ async def test_update_with_a_bad_value_changes_nothing(simcord_env, member, chan
 
 
 async def test_update_cannot_empty_a_required_column(simcord_env, member, channel, dune):
-    """A required column cannot be set to nothing."""
-    result = await member.slash(channel, "record update", table="books", id=dune, set='title=""')
-    assert "cannot be emptied" in refusal(simcord_env, result, discobase.BadValue)
+    """A required column cannot be set to nothing (``title=`` with no value; ``title=""`` is the empty text)."""
+    result = await member.slash(channel, "record update", table="books", id=dune, set="title=")
+    assert refusal(simcord_env, result, discobase.BadValue).startswith(
+        "Column `title` cannot be emptied: it is not optional. Give a value (any text)."
+    )
 
 
 async def test_update_keeps_unique_columns_unique(simcord_env, member, channel, dune):

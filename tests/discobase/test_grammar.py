@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from discobase import (
     BadValue,
@@ -20,6 +22,7 @@ from discobase import (
     parse_values,
     parse_where,
 )
+from discobase.columns import as_typed
 
 SCHEMA = TableSchema(
     name="books",
@@ -195,3 +198,48 @@ def test_queries_are_plain_values() -> None:
 def test_every_type_has_a_hint(column_type: ColumnType) -> None:
     """Every type says what input it takes (placeholders and errors show it)."""
     assert column_type.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('path="C:\\Users\\ann, home"', {"path": "C:\\Users\\ann, home"}),
+        ('q="say \\"hi\\""', {"q": 'say "hi"'}),
+        ('end="ends in \\\\"', {"end": "ends in \\"}),
+        ('bio=""', {"bio": ""}),
+        ("bio=", {"bio": None}),
+        ("bio=  , year=1", {"bio": None, "year": "1"}),
+        ('bio="  "', {"bio": "  "}),
+    ],
+)
+def test_values_keep_backslashes_and_tell_the_empty_text_from_nothing(text, expected):
+    """Only \\" and \\\\ are escapes inside quotes; "" is the empty text, nothing is no value (None)."""
+    assert parse_values(text) == expected
+
+
+def test_a_quote_escaped_at_the_end_leaves_the_value_open():
+    """`"abc\\"` ends in an escaped quote, so the value is never closed: said, not guessed."""
+    with pytest.raises(GrammarError, match="never closed|no closing double quote"):
+        parse_values('a="abc\\"')
+
+
+@given(st.text())
+def test_every_text_shown_as_typed_reads_back_exactly(text):
+    """as_typed(text) typed back as a value, or in where, gives the same text: messages can be copied."""
+    assert parse_values(f"title={as_typed(text)}") == {"title": text}
+    assert parse_where(f"author = {as_typed(text)}", SCHEMA) == (Condition("author", "=", text),)
+
+
+def test_where_tells_the_empty_text_from_no_value():
+    """`author = ""` compares with the empty text; `year =` with nothing."""
+    assert parse_where('author = ""', SCHEMA) == (Condition("author", "=", ""),)
+    assert parse_where("author =", SCHEMA) == (Condition("author", "=", None),)
+
+
+def test_a_text_column_may_default_to_the_empty_text():
+    """`default=""` is a default (the empty text); `default=` with nothing is refused."""
+    (column,) = parse_columns('note:text default=""')
+    assert column.default == "" and not column.required
+    assert column.spec() == 'note:text default=""'
+    with pytest.raises(GrammarError, match="needs a value"):
+        parse_columns("note:text default=")

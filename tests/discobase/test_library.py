@@ -86,6 +86,9 @@ async def test_library_and_command_tables_are_the_same_thing() -> None:
             year: int | None = None
             published: date | None = None
 
+        with pytest.raises(discobase.NotBuilt, match=r"await db.build_tables\(\)"):
+            await Book.find()
+        await second.build_tables()  # attached after the database opened
         dune = await Book.find_unique(title="Dune")
         assert dune is not None and (dune.id, dune.year, dune.published) == (1, 1965, None)
         with pytest.raises(UniqueViolation):

@@ -66,7 +66,7 @@ async def test_missing_required_column_writes_nothing(harness: Harness, store: G
 async def test_unique_column_refuses_duplicates(store: GuildStore) -> None:
     """A second record with the same unique value is refused and names the holder."""
     await store.insert("books", {"title": "Dune"}, 1)
-    with pytest.raises(UniqueViolation, match="record 1 already has 'Dune'"):
+    with pytest.raises(UniqueViolation, match='record 1 already has "Dune"'):
         await store.insert("books", {"title": "Dune"}, 1)
     assert await store.count("books") == 1
 
@@ -90,10 +90,11 @@ async def test_update_cannot_break_unique(store: GuildStore) -> None:
 
 
 async def test_update_cannot_empty_a_required_column(store: GuildStore) -> None:
-    """A required column cannot be set to nothing."""
+    """A required column cannot be set to no value; the empty text is a value, not nothing."""
     await store.insert("books", {"title": "Dune"}, 1)
-    with pytest.raises(BadValue, match="cannot be emptied"):
-        await store.update("books", 1, {"title": ""})
+    with pytest.raises(BadValue, match="^Column `title` cannot be emptied: it is not optional"):
+        await store.update("books", 1, {"title": None})
+    assert (await store.update("books", 1, {"title": ""})).values["title"] == ""
 
 
 async def test_delete_removes_and_frees_unique_value(store: GuildStore) -> None:

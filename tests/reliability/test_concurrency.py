@@ -20,7 +20,6 @@ import discobase
 import discobase.bulk
 from bot import create_bot
 from cogs.utils.errors import NotAllowed
-from discobase.backend import discord_backend
 from tests.conftest import BOOKS_COLUMNS
 
 from .helpers import burst, cleanly
@@ -33,42 +32,6 @@ INSERTED = re.compile(r"Inserted record \*\*(\d+)\*\* into `books`\.")
 def crowd(simcord_env, guild):
     """Twenty members with no special permission."""
     return [guild.add_member(simcord_env.create_user(f"member{n:02}")) for n in range(20)]
-
-
-@pytest.fixture
-def latency(monkeypatch):
-    """Every Discord call yields to the event loop a few times first, as a real network round trip does.
-
-    SimCord answers a request without suspending the caller, so without this each
-    command would run to its end before the next one starts.
-    """
-    original = discord_backend._call
-
-    async def delayed(*args: Any, **kwargs: Any) -> Any:
-        for _ in range(3):
-            await asyncio.sleep(0)
-        return await original(*args, **kwargs)
-
-    monkeypatch.setattr(discord_backend, "_call", delayed)
-
-
-@pytest.fixture
-def overlap(monkeypatch, latency):
-    """The most engine writes ever in flight at once (proof that the commands really ran concurrently)."""
-    seen = {"now": 0, "most": 0}
-    for name in ("insert", "update", "delete", "insert_many"):
-        original = getattr(discobase.GuildStore, name)
-
-        async def counted(self, *args: Any, _original=original, **kwargs: Any) -> Any:
-            seen["now"] += 1
-            seen["most"] = max(seen["most"], seen["now"])
-            try:
-                return await _original(self, *args, **kwargs)
-            finally:
-                seen["now"] -= 1
-
-        monkeypatch.setattr(discobase.GuildStore, name, counted)
-    return seen
 
 
 def outcomes(env, results) -> list[str]:
