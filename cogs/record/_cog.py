@@ -40,16 +40,17 @@ def _monotonic() -> float:
 
 
 def _find_page(
-    schema: discobase.TableSchema, records: list[discobase.Record], where: str | None, page: int
+    schema: discobase.TableSchema, records: list[discobase.Record], matched: int, where: str | None, page: int
 ) -> discord.Embed:
-    """One page of ``/record find``: ten records, id first, long values cut."""
+    """One page of ``/record find``: ten records, id first, long values cut; the footer counts every match."""
     pages = -(-len(records) // PER_PAGE)
     embed = discord.Embed(title=schema.name, color=COLOR)
     if where:
         embed.description = f"where {code(cut(where, 300))}"
     for record in records[page * PER_PAGE : (page + 1) * PER_PAGE]:
         embed.add_field(name=f"#{record.id}", value=record_line(schema, record, 350), inline=False)
-    return embed.set_footer(text=f"{plural(len(records), 'record')} matched \u00b7 page {page + 1} of {pages}")
+    shown = f" \u00b7 showing the first {len(records)}" if matched > len(records) else ""
+    return embed.set_footer(text=f"{plural(matched, 'record')} matched{shown} \u00b7 page {page + 1} of {pages}")
 
 
 @app_commands.guild_only()
@@ -111,7 +112,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             which = f" matches {code(cut(where, 300))}" if where else " yet"
             await answer(interaction, f"No record of {code(table)}{which}.")
             return
-        render = functools.partial(_find_page, cached.schema, records, where)
+        matched = len(records) if query.limit is None else await store.count(table, query.without_limit())
+        render = functools.partial(_find_page, cached.schema, records, matched, where)
         pages = -(-len(records) // PER_PAGE)
         view = Paginator(interaction, pages, render, timeout=PAGES_TIMEOUT) if pages > 1 else None
         await answer(interaction, embed=render(0), view=view)

@@ -47,6 +47,14 @@ async def test_where_completes_the_column_being_typed(member, channel, books):
     assert _values(choices) == ["year > 1990, author "]
 
 
+async def test_where_completes_after_or_and_a_parenthesis(member, channel, books):
+    """After `or`, `(` or `not`, the column being typed is completed too."""
+    choices = await member.autocomplete(channel, "record find", "where", "year > 1990 or (au", table="books")
+    assert _values(choices) == ["year > 1990 or (author "]
+    choices = await member.autocomplete(channel, "record find", "where", "read = yes or ye", table="books")
+    assert _values(choices) == ["read = yes or year "]
+
+
 async def test_where_keeps_a_finished_condition(member, channel, books):
     """Once an operator is typed, the text itself is offered, to be sent as it is."""
     choices = await member.autocomplete(channel, "record count", "where", "year > 19", table="books")

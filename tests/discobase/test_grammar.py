@@ -20,6 +20,7 @@ from discobase import (
     parse_values,
     parse_where,
 )
+from discobase.query import And, Not, Or
 
 SCHEMA = TableSchema(
     name="books",
@@ -155,10 +156,33 @@ def test_where_joins_with_comma_and_and() -> None:
     assert parse_where("id != 3", SCHEMA) == (Condition("id", "!=", 3),)
 
 
+def test_where_and_binds_tighter_than_or() -> None:
+    """`a and b or c` is `(a and b) or c`; parentheses, `in`, `not` and `==` build the same plain values."""
+    year, read = Condition("year", ">", 1990), Condition("read", "=", True)
+    title = Condition("title", "=", "Dune")
+    assert parse_where("year > 1990 and read = yes or title == Dune", SCHEMA) == (Or((And((year, read)), title)),)
+    assert parse_where("year > 1990 and (read = yes or title = Dune)", SCHEMA) == (year, Or((read, title)))
+    assert parse_where("not year > 1990, title in (Dune, Emma)", SCHEMA) == (
+        Not(year),
+        Or((title, Condition("title", "=", "Emma"))),
+    )
+    assert parse_where("title not in (Dune)", SCHEMA) == (Not(Or((title,))),)
+    first = parse_query(SCHEMA, where="read = yes or (year > 1990)")
+    assert first == parse_query(SCHEMA, where="(read=yes) or year>1990") and hash(first) == hash(
+        parse_query(SCHEMA, where="(read=yes) or year>1990")
+    )
+    assert first.index_lookups() == [] and parse_query(SCHEMA, where="title = Dune").index_lookups() == [title]
+
+
 @pytest.mark.parametrize(
     ("text", "error", "message"),
     [
         ("year", GrammarError, "not a condition"),
+        ("(year > 3", GrammarError, "never closed"),
+        ("(year > 3) title = x", GrammarError, "Expected `and`, `or` or `,`"),
+        ("year in ()", GrammarError, "lists no value"),
+        ("year ~= 3", GrammarError, "compares text, ignoring case"),
+        ("(" * 30 + "year > 3", GrammarError, "nests deeper"),
         ("yeer > 3", UnknownColumn, "Did you mean `year`"),
         ("year ~ 19", GrammarError, "`~` finds text inside text"),
         ("year > soon", BadValue, "not a whole number"),
