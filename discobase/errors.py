@@ -29,6 +29,7 @@ __all__ = [
     "UnknownColumn",
     "UnknownTable",
     "closest",
+    "quoted",
     "shown",
 ]
 
@@ -59,6 +60,11 @@ def _seconds(seconds: float) -> str:
     return f"{whole} second{'s' if whole != 1 else ''}"
 
 
+def quoted(value: object, limit: int = 100) -> str:
+    """A value echoed in a message: text in double quotes, anything else as Python shows it (every message alike)."""
+    return shown(f'"{value}"' if isinstance(value, str) else repr(value), limit)
+
+
 class DiscobaseError(Exception):
     """Base of every error the engine raises on purpose."""
 
@@ -81,8 +87,7 @@ class BadValue(DiscobaseError, ValueError):
         self.column = column
         self.value = value
         self.reason = reason
-        text = repr(value) if not isinstance(value, str) else f'"{value}"'
-        super().__init__(f"Column `{column}`: {shown(text, 100)} {reason}")
+        super().__init__(f"Column `{column}`: {quoted(value)} {reason}")
 
 
 class UnknownTable(DiscobaseError, LookupError):
@@ -137,7 +142,7 @@ class UniqueViolation(DiscobaseError, ValueError):
         self.holder = holder
         super().__init__(
             f"Column `{column}` of `{table}` is unique and record {holder} already has "
-            f"{shown(repr(value), 100)}. Choose another value, or update record {holder}."
+            f"{quoted(value)}. Choose another value, or update record {holder}."
         )
 
 

@@ -26,6 +26,24 @@ _COLUMN_START = re.compile(rf"\s*{_NAME}\s*:")
 _PAIR_START = re.compile(rf"\s*{_NAME}\s*=")
 _FLAG_TOKEN = re.compile(r'\s*(default\s*=\s*(?:"(?:[^"\\]|\\.)*"?|\S*)|\S+)')
 _FLAGS = ("unique", "optional", "default=")
+_TYPE_SYNONYMS = {
+    "string": "text",
+    "str": "text",
+    "varchar": "text",
+    "char": "text",
+    "integer": "int",
+    "number": "float",
+    "double": "float",
+    "decimal": "float",
+    "real": "float",
+    "boolean": "bool",
+    "timestamp": "datetime",
+    "time": "datetime",
+    "member": "user",
+    "mention": "user",
+    "link": "url",
+}
+"""Type names from other languages and databases, and the type each means here."""
 
 
 def _split(text: str, item_start: re.Pattern[str]) -> list[str]:
@@ -90,7 +108,8 @@ def _column(spec: str) -> Column:
     try:
         column_type = ColumnType(type_name.strip().lower())
     except ValueError:
-        guess = closest(type_name.lower(), [t.value for t in ColumnType])
+        lowered = type_name.strip().lower()
+        guess = _TYPE_SYNONYMS.get(lowered) or closest(lowered, [t.value for t in ColumnType])
         hint = f" Did you mean `{guess}`?" if guess else ""
         raise GrammarError(
             f"Column `{name}`: `{shown(type_name)}` is not a type.{hint} "

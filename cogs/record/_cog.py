@@ -147,12 +147,23 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         store = store_of(interaction)
         before = await timely(interaction, store.get(table, record_id))
         check_may_change(interaction, before, "change")
-        after = await timely(interaction, store.update(table, record_id, changes))
         schema = store.schema(table)
+        changed = [name for name, value in schema.validate_changes(changes).items() if value != before.values.get(name)]
+        if not changed:
+            shown = ", ".join(
+                f"{code(name)} {show(schema.column(name).type, before.values.get(name), 60)}" for name in changes
+            )
+            await answer(
+                interaction,
+                f"Nothing changed: record **{before.id}** of {code(table)} already has {shown}.",
+                ephemeral=True,
+            )
+            return
+        after = await timely(interaction, store.update(table, record_id, changes))
         lines = [
             f"{code(name)}: {show(schema.column(name).type, before.values.get(name), 60)} \u2192 "
             f"{show(schema.column(name).type, after.values.get(name), 60)}"
-            for name in changes
+            for name in changed
         ]
         await answer(
             interaction,

@@ -124,8 +124,9 @@ def _summary(progress: Progress, result: discobase.BulkResult) -> str:
     if not records:
         return f"Nothing was left to write into {code(progress.table)}: an earlier run of this import wrote every row."
     ids = f"ids {records[0].id} to {records[-1].id}" if len(records) > 1 else f"id {records[0].id}"
-    took = duration(progress.clock() - progress.started)
-    text = f"Imported {plural(len(records), 'record')} into {code(progress.table)} ({ids}) in {took}."
+    seconds = progress.clock() - progress.started
+    took = f"in {duration(seconds)}" if seconds >= 1 else "in under a second"
+    text = f"Imported {plural(len(records), 'record')} into {code(progress.table)} ({ids}) {took}."
     if result.already_written:
         text += f" The other {result.already_written} were written by an earlier, interrupted import of this file."
     return text

@@ -27,6 +27,21 @@ async def test_get_shows_every_column(other_member, channel, dune):
     assert field_values(embed) == {"title": "Dune", "author": "Herbert", "year": "1965", "read": "false"}
 
 
+async def test_update_that_changes_nothing_says_so(member, channel, dune, store):
+    """Setting the values a record has already answers that nothing changed, and writes nothing."""
+    before = await store.get("books", dune)
+    message = reply(await member.slash(channel, "record update", table="books", id=dune, set="read=no, year=1965"))
+    assert message.ephemeral
+    assert message.content == "Nothing changed: record **1** of `books` already has `read` false, `year` 1965."
+    assert (await store.get("books", dune)).message_id == before.message_id
+
+
+async def test_update_lists_only_what_changed(member, channel, dune):
+    """A set that repeats a value shows only the columns that really change."""
+    message = reply(await member.slash(channel, "record update", table="books", id=dune, set="read=yes, year=1965"))
+    assert message.content.splitlines()[1:] == ["`read`: false \u2192 true"]
+
+
 async def test_get_unknown_id_says_how_to_find_ids(simcord_env, member, channel, dune):
     """An id that does not exist is refused with a pointer to /record find."""
     result = await member.slash(channel, "record get", table="books", id=7)

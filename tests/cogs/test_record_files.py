@@ -74,6 +74,12 @@ async def test_export_of_an_unknown_table_is_refused(simcord_env, member, channe
     assert "Did you mean `books`?" in refusal(simcord_env, result, discobase.UnknownTable)
 
 
+async def test_a_quick_import_says_under_a_second(member, channel, books):
+    """An import faster than a second says so, not "in 0 s"."""
+    result = await member.slash(channel, "record import", table="books", file=("books.csv", _csv(4)))
+    assert reply(result).content == "Imported 4 records into `books` (ids 1 to 4) in under a second."
+
+
 async def test_import_of_300_rows_writes_them_all_with_progress(
     simcord_env, member, channel, books, store, monkeypatch
 ):

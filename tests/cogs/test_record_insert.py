@@ -61,7 +61,8 @@ async def test_insert_refuses_a_duplicate_unique_value(simcord_env, member, chan
     """A unique column cannot hold the same value twice; the reply names the record that has it."""
     await member.slash(channel, "record insert", table="books", values="title=Dune, author=X")
     result = await member.slash(channel, "record insert", table="books", values="title=Dune, author=Y")
-    assert "record 1 already has" in refusal(simcord_env, result, discobase.UniqueViolation)
+    text = refusal(simcord_env, result, discobase.UniqueViolation)
+    assert 'record 1 already has "Dune"' in text  # double quotes, as every message quotes values
     assert await store.count("books") == 1
 
 

@@ -66,7 +66,7 @@ async def test_missing_required_column_writes_nothing(harness: Harness, store: G
 async def test_unique_column_refuses_duplicates(store: GuildStore) -> None:
     """A second record with the same unique value is refused and names the holder."""
     await store.insert("books", {"title": "Dune"}, 1)
-    with pytest.raises(UniqueViolation, match="record 1 already has 'Dune'"):
+    with pytest.raises(UniqueViolation, match='record 1 already has "Dune"'):
         await store.insert("books", {"title": "Dune"}, 1)
     assert await store.count("books") == 1
 
