@@ -30,6 +30,7 @@ from .errors import (
     UnknownTable,
 )
 from .grammar import parse_columns, parse_query, parse_sort, parse_values, parse_where
+from .problems import value_problems
 from .query import Condition, Query
 from .records import Record
 from .schema import Column, TableSchema
@@ -78,4 +79,5 @@ __all__ = [
     "parse_sort",
     "parse_values",
     "parse_where",
+    "value_problems",
 ]

@@ -23,6 +23,7 @@ import orjson
 from .cached_table import CachedTable
 from .columns import Value
 from .errors import BadValue, DiscobaseError, UniqueViolation, UnknownColumn
+from .problems import value_problems
 from .records import Record
 
 __all__ = [
@@ -89,11 +90,12 @@ def check_rows(
         try:
             values = table.schema.validate_new(row)
             table.check_unique(values)
-        except BadValue as error:
-            problems.append(RowProblem(number, error.column, f"{error.value!r} {error.reason}"))
-            continue
-        except UnknownColumn as error:
-            problems.append(RowProblem(number, error.column, f"not a column of `{table.name}`"))
+        except (BadValue, UnknownColumn):  # name every problem of the row, not just the first
+            for error in value_problems(table.schema, row):
+                if isinstance(error, BadValue):
+                    problems.append(RowProblem(number, error.column, f"{error.value!r} {error.reason}"))
+                else:
+                    problems.append(RowProblem(number, error.column, f"not a column of `{table.name}`"))
             continue
         except UniqueViolation as error:
             problems.append(RowProblem(number, error.column, f"{error.value!r} is already in record {error.holder}"))
