@@ -1,7 +1,9 @@
 """Tables as files: CSV and JSON out, CSV, JSON arrays and JSON lines in.
 
 Exported files import back as they were (except ids, which a table gives
-anew). CSV text cells that a spreadsheet would run as a formula (starting with
+anew). Discord ids in user, channel and role columns are exported so that
+spreadsheets and JavaScript cannot round them: mentions in CSV, strings in
+JSON. CSV text cells that a spreadsheet would run as a formula (starting with
 ``= + - @``, a tab or a carriage return) get a leading ``'``; import takes it
 off again, so the round trip is exact.
 """
@@ -36,10 +38,15 @@ _DELIMITERS = (",", ";", "\t")
 
 
 def _cell(column: discobase.Column, value: Value) -> str:
-    """A value as a CSV cell: ids as plain numbers, text that looks like a formula neutralised."""
+    """A value as a CSV cell, as a member would type it, and text that looks like a formula neutralised.
+
+    User, channel and role ids are written as mentions (``<@123…>``): as bare
+    19-digit numbers a spreadsheet would read them as numbers and round them
+    (``1.45607E+18``). Import reads the mentions back.
+    """
     if value is None:
         return ""
-    text = str(value) if column.type in _ID_TYPES else column.type.display(value)
+    text = column.type.display(value)
     return "'" + text if column.type.is_text and _FORMULA.match(text) else text
 
 
@@ -54,9 +61,22 @@ def to_csv(schema: discobase.TableSchema, records: list[discobase.Record]) -> by
 
 
 def to_json(schema: discobase.TableSchema, records: list[discobase.Record]) -> bytes:
-    """The records as a JSON array of objects (``id`` first; empty values left out)."""
-    rows = [{"id": record.id, **schema.encode(record.values)} for record in records]
+    """The records as a JSON array of objects: ``id`` first, every column, ``null`` where a record has no value.
+
+    User, channel and role ids are strings: as numbers they pass JavaScript's
+    2**53 and would be read back wrong there. Import takes them either way.
+    """
+    rows = [
+        {"id": record.id, **{c.name: _json_value(c, record.values.get(c.name)) for c in schema.columns}}
+        for record in records
+    ]
     return orjson.dumps(rows, option=orjson.OPT_INDENT_2)
+
+
+def _json_value(column: discobase.Column, value: Value) -> Any:
+    if value is None:
+        return None
+    return str(value) if column.type in _ID_TYPES else column.type.to_json(value)
 
 
 def read_rows(filename: str, data: bytes) -> list[dict[str, Any]]:

@@ -42,6 +42,25 @@ async def test_update_lists_only_what_changed(member, channel, dune):
     assert message.content.splitlines()[1:] == ["`read`: false \u2192 true"]
 
 
+async def test_datetimes_show_in_each_members_time_zone_and_dates_do_not_wrap(admin, member, channel):
+    """A datetime is a Discord timestamp (local time for every reader); a date's hyphens never break a line."""
+    await admin.slash(channel, "table create", name="events", columns="what:text, at:datetime, day:date optional")
+    await member.slash(
+        channel, "record insert", table="events", values="what=Launch, at=2026-01-10T19:00:00+01:00, day=2001-01-01"
+    )
+    card = reply(await member.slash(channel, "record get", table="events", id=1)).embeds[0]
+    assert field_values(card)["at"] == "<t:1768068000:f>"
+    assert field_values(card)["day"] == "2001\u201101\u201101"
+    found = reply(await member.slash(channel, "record find", table="events", where="at > 2026-01-01"))
+    assert "at: <t:1768068000:f>" in found.embeds[0].fields[0].value
+
+
+async def test_get_can_answer_privately(other_member, channel, dune):
+    """`private:True` shows the record to the member who asked only."""
+    message = reply(await other_member.slash(channel, "record get", table="books", id=dune, private=True))
+    assert message.ephemeral and message.embeds[0].title == "books #1"
+
+
 async def test_get_unknown_id_says_how_to_find_ids(simcord_env, member, channel, dune):
     """An id that does not exist is refused with a pointer to /record find."""
     result = await member.slash(channel, "record get", table="books", id=7)

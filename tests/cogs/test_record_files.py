@@ -60,12 +60,23 @@ async def test_export_csv_neutralises_formulas(member, channel, books):
 
 
 async def test_export_json_attaches_an_array(member, channel, books):
-    """JSON export attaches an array of objects, id first, empty values left out."""
+    """JSON export attaches an array of objects, id first, an empty optional value as null."""
     await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
     message = reply(await member.slash(channel, "record export", table="books", format="json"))
     name, data = await _download(message)
     assert name == "books.json"
-    assert orjson.loads(data) == [{"id": 1, "title": "Dune", "author": "Herbert", "read": False}]
+    assert orjson.loads(data) == [{"id": 1, "title": "Dune", "author": "Herbert", "year": None, "read": False}]
+
+
+async def test_exports_keep_discord_ids_exact_for_spreadsheets_and_javascript(admin, member, channel):
+    """User ids are strings in JSON (JavaScript keeps 19 digits exact) and mentions in CSV (no 1.45607E+18)."""
+    await admin.slash(channel, "table create", name="loans", columns="what:text, owner:user")
+    await member.slash(channel, "record insert", table="loans", values=f"what=Dune, owner={member.id}")
+    _, data = await _download(reply(await member.slash(channel, "record export", table="loans", format="json")))
+    assert b'"owner": "%d"' % member.id in data
+    assert orjson.loads(data) == [{"id": 1, "what": "Dune", "owner": str(member.id)}]
+    _, data = await _download(reply(await member.slash(channel, "record export", table="loans", format="csv")))
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1] == ["1", "Dune", f"<@{member.id}>"]
 
 
 async def test_export_of_an_unknown_table_is_refused(simcord_env, member, channel, books):

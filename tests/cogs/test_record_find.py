@@ -83,6 +83,12 @@ async def test_where_sort_and_limit(member, channel, many_books):
     assert message.embeds[0].footer.text == "7 records matched \u00b7 showing the first 3 \u00b7 page 1 of 1"
 
 
+async def test_find_can_answer_privately(member, channel, many_books):
+    """`private:True` keeps a data-heavy answer out of the channel: only the member sees the pages."""
+    message = reply(await member.slash(channel, "record find", table="books", private=True))
+    assert message.ephemeral and _ids(message)[0] == "#1"
+
+
 async def test_find_with_a_limit_counts_like_count(member, channel, many_books):
     """With a limit, the footer still says how many matched, as /record count with the same where does."""
     where = "author = A"
