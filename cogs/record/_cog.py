@@ -19,6 +19,7 @@ from ..utils.context import store_of
 from ..utils.embeds import COLOR, record_embed, record_line
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut, plural, show
+from ..utils.members import resolve_users
 from ..utils.replies import answer, timely
 from ..utils.transformers import TableName, Values
 from ..utils.views import Paginator
@@ -158,6 +159,10 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         before = await timely(interaction, store.get(table, record_id))
         check_may_change(interaction, before, "change")
         schema = store.schema(table)
+        picked = await timely(interaction, resolve_users(interaction, schema, changes))
+        if picked.problems:
+            raise next(iter(picked.problems.values()))
+        changes = picked.values
         changed = [name for name, value in schema.validate_changes(changes).items() if value != before.values.get(name)]
         if not changed:
             shown = ", ".join(
@@ -177,7 +182,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         ]
         await answer(
             interaction,
-            cut(f"Updated record **{after.id}** of {code(table)}:\n" + "\n".join(lines), 2000),
+            cut(f"Updated record **{after.id}** of {code(table)}{picked.note()}:\n" + "\n".join(lines), 2000),
             view=show_record_view(table, after.id),
         )
 

@@ -16,6 +16,7 @@ from ..utils.context import store_of
 from ..utils.embeds import record_line
 from ..utils.errors import Refused, answer_error
 from ..utils.formatting import code, cut
+from ..utils.members import Picked, resolve_users
 from ..utils.replies import answer, timely
 from ..utils.views import OwnedView
 from ._buttons import show_record_view
@@ -36,7 +37,8 @@ def _placeholder(column: discobase.Column) -> str:
         empty = f"empty: {column.type.display(column.default_value)}"
     else:
         empty = "optional" if column.optional else "required"
-    return cut(f"{column.type.hint} ({empty})", 100)
+    hint = "a member's name, mention or id" if column.type is discobase.ColumnType.USER else column.type.hint
+    return cut(f"{hint} ({empty})", 100)
 
 
 def _parse_lines(text: str) -> dict[str, Any]:
@@ -59,6 +61,14 @@ def problems_text(table: str, problems: list[str]) -> str:
     lines = "\n".join(f"\u2022 {cut(problem, 300)}" for problem in problems)
     count = "a problem" if len(problems) == 1 else f"{len(problems)} problems"
     return cut(f"Nothing was inserted into {code(table)}: the record has {count}.\n{lines}", 1900)
+
+
+class RecordProblems(Refused):
+    """Several problems of one new record, all named in one answer."""
+
+    def __init__(self, table: str, problems: list[str]) -> None:
+        super().__init__(problems_text(table, problems))
+        self.problems = problems
 
 
 class InsertForm(discord.ui.Modal):
@@ -113,14 +123,15 @@ class InsertForm(discord.ui.Modal):
         table = self.schema.name
         try:
             values = self.values()
-            problems = [str(p) for p in discobase.value_problems(store_of(interaction).schema(table), values)]
         except discobase.GrammarError as error:
             problems = [str(error)]
-        if not problems:
+        else:
             try:
                 await insert_and_answer(interaction, table, values)
                 return
-            except (discobase.BadValue, discobase.UniqueViolation, discobase.UnknownColumn) as error:
+            except RecordProblems as error:
+                problems = error.problems
+            except (discobase.BadValue, discobase.UniqueViolation, discobase.UnknownColumn, Refused) as error:
                 problems = [str(error)]
         text = problems_text(table, problems) + "\nPress **Fix the form** to get it back as you typed it."
         await answer(interaction, text, view=FixForm(interaction, self.schema, self.typed()), ephemeral=True)
@@ -153,15 +164,23 @@ async def insert_and_answer(interaction: discord.Interaction, table: str, values
     """
     store = store_of(interaction)
     await timely(interaction, store.open())
-    problems = discobase.value_problems(store.schema(table), values)
+    schema = store.schema(table)
+    picked = await timely(interaction, resolve_users(interaction, schema, values))
+    problems = record_problems(schema, picked)
     if len(problems) == 1:
         raise problems[0]
     if problems:
-        raise Refused(problems_text(table, [str(problem) for problem in problems]))
-    record = await timely(interaction, store.insert(table, values, interaction.user.id))
+        raise RecordProblems(table, [str(problem) for problem in problems])
+    record = await timely(interaction, store.insert(table, picked.values, interaction.user.id))
     line = record_line(store.schema(table), record, LINE_LIMIT)
     await answer(
         interaction,
-        f"Inserted record **{record.id}** into {code(table)}: {line}",
+        cut(f"Inserted record **{record.id}** into {code(table)}: {line}{picked.note()}", 2000),
         view=show_record_view(table, record.id),
     )
+
+
+def record_problems(schema: discobase.TableSchema, picked: Picked) -> list[Exception]:
+    """Every problem of a new record: names that fit no member, then the engine's checks of the other values."""
+    checked = discobase.value_problems(schema, picked.values)
+    return [*picked.problems.values(), *(p for p in checked if getattr(p, "column", None) not in picked.problems)]
