@@ -15,6 +15,7 @@ import discord
 from ..utils.context import store_of
 from ..utils.embeds import record_embed
 from ..utils.errors import answer_error
+from ..utils.observed import observed
 from ..utils.replies import answer, timely
 
 __all__ = ["ShowRecord", "show_record_view"]
@@ -47,10 +48,11 @@ class ShowRecord(
     async def callback(self, interaction: discord.Interaction) -> None:
         """Show the record as it is now; a deleted one is said to be gone."""
         try:
-            store = store_of(interaction)
-            record = await timely(interaction, store.get(self.table, self.record_id), ephemeral=True)
-            embed = record_embed(store.schema(self.table), record, f"{self.table} #{record.id}")
-            await answer(interaction, embed=embed, ephemeral=True)
+            async with observed(interaction, "Show record", self.table):
+                store = store_of(interaction)
+                record = await timely(interaction, store.get(self.table, self.record_id), ephemeral=True)
+                embed = record_embed(store.schema(self.table), record, f"{self.table} #{record.id}")
+                await answer(interaction, embed=embed, ephemeral=True)
         except Exception as error:  # every failure is answered like a failed command
             await answer_error(interaction, error)
 

@@ -20,6 +20,7 @@ from ..utils.embeds import COLOR, record_embed, record_line
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut, plural, show
 from ..utils.members import resolve_users
+from ..utils.observed import mark_outcome
 from ..utils.replies import answer, timely
 from ..utils.transformers import TableName, Values
 from ..utils.views import Paginator
@@ -168,6 +169,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             shown = ", ".join(
                 f"{code(name)} {show(schema.column(name).type, before.values.get(name), 60)}" for name in changes
             )
+            mark_outcome(interaction, "unchanged")
             await answer(
                 interaction,
                 f"Nothing changed: record **{before.id}** of {code(table)} already has {shown}.",
@@ -250,6 +252,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         header = has_header(file.filename, data)
         problems = await store.check_rows(table, rows, resumable=True)
         if problems:
+            mark_outcome(interaction, "rejected")
             await answer(interaction, problem_report(problems, len(rows), header=header), ephemeral=True)
             return
         progress = Progress(interaction, table, len(rows), self.clock)

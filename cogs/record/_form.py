@@ -17,6 +17,7 @@ from ..utils.embeds import record_line
 from ..utils.errors import Refused, answer_error
 from ..utils.formatting import code, cut
 from ..utils.members import Picked, resolve_users
+from ..utils.observed import mark_outcome, observed
 from ..utils.replies import answer, timely
 from ..utils.views import OwnedView
 from ._buttons import show_record_view
@@ -120,6 +121,10 @@ class InsertForm(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
         """Insert the record the form describes; on any problem, list them all and offer the form back."""
+        async with observed(interaction, "form", self.schema.name):
+            await self._submit(interaction)
+
+    async def _submit(self, interaction: discord.Interaction) -> None:
         table = self.schema.name
         try:
             values = self.values()
@@ -133,6 +138,7 @@ class InsertForm(discord.ui.Modal):
                 problems = error.problems
             except (discobase.BadValue, discobase.UniqueViolation, discobase.UnknownColumn, Refused) as error:
                 problems = [str(error)]
+        mark_outcome(interaction, "rejected")
         text = problems_text(table, problems) + "\nPress **Fix the form** to get it back as you typed it."
         await answer(interaction, text, view=FixForm(interaction, self.schema, self.typed()), ephemeral=True)
 
@@ -147,6 +153,7 @@ class FixForm(OwnedView):
     def __init__(self, interaction: discord.Interaction, schema: discobase.TableSchema, typed: dict[str, str]) -> None:
         super().__init__(interaction, timeout=FORM_TIMEOUT)
         self.schema = schema
+        self.table = schema.name
         self.typed = typed
 
     @discord.ui.button(label="Fix the form", style=discord.ButtonStyle.primary)

@@ -18,6 +18,7 @@ import discord
 import discobase
 
 from ..utils.formatting import bar, code, cut, duration, escape, plural
+from ..utils.observed import mark_outcome
 from ..utils.replies import NO_PINGS, answer
 
 __all__ = ["EVERY", "PROBLEMS_SHOWN", "Progress", "problem_report", "run_import"]
@@ -114,9 +115,11 @@ async def run_import(
     try:
         result = await store.insert_many(progress.table, rows, creator_id, on_progress=progress.update, resumable=True)
     except discobase.ImportRejected as error:  # a row became bad after the check (a concurrent write)
+        mark_outcome(progress.interaction, "rejected")
         await progress.show(problem_report(error.problems, len(rows), header=header))
         return
     except discobase.DiscobaseError as error:
+        mark_outcome(progress.interaction, f"stopped:{type(error).__name__}")
         done = f"{plural(progress.done, 'row')} of {progress.total} were" if progress.done else "nothing was"
         await progress.show(
             f"The import into {code(progress.table)} stopped: {error}\nSo far {done} written; "
