@@ -19,6 +19,7 @@ from discobase import (
     parse_query,
     parse_values,
     parse_where,
+    value_problems,
 )
 from discobase.query import And, Not, Or
 
@@ -219,3 +220,19 @@ def test_queries_are_plain_values() -> None:
 def test_every_type_has_a_hint(column_type: ColumnType) -> None:
     """Every type says what input it takes (placeholders and errors show it)."""
     assert column_type.hint
+
+
+def test_value_problems_names_every_problem_of_a_record() -> None:
+    """Unknown columns first, then each bad or missing column in order, with the engine's own messages."""
+    problems = value_problems(SCHEMA, {"titel": "x", "year": "soon", "read": "maybe"})
+    assert [(type(p).__name__, getattr(p, "column", None)) for p in problems] == [
+        ("UnknownColumn", "titel"),
+        ("BadValue", "title"),
+        ("BadValue", "author"),
+        ("BadValue", "year"),
+        ("BadValue", "read"),
+    ]
+    with pytest.raises(BadValue) as first:
+        SCHEMA.validate_new({"title": "x", "author": "y", "year": "soon"})
+    assert [str(p) for p in value_problems(SCHEMA, {"title": "x", "author": "y", "year": "soon"})] == [str(first.value)]
+    assert value_problems(SCHEMA, {"title": "x", "author": "y"}) == []
