@@ -135,7 +135,7 @@ async def real_time(env: simcord.Env, acting: asyncio.Lock | None = None) -> Asy
             try:
                 async with acting:
                     await env.advance_time(now - last)
-            except simcord.SetupError:
+            except (simcord.SetupError, TimeoutError):  # another operation, or the bot still busy: next time
                 continue
             last = now
 

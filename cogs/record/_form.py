@@ -136,7 +136,7 @@ class InsertForm(discord.ui.Modal):
                 return
             except RecordProblems as error:
                 problems = error.problems
-            except (discobase.BadValue, discobase.UniqueViolation, discobase.UnknownColumn, Refused) as error:
+            except (discobase.DiscobaseError, Refused) as error:  # a taken unique value, Discord failing, …
                 problems = [str(error)]
         mark_outcome(interaction, "rejected")
         text = problems_text(table, problems) + "\nPress **Fix the form** to get it back as you typed it."
