@@ -135,6 +135,8 @@ async def record_ids(interaction: discord.Interaction, current: str) -> list[app
     typed = str(current).strip()
     newest = heapq.nlargest(MAX_CHOICES, (r for r in table if str(r.id).startswith(typed)), key=lambda r: r.id)
     return [
-        app_commands.Choice(name=cut(f"{r.id} \u00b7 {record_line(schema, r, CHOICE_LIMIT)}", CHOICE_LIMIT), value=r.id)
+        app_commands.Choice(
+            name=cut(f"{r.id} \u00b7 {record_line(schema, r, CHOICE_LIMIT, rich=False)}", CHOICE_LIMIT), value=r.id
+        )
         for r in newest
     ]

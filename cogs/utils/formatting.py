@@ -40,13 +40,16 @@ def code(text: str) -> str:
     return "`" + text.replace("`", "\u02cb") + "`"
 
 
-def show(column_type: discobase.ColumnType, value: Value, limit: int = 100) -> str:
-    """A value as a member would type it, escaped, and at most ``limit`` characters with its escapes."""
+def show(column_type: discobase.ColumnType, value: Value, limit: int = 100, *, rich: bool = True) -> str:
+    """A value as a member would type it, escaped, and at most ``limit`` characters with its escapes.
+
+    ``rich=False`` is for text Discord shows as typed (autocomplete choices): dates and times stay ISO 8601 there.
+    """
     if value is None:
         return EMPTY
-    if isinstance(value, datetime):
+    if rich and isinstance(value, datetime):
         return f"<t:{int(value.timestamp())}:f>"  # Discord shows it in each member's own time zone
-    if isinstance(value, date):
+    if rich and isinstance(value, date):
         return value.isoformat().replace("-", NO_BREAK_HYPHEN)  # never wrapped in the middle
     shown = column_type.display(value)
     if column_type in _MENTION_TYPES:

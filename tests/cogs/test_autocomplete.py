@@ -76,6 +76,14 @@ async def test_id_offers_records_newest_first_with_their_values(member, channel,
     assert choices[0]["name"] == "3 \u00b7 title: Ulysses \u00b7 author: X \u00b7 read: false"
 
 
+async def test_id_choices_show_dates_and_times_as_text(admin, member, channel):
+    """Choices are plain text: a datetime there is ISO 8601, not a timestamp token Discord would not render."""
+    await admin.slash(channel, "table create", name="events", columns="at:datetime, day:date")
+    await member.slash(channel, "record insert", table="events", values="at=2026-01-10T18:00:00Z, day=2001-01-01")
+    choices = await member.autocomplete(channel, "record get", "id", "", table="events")
+    assert choices[0]["name"] == "1 \u00b7 at: 2026-01-10T18:00:00+00:00 \u00b7 day: 2001-01-01"
+
+
 async def test_column_options_are_empty_for_an_unknown_table(member, channel, books):
     """Without a real table there is nothing to suggest, and no error."""
     assert await member.autocomplete(channel, "record find", "sort", "", table="nope") == []
