@@ -13,7 +13,7 @@ from discord.ext import commands
 import cogs
 import discobase
 
-from .observe import RateLimitWatch, log_command
+from .observe import RateLimitWatch, begin_command, log_command, log_component
 from .settings import Settings
 from .sync import sync_commands
 from .tree import DiscobaseTree
@@ -76,6 +76,14 @@ class DiscobaseBot(commands.Bot):
         await self.engine.close()
         logging.getLogger("discord.http").removeFilter(self.rate_limits)
         await super().close()
+
+    def begin_interaction(self, interaction: discord.Interaction) -> None:
+        """Start the clock and request count of a button press or form (``cogs.utils.observed`` calls it)."""
+        begin_command(interaction)
+
+    def log_component(self, interaction: discord.Interaction, item: str, table: str | None) -> None:
+        """Write the log line of a button press or form (``cogs.utils.observed`` calls it)."""
+        log_component(interaction, item, table)
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu

@@ -1,8 +1,11 @@
-"""What the bot tells its operator: one log line per command, and the rate-limit waits it met.
+"""What the bot tells its operator: one log line per command, button press and form, and the rate-limit waits.
 
-A command's line is key=value pairs, easy to grep and to parse:
+A line is key=value pairs, easy to grep and to parse:
 ``command guild=… command="record insert" table=books outcome=ok duration_ms=12 requests=1``,
-where ``requests`` counts the storage requests it made (interaction responses are not counted).
+``button guild=… item='Confirm' table=books outcome=ok …``, ``form guild=… item='form' …``,
+where ``requests`` counts the storage requests it made (interaction responses are not counted)
+and ``outcome`` is ``ok``, ``rejected`` (answered, nothing written: an import with bad rows,
+a form with problems), ``refused`` (a button pressed by someone else) or ``error:<type>``.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from dataclasses import dataclass
 
 import discord
 
+from cogs.utils.observed import outcome_of
 from discobase.metrics import start_counting
 
-__all__ = ["RateLimitWatch", "begin_command", "log_command"]
+__all__ = ["RateLimitWatch", "begin_command", "log_command", "log_component"]
 
 log = logging.getLogger("bot.commands")
 
@@ -30,21 +34,43 @@ def begin_command(interaction: discord.Interaction) -> None:
     interaction.extras[_REQUESTS] = start_counting()
 
 
-def log_command(interaction: discord.Interaction, outcome: str) -> None:
-    """Write the command's one log line."""
+def _measured(interaction: discord.Interaction) -> tuple[int, int]:
     started = interaction.extras.get(_STARTED)
     requests = interaction.extras.get(_REQUESTS, [0])
-    duration_ms = round((time.monotonic() - started) * 1000) if started is not None else -1
+    return (round((time.monotonic() - started) * 1000) if started is not None else -1), requests[0]
+
+
+def log_command(interaction: discord.Interaction, outcome: str) -> None:
+    """Write the command's one log line; a command that answered "nothing was done" logs the outcome it marked."""
+    duration_ms, requests = _measured(interaction)
     command = interaction.command.qualified_name if interaction.command else "?"
     table = getattr(interaction.namespace, "table", None)
+    if command == "table create":  # the table it makes is its `name`
+        table = getattr(interaction.namespace, "name", None)
     log.info(
         "command guild=%s command=%r table=%s outcome=%s duration_ms=%d requests=%d",
         interaction.guild_id,
         command,
-        table if isinstance(table, str) else "-",
-        outcome,
+        table.strip().lower() if isinstance(table, str) else "-",
+        outcome_of(interaction, outcome) if outcome == "ok" else outcome,
         duration_ms,
-        requests[0],
+        requests,
+    )
+
+
+def log_component(interaction: discord.Interaction, item: str, table: str | None) -> None:
+    """Write the one log line of a button press or a form submission (``item``: the button's label, or "form")."""
+    duration_ms, requests = _measured(interaction)
+    kind = "form" if interaction.type is discord.InteractionType.modal_submit else "button"
+    log.info(
+        "%s guild=%s item=%r table=%s outcome=%s duration_ms=%d requests=%d",
+        kind,
+        interaction.guild_id,
+        item,
+        table or "-",
+        outcome_of(interaction),
+        duration_ms,
+        requests,
     )
 
 

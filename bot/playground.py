@@ -5,13 +5,18 @@ bot from ``create_bot()``, its cogs and the storage engine run unmodified
 against SimCord's in-memory Discord, so tables are channels of the simulated
 guild and records are its messages, exactly as on Discord. The Preview serves a
 Discord-like page on loopback whose composer runs the slash commands as the
-admin or the plain member. No token, no network.
+admin or the plain member, behind a front door that explains a stale tab
+(``playground_door.py``). The simulated clock follows the real one, so
+confirmations expire. No token, no network, no disk: a restart starts empty.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
+import time
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
@@ -23,9 +28,10 @@ from cogs.utils.errors import describe_error, unwrap
 from . import create_bot
 from .bot import DiscobaseBot
 from .playground_demo import DEMO_TABLE, seed_demo
+from .playground_door import DEFAULT_PORT, open_door
 from .settings import Settings
 
-__all__ = ["Playground", "PlaygroundEnv", "playground_settings", "serve", "start_playground"]
+__all__ = ["Playground", "PlaygroundEnv", "playground_settings", "real_time", "serve", "start_playground"]
 
 SETTLE_SECONDS = 30.0
 """How long a page action may wait for the bot's work (SimCord's default of 5 s is short for a big import)."""
@@ -89,16 +95,57 @@ async def start_playground(settings: Settings, *, demo: bool) -> Playground:
 
 
 def hint(demo: bool) -> str:
-    """What to type first: the two lines printed under the URL."""
+    """What to do first, as on Discord (type the group, pick the command, fill its options); what a restart does."""
     if demo:
-        return (
-            f"  Type in #general: /record find table:{DEMO_TABLE} where:year < 1950 sort:-year\n"
+        first = (
+            f"  In #general type /record, pick /record find, set table to {DEMO_TABLE} and where to year < 1950, "
+            "then press Enter.\n"
             '  "Viewing as" switches between ada (Manage Server) and bob (a member): only ada may /table create.'
         )
-    return (
-        "  As ada (Manage Server), type in #general: /table create name:books columns:title:text, year:int\n"
-        "  then /record insert table:books values:title=Dune, year=1965 and /record find table:books"
-    )
+    else:
+        first = (
+            "  In #general type /table, pick /table create, set name to books and columns to "
+            "title:text, year:int, then press Enter.\n"
+            "  Then /record insert (table books, values title=Dune, year=1965) and /record find (table books)."
+        )
+    return first + "\n  Everything lives in memory: stopping or restarting the playground loses every table and record."
+
+
+CLOCK_TICK = 1.0
+"""Seconds between two steps of the simulated clock after the real one."""
+
+
+@contextlib.asynccontextmanager
+async def real_time(env: simcord.Env, acting: asyncio.Lock | None = None) -> AsyncIterator[None]:
+    """Move SimCord's clock along with the real one, so what expires (a drop's confirmation, page buttons) expires.
+
+    A simulated clock stands still between actions; tests move it by hand, a
+    person at the page expects "within 60 seconds" to mean a minute. SimCord
+    runs one operation at a time, so each step holds ``acting``, which every
+    page action holds too (see ``playground_door``); a step that still meets
+    another operation is made up for at the next one.
+    """
+    acting = acting or asyncio.Lock()
+
+    async def follow() -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(CLOCK_TICK)
+            now = time.monotonic()
+            try:
+                async with acting:
+                    await env.advance_time(now - last)
+            except (simcord.SetupError, TimeoutError):  # another operation, or the bot still busy: next time
+                continue
+            last = now
+
+    task = asyncio.ensure_future(follow())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def serve(settings: Settings, *, port: int | None, demo: bool, stop: asyncio.Event) -> int:
@@ -107,20 +154,28 @@ async def serve(settings: Settings, *, port: int | None, demo: bool, stop: async
         world = await start_playground(settings, demo=demo)
         stack.push_async_callback(world.env.shutdown)
         viewers = [world.admin, world.member]
+        acting = asyncio.Lock()  # a page action or a step of the clock, never both at once
         try:
             preview = await stack.enter_async_context(
-                world.env.preview(world.general, viewers=viewers, layout="channel", port=port)
+                world.env.preview(world.general, viewers=viewers, layout="channel")
             )
         except simcord.SetupError as error:
-            if isinstance(error.__cause__, OSError):
+            print(f"Cannot open the playground page: {error}", file=sys.stderr)
+            return 2
+        try:
+            url = await stack.enter_async_context(
+                open_door(preview.url, DEFAULT_PORT if port is None else port, acting)
+            )
+        except OSError:
+            if port is not None:
                 print(
                     f"Cannot open the playground page: port {port} is in use. Choose another with --port N.",
                     file=sys.stderr,
                 )
-            else:
-                print(f"Cannot open the playground page: {error}", file=sys.stderr)
-            return 2
-        print(f"discobase playground on a simulated Discord, until Ctrl-C: {preview.url}", flush=True)
+                return 2
+            url = await stack.enter_async_context(open_door(preview.url, 0, acting))  # the usual port is taken
+        await stack.enter_async_context(real_time(world.env, acting))
+        print(f"discobase playground on a simulated Discord, until Ctrl-C: {url}", flush=True)
         print(hint(demo), flush=True)
         ended = asyncio.ensure_future(preview.wait_closed())
         stopped = asyncio.ensure_future(stop.wait())

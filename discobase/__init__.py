@@ -43,6 +43,7 @@ from .exceptions import (
     UnknownTable,
 )
 from .grammar import parse_columns, parse_query, parse_sort, parse_values, parse_where
+from .problems import value_problems
 from .query import Condition, Query
 from .records import Record
 from .schema import Column, TableSchema
@@ -111,4 +112,5 @@ __all__ = [
     "parse_values",
     "parse_where",
     "retry",
+    "value_problems",
 ]

@@ -23,6 +23,7 @@ import orjson
 from .cached_table import CachedTable
 from .columns import Value, as_typed
 from .errors import BadValue, DiscobaseError, UniqueViolation, UnknownColumn
+from .problems import value_problems
 from .records import Record
 
 __all__ = [
@@ -89,11 +90,13 @@ def check_rows(
         try:
             values = table.schema.validate_new(row)
             table.check_unique(values)
-        except BadValue as error:
-            problems.append(RowProblem(number, error.column, f"{as_typed(error.value)} {error.reason}".lstrip()))
-            continue
-        except UnknownColumn as error:
-            problems.append(RowProblem(number, error.column, f"not a column of `{table.name}`"))
+        except (BadValue, UnknownColumn):  # name every problem of the row, not just the first
+            for error in value_problems(table.schema, row):
+                if isinstance(error, BadValue):
+                    reason = f"{as_typed(error.value)} {error.reason}".lstrip()
+                    problems.append(RowProblem(number, error.column, reason))
+                else:
+                    problems.append(RowProblem(number, error.column, f"not a column of `{table.name}`"))
             continue
         except UniqueViolation as error:
             problems.append(

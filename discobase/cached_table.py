@@ -241,9 +241,7 @@ class CachedTable:
 
     def _candidates(self, query: Query) -> list[Record] | Iterator[Record]:
         rows = self._rows()
-        for condition in query.conditions:
-            if condition.op != "=" or condition.value is None:
-                continue
+        for condition in query.index_lookups():
             if condition.column == "id":
                 found = rows.get(condition.value) if isinstance(condition.value, int) else None
                 return [found] if found else []

@@ -43,6 +43,7 @@ __all__ = [
     "UnknownColumn",
     "UnknownTable",
     "closest",
+    "quoted",
     "shown",
 ]
 
@@ -71,6 +72,11 @@ def _did_you_mean(name: str, choices: Iterable[str]) -> str:
 def _seconds(seconds: float) -> str:
     whole = max(1, round(seconds))
     return f"{whole} second{'s' if whole != 1 else ''}"
+
+
+def quoted(value: object, limit: int = 100) -> str:
+    """A value echoed in a message: text in double quotes, anything else as Python shows it (every message alike)."""
+    return shown(f'"{value}"' if isinstance(value, str) else repr(value), limit)
 
 
 class DiscobaseError(Exception):

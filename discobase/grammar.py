@@ -1,11 +1,11 @@
 r"""The text grammars members type: column specs, values, where and sort.
 
-Lists are split at commas (and, for ``where``, at `` and ``) only where the
-next item really starts (``name:``, ``name=``, ``name OP``), so an unquoted
-value such as ``title=War and Peace`` still reads as one value. Quoting with
-double quotes (``\"`` for a quote and ``\\`` for a backslash inside) is always
-available and always exact. Nothing written (``bio=``) is no value; ``bio=""``
-is the empty text.
+Lists are split at commas (and, for ``where``, at `` and `` and `` or ``) only
+where the next item really starts (``name:``, ``name=``, ``name OP``), so an
+unquoted value such as ``title=War and Peace`` still reads as one value. Quoting
+with double quotes (``\"`` for a quote and ``\\`` for a backslash inside) is
+always available and always exact. Nothing written (``bio=``) is no value;
+``bio=""`` is the empty text.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import orjson
 
 from .columns import ColumnType
 from .errors import GrammarError, SchemaError, closest, shown
-from .query import OPERATORS, Condition, Op, Query
+from .query import And, Condition, Expr, Not, Op, Or, Query
 from .schema import MAX_COLUMNS, Column, TableSchema, check_name
 
 __all__ = ["parse_columns", "parse_query", "parse_sort", "parse_values", "parse_where"]
@@ -26,13 +26,29 @@ MAX_LIMIT = 1000
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _COLUMN_START = re.compile(rf"\s*{_NAME}\s*:")
 _PAIR_START = re.compile(rf"\s*{_NAME}\s*=")
-_CONDITION_START = re.compile(rf"\s*{_NAME}\s*(?:!=|<=|>=|=|<|>|~)")
-_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _FLAG_TOKEN = re.compile(r'\s*(default\s*=\s*(?:"(?:[^"\\]|\\.)*"?|\S*)|\S+)')
 _FLAGS = ("unique", "optional", "default=")
+_TYPE_SYNONYMS = {
+    "string": "text",
+    "str": "text",
+    "varchar": "text",
+    "char": "text",
+    "integer": "int",
+    "number": "float",
+    "double": "float",
+    "decimal": "float",
+    "real": "float",
+    "boolean": "bool",
+    "timestamp": "datetime",
+    "time": "datetime",
+    "member": "user",
+    "mention": "user",
+    "link": "url",
+}
+"""Type names from other languages and databases, and the type each means here."""
 
 
-def _split(text: str, item_start: re.Pattern[str], *, allow_and: bool = False) -> list[str]:
+def _split(text: str, item_start: re.Pattern[str]) -> list[str]:
     """Split ``text`` at top-level separators that are followed by the start of an item."""
     parts: list[str] = []
     start = index = 0
@@ -47,12 +63,9 @@ def _split(text: str, item_start: re.Pattern[str], *, allow_and: bool = False) -
         elif char == '"':
             quoted = True
         else:
-            width = 1 if char == "," else 0
-            if not width and allow_and and (match := _AND.match(text, index)):
-                width = match.end() - index
-            if width and item_start.match(text, index + width):
+            if char == "," and item_start.match(text, index + 1):
                 parts.append(text[start:index])
-                start = index = index + width
+                start = index = index + 1
                 continue
         index += 1
     if quoted:
@@ -106,7 +119,8 @@ def _column(spec: str) -> Column:
     try:
         column_type = ColumnType(type_name.strip().lower())
     except ValueError:
-        guess = closest(type_name.lower(), [t.value for t in ColumnType])
+        lowered = type_name.strip().lower()
+        guess = _TYPE_SYNONYMS.get(lowered) or closest(lowered, [t.value for t in ColumnType])
         hint = f" Did you mean `{guess}`?" if guess else ""
         raise GrammarError(
             f"Column `{name}`: `{shown(type_name)}` is not a type.{hint} "
@@ -173,36 +187,189 @@ def parse_values(text: str) -> dict[str, Any]:
     return values
 
 
-def parse_where(text: str, schema: TableSchema) -> tuple[Condition, ...]:
-    """Parse ``column OP value`` conditions joined by ``,`` or ``and``, converted by column type."""
-    conditions: list[Condition] = []
-    for part in _split(text, _CONDITION_START, allow_and=True):
-        if not part.strip():
+_OP = re.compile(r"\s*(!=|<=|>=|==|~=|=|<|>|~)")
+_IN = re.compile(r"\s*(not\s+in|in)\s*\(", re.IGNORECASE)
+_TERM_START = re.compile(rf"\s*(?:\(|not(?=[\s(])|{_NAME}\s*(?:!=|<=|>=|=|<|>|~|(?:not\s+)?in\s*\())", re.IGNORECASE)
+_SPACED_WORD = re.compile(r"\s+(?:and|or)(?=[\s(])", re.IGNORECASE)
+_AND_JOIN = re.compile(r"\s*(?:,|and(?=[\s(]))", re.IGNORECASE)
+_OR_JOIN = re.compile(r"\s*or(?=[\s(])", re.IGNORECASE)
+_NOT = re.compile(r"\s*not(?=[\s(])(?!\s*(?:!=|<=|>=|=|<|>|~))", re.IGNORECASE)
+_NAME_AT = re.compile(rf"\s*({_NAME})")
+MAX_NESTING = 20
+"""Parentheses and ``not`` nest at most this deep: a wall of ``((((`` is refused, not a stack overflow."""
+_WHERE_HELP = (
+    "write `column OP value` with OP one of = != < <= > >= ~ ~=, joined by `and`, `or` or `,`, "
+    "like `year >= 1990 or title ~ dune`"
+)
+
+
+class _Where:
+    """A recursive-descent reader of the where grammar; ``and`` (and ``,``) binds tighter than ``or``.
+
+    An unquoted value runs until a separator that is followed by the start of
+    another condition, so ``title = War and Peace`` is one value, as before.
+    """
+
+    def __init__(self, text: str, schema: TableSchema) -> None:
+        self.text = text
+        self.schema = schema
+        self.at = 0
+        self.depth = 0
+
+    def parse(self) -> tuple[Expr, ...]:
+        expr = self.either()
+        if self.text[self.at :].strip():
+            rest = self.text[self.at :].strip()
+            if rest.startswith(")"):
+                raise GrammarError(f"`{shown(self.text.strip())}` closes a parenthesis that was never opened.")
+            raise GrammarError(f"Expected `and`, `or` or `,` before `{shown(rest)}`: {_WHERE_HELP}.")
+        return expr.parts if isinstance(expr, And) else (expr,)
+
+    def either(self) -> Expr:
+        parts = [self.every()]
+        while match := _OR_JOIN.match(self.text, self.at):
+            self.at = match.end()
+            parts.append(self.every())
+        return parts[0] if len(parts) == 1 else Or(tuple(parts))
+
+    def every(self) -> Expr:
+        parts = [self.unary()]
+        while match := _AND_JOIN.match(self.text, self.at):
+            self.at = match.end()
+            if not self.text[self.at :].strip() and match.group().strip() == ",":
+                break  # a trailing comma
+            parts.append(self.unary())
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+    def unary(self) -> Expr:
+        if self.depth >= MAX_NESTING:
+            raise GrammarError(f"The where nests deeper than {MAX_NESTING} parentheses or `not`s. Simplify it.")
+        if match := _NOT.match(self.text, self.at):
+            self.at = match.end()
+            self.depth += 1
+            inner = self.unary()
+            self.depth -= 1
+            return Not(inner)
+        rest = self.text[self.at :].lstrip()
+        if rest.startswith("("):
+            self.at = len(self.text) - len(rest) + 1
+            self.depth += 1
+            inner = self.either()
+            self.depth -= 1
+            rest = self.text[self.at :].lstrip()
+            if not rest.startswith(")"):
+                raise GrammarError(f"A parenthesis in `{shown(self.text.strip())}` is never closed. Add a `)`.")
+            self.at = len(self.text) - len(rest) + 1
+            return inner
+        return self.condition()
+
+    def condition(self) -> Expr:
+        name_match = _NAME_AT.match(self.text, self.at)
+        op_match = _OP.match(self.text, name_match.end()) if name_match else None
+        in_match = _IN.match(self.text, name_match.end()) if name_match else None
+        if name_match is None or (op_match is None and in_match is None):
+            piece = self.text[self.at :].strip() or self.text.strip()
+            raise GrammarError(f"`{shown(piece)}` is not a condition: {_WHERE_HELP}.")
+        name = name_match.group(1)
+        if in_match is not None:
+            self.at = in_match.end()
+            options = Or(tuple(_condition(self.schema, name, "=", raw) for raw in self.items(name)))
+            return Not(options) if in_match.group(1).lower() != "in" else options
+        assert op_match is not None
+        self.at = op_match.end()
+        op = "=" if op_match.group(1) == "==" else op_match.group(1)
+        return _condition(self.schema, name, op, self.value())  # type: ignore[arg-type]
+
+    def value(self) -> str | None:
+        """One value: quoted (exact), or the text up to the next separator that starts a condition; nothing is None."""
+        rest = self.text[self.at :].lstrip()
+        if rest.startswith('"'):
+            start = len(self.text) - len(rest)
+            self.at = _quoted_end(self.text, start)
+            return _unquote(self.text[start : self.at])
+        start, index, nested = self.at, self.at, 0
+        while index < len(self.text):
+            char = self.text[index]
+            if char == "(":
+                nested += 1
+            elif char == ")":
+                if not nested and self.depth:
+                    break
+                nested = max(0, nested - 1)
+            elif not nested:
+                if char == "," and (_TERM_START.match(self.text, index + 1) or not self.text[index + 1 :].strip()):
+                    break
+                word = _SPACED_WORD.match(self.text, index) if char.isspace() else None
+                if word and _TERM_START.match(self.text, word.end()):
+                    break
+            index += 1
+        self.at = index
+        return self.text[start:index].strip() or None
+
+    def items(self, name: str) -> list[str]:
+        """The values of ``in (a, b, "c, d")``, up to the closing parenthesis."""
+        values: list[str] = []
+        while True:
+            rest = self.text[self.at :].lstrip()
+            start = len(self.text) - len(rest)
+            if rest.startswith('"'):
+                self.at = _quoted_end(self.text, start)
+                values.append(_unquote(self.text[start : self.at]))
+            else:
+                ends = [i for i in (rest.find(","), rest.find(")")) if i >= 0]
+                if not ends:
+                    break
+                values.append(rest[: min(ends)].strip())
+                self.at = start + min(ends)
+            rest = self.text[self.at :].lstrip()
+            self.at = len(self.text) - len(rest) + 1
+            if rest.startswith(")"):
+                if values == [""]:
+                    raise GrammarError(f"`{name} in ()` lists no value: write `{name} in (a, b)`.")
+                return values
+            if not rest.startswith(","):
+                break
+        raise GrammarError(f"The list after `{name} in` is never closed: write it like `{name} in (a, b)`.")
+
+
+def _quoted_end(text: str, start: int) -> int:
+    """The index just past the double-quoted value starting at ``start``."""
+    index = start + 1
+    while index < len(text):
+        if text[index] == "\\":
+            index += 2
             continue
-        match = re.match(rf"\s*({_NAME})\s*({'|'.join(re.escape(op) for op in OPERATORS)})(.*)", part, re.S)
-        if match is None:
-            raise GrammarError(
-                f"`{shown(part.strip())}` is not a condition: write `column OP value` with OP one of "
-                f"{' '.join(OPERATORS)}, like `year >= 1990`."
-            )
-        name, op, raw = match.group(1), match.group(2), _value(match.group(3))
-        conditions.append(_condition(schema, name, op, raw))  # type: ignore[arg-type]
-    return tuple(conditions)
+        if text[index] == '"':
+            return index + 1
+        index += 1
+    raise GrammarError(
+        f'A double quote is never closed in `{shown(text)}`. Close it, or write a quote inside a value as `\\"`.'
+    )
+
+
+def parse_where(text: str, schema: TableSchema) -> tuple[Expr, ...]:
+    """Parse a where into its top-level conditions (all must match), values converted by column type.
+
+    Conditions are ``column OP value`` (OP: ``= == != < <= > >= ~ ~=``) or
+    ``column [not] in (a, b)``, joined by ``and`` or ``,`` (binding tighter)
+    and ``or``, grouped with parentheses and negated with ``not``.
+    """
+    return _Where(text, schema).parse()
 
 
 def _condition(schema: TableSchema, name: str, op: Op, raw: str | None) -> Condition:
     if name == "id":
-        if op == "~":
-            raise GrammarError("`~` compares text; `id` is a number. Use `=`, `<`, `>` and the like.")
+        if op in ("~", "~="):
+            raise GrammarError(f"`{op}` compares text; `id` is a number. Use `=`, `<`, `>` and the like.")
         try:
             return Condition("id", op, int(raw or ""))
         except ValueError:
             raise GrammarError(f"`id {op} {shown(raw or '')}`: an id is a whole number, like `id = 7`.") from None
     column = schema.column(name)
-    if op == "~" and not column.type.is_text:
+    if op in ("~", "~=") and not column.type.is_text:
+        what = "finds text inside text" if op == "~" else "compares text, ignoring case"
         raise GrammarError(
-            f"`~` finds text inside text; `{name}` is a column of type {column.type.value}. "
-            "Use `=`, `<`, `>` and the like."
+            f"`{op}` {what}; `{name}` is a column of type {column.type.value}. Use `=`, `<`, `>` and the like."
         )
     return Condition(name, op, column.convert(raw))
 

@@ -1,7 +1,10 @@
-"""Queries as plain values: conditions, a sort and a limit.
+"""Queries as plain values: a where expression, a sort and a limit.
 
-A ``Query`` is a frozen dataclass, so two equal queries compare and hash equal:
-tests compare them directly and results could be cached by them.
+A ``Query`` and every part of its expression are frozen dataclasses, so two
+equal queries compare and hash equal: tests compare them directly and results
+could be cached by them. ``Query.conditions`` is the top-level conjunction
+(every part must match); a part is a ``Condition``, or an ``Or``, ``And`` or
+``Not`` of parts, as ``or``, parentheses and ``not`` build them.
 """
 
 from __future__ import annotations
@@ -9,17 +12,18 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .columns import Value
 
 if TYPE_CHECKING:
     from .records import Record
 
-__all__ = ["OPERATORS", "Condition", "Op", "Query"]
+__all__ = ["OPERATORS", "And", "Condition", "Expr", "Not", "Op", "Or", "Query"]
 
-Op = Literal["=", "!=", "<", "<=", ">", ">=", "~"]
-OPERATORS: tuple[Op, ...] = ("!=", "<=", ">=", "=", "<", ">", "~")
+Op = Literal["=", "!=", "<", "<=", ">", ">=", "~", "~="]
+OPERATORS: tuple[Op, ...] = ("!=", "<=", ">=", "~=", "=", "<", ">", "~")
+"""Longest first, so a parser trying them in order takes ``<=`` before ``<``."""
 
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
@@ -45,7 +49,8 @@ class Condition:
     def predicate(self) -> Predicate:
         """The condition as a function, its work done once (a full scan calls it per record).
 
-        An empty value matches only ``=`` and ``!=``.
+        An empty value matches only ``=`` and ``!=``. ``~`` finds text inside
+        text and ``~=`` compares text whole, both ignoring case.
         """
         column, value = self.column, self.value
         if column == "id":
@@ -56,8 +61,10 @@ class Condition:
             if self.op in ("=", "!="):
                 return lambda record: (record.values.get(column) is None) == wanted_empty
             return lambda record: False
-        if self.op == "~":
+        if self.op in ("~", "~="):
             needle = str(value).casefold()
+            if self.op == "~=":
+                return lambda record: str(record.values.get(column) or "").casefold() == needle
             return lambda record: needle in str(record.values.get(column) or "").casefold()
         compare = _COMPARE[self.op]
         if self.op == "!=":
@@ -66,22 +73,75 @@ class Condition:
 
 
 @dataclass(frozen=True, slots=True)
+class And:
+    """Every part matches (``a and b`` inside parentheses or under ``or``)."""
+
+    parts: tuple[Expr, ...]
+
+    def predicate(self) -> Predicate:
+        """All parts as one function."""
+        return _all([part.predicate() for part in self.parts])
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    """At least one part matches (``a or b``; ``x in (1, 2)`` is ``x = 1 or x = 2``)."""
+
+    parts: tuple[Expr, ...]
+
+    def predicate(self) -> Predicate:
+        """Any part as one function."""
+        checks = [part.predicate() for part in self.parts]
+        return lambda record: any(check(record) for check in checks)
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """The part does not match (``not a``, ``x not in (…)``)."""
+
+    part: Expr
+
+    def predicate(self) -> Predicate:
+        """The negation as a function."""
+        check = self.part.predicate()
+        return lambda record: not check(record)
+
+
+Expr: TypeAlias = Condition | And | Or | Not
+
+
+def _all(predicates: list[Predicate]) -> Predicate:
+    if not predicates:
+        return lambda record: True
+    if len(predicates) == 1:
+        return predicates[0]
+    return lambda record: all(check(record) for check in predicates)
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
     """What ``find`` returns: records matching every condition, sorted, at most ``limit``."""
 
-    conditions: tuple[Condition, ...] = ()
+    conditions: tuple[Expr, ...] = ()
     sort: str = "id"
     descending: bool = False
     limit: int | None = None
 
     def predicate(self) -> Predicate:
         """Every condition as one function."""
-        predicates = [condition.predicate() for condition in self.conditions]
-        if not predicates:
-            return lambda record: True
-        if len(predicates) == 1:
-            return predicates[0]
-        return lambda record: all(check(record) for check in predicates)
+        return _all([condition.predicate() for condition in self.conditions])
+
+    def index_lookups(self) -> list[Condition]:
+        """The top-level ``column = value`` conditions: each alone narrows the matches to what an index holds."""
+        return [
+            condition
+            for condition in self.conditions
+            if isinstance(condition, Condition) and condition.op == "=" and condition.value is not None
+        ]
+
+    def without_limit(self) -> Query:
+        """The same query with no limit: how many match in all."""
+        return Query(self.conditions, self.sort, self.descending)
 
     def order(self, records: Iterable[Record]) -> list[Record]:
         """Sort records by the query's column; empty values always come last."""

@@ -26,9 +26,11 @@ RESERVED = frozenset({"id"})
 def check_name(name: str, what: str) -> str:
     """Return ``name`` if it is a valid table or column name, else raise ``SchemaError``."""
     if not _NAME.fullmatch(name):
+        guess = re.sub(r"[^a-z0-9_]+", "_", name.strip().lower()).strip("_")
+        hint = f" Did you mean `{guess}`?" if _NAME.fullmatch(guess) and guess not in RESERVED else ""
         raise SchemaError(
-            f"`{shown(name)}` is not a valid {what} name: use a lowercase letter, then lowercase letters, "
-            "digits or `_`, at most 32 characters (example: `due_date`)."
+            f"`{shown(name)}` is not a valid {what} name.{hint} A name is a lowercase letter, then lowercase "
+            "letters, digits or `_`, at most 32 characters (example: `due_date`)."
         )
     if name in RESERVED:
         raise SchemaError(f"`{name}` is reserved (every record has an `id`). Choose another {what} name.")
@@ -131,7 +133,11 @@ class TableSchema(BaseModel):
         raise UnknownColumn(self.name, name, self.column_names)
 
     def with_column(self, column: Column) -> TableSchema:
-        """A copy of this schema with one more column."""
+        """A copy of this schema with one more column; a name the table has already is refused as such."""
+        if column.name in self.column_names:
+            raise SchemaError(
+                f"Table `{self.name}` already has a column `{column.name}`. Choose another name for the new column."
+            )
         return self.model_copy(update={"columns": (*self.columns, column)}).revalidated()
 
     def revalidated(self) -> TableSchema:

@@ -19,11 +19,14 @@ from ..utils.context import store_of
 from ..utils.embeds import COLOR, record_embed, record_line
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut, plural, show
+from ..utils.members import resolve_users
+from ..utils.observed import mark_outcome
 from ..utils.replies import answer, timely
 from ..utils.transformers import TableName, Values
 from ..utils.views import Paginator
-from ._files import read_rows, to_csv, to_json, without_ids
-from ._form import InsertForm, insert_and_answer
+from ._buttons import show_record_view
+from ._files import has_header, read_rows, to_csv, to_json, without_ids
+from ._form import LINE_LIMIT, InsertForm, insert_and_answer
 from ._import import Progress, problem_report, run_import
 
 PER_PAGE = 10
@@ -40,16 +43,17 @@ def _monotonic() -> float:
 
 
 def _find_page(
-    schema: discobase.TableSchema, records: list[discobase.Record], where: str | None, page: int
+    schema: discobase.TableSchema, records: list[discobase.Record], matched: int, where: str | None, page: int
 ) -> discord.Embed:
-    """One page of ``/record find``: ten records, id first, long values cut."""
+    """One page of ``/record find``: ten records, id first, long values cut; the footer counts every match."""
     pages = -(-len(records) // PER_PAGE)
     embed = discord.Embed(title=schema.name, color=COLOR)
     if where:
         embed.description = f"where {code(cut(where, 300))}"
     for record in records[page * PER_PAGE : (page + 1) * PER_PAGE]:
         embed.add_field(name=f"#{record.id}", value=record_line(schema, record, 350), inline=False)
-    return embed.set_footer(text=f"{plural(len(records), 'record')} matched \u00b7 page {page + 1} of {pages}")
+    shown = f" \u00b7 showing the first {len(records)}" if matched > len(records) else ""
+    return embed.set_footer(text=f"{plural(matched, 'record')} matched{shown} \u00b7 page {page + 1} of {pages}")
 
 
 @app_commands.guild_only()
@@ -91,6 +95,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         where="conditions like year >= 1990, title ~ dune (optional: all records)",
         sort="a column to sort by, - in front for descending (default: id)",
         limit="at most this many records (1 to 1000)",
+        private="only you see the answer (default: everyone in the channel)",
     )
     @app_commands.autocomplete(where=where_columns, sort=sort_keys)
     async def find(
@@ -100,31 +105,40 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         where: str | None = None,
         sort: str | None = None,
         limit: app_commands.Range[int, 1, 1000] | None = None,
+        private: bool = False,
     ) -> None:
         """Records that match, ten a page."""
         store = store_of(interaction)
-        await timely(interaction, store.open())
+        await timely(interaction, store.open(), ephemeral=private)
         query = discobase.parse_query(store.schema(table), where, sort, limit)  # a typo costs no table load
-        schema = await timely(interaction, store.load(table))
+        schema = await timely(interaction, store.load(table), ephemeral=private)
         records = await store.find(table, query)
         if not records:
             which = f" matches {code(cut(where, 300))}" if where else " yet"
-            await answer(interaction, f"No record of {code(table)}{which}.")
+            await answer(interaction, f"No record of {code(table)}{which}.", ephemeral=private)
             return
-        render = functools.partial(_find_page, schema, records, where)
+        matched = len(records) if query.limit is None else await store.count(table, query.without_limit())
+        render = functools.partial(_find_page, schema, records, matched, where)
         pages = -(-len(records) // PER_PAGE)
         view = Paginator(interaction, pages, render, timeout=PAGES_TIMEOUT) if pages > 1 else None
-        await answer(interaction, embed=render(0), view=view)
+        await answer(interaction, embed=render(0), view=view, ephemeral=private)
 
     @app_commands.command(name="get")
-    @app_commands.describe(table="the record's table", record_id="the record's id")
+    @app_commands.describe(
+        table="the record's table",
+        record_id="the record's id",
+        private="only you see the answer (default: everyone in the channel)",
+    )
     @app_commands.rename(record_id="id")
     @app_commands.autocomplete(record_id=record_ids)
-    async def get(self, interaction: discord.Interaction, table: Table, record_id: RecordId) -> None:
+    async def get(
+        self, interaction: discord.Interaction, table: Table, record_id: RecordId, private: bool = False
+    ) -> None:
         """One record, every column."""
         store = store_of(interaction)
-        record = await timely(interaction, store.get(table, record_id))
-        await answer(interaction, embed=record_embed(store.schema(table), record, f"{table} #{record.id}"))
+        record = await timely(interaction, store.get(table, record_id), ephemeral=private)
+        embed = record_embed(store.schema(table), record, f"{table} #{record.id}")
+        await answer(interaction, embed=embed, ephemeral=private)
 
     @app_commands.command(name="update")
     @app_commands.describe(
@@ -145,17 +159,33 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         store = store_of(interaction)
         before = await timely(interaction, store.get(table, record_id))
         check_may_change(interaction, before, "change")
-        after = await timely(interaction, store.update(table, record_id, changes))
         schema = store.schema(table)
+        picked = await timely(interaction, resolve_users(interaction, schema, changes))
+        if picked.problems:
+            raise next(iter(picked.problems.values()))
+        changes = picked.values
+        changed = [name for name, value in schema.validate_changes(changes).items() if value != before.values.get(name)]
+        if not changed:
+            shown = ", ".join(
+                f"{code(name)} {show(schema.column(name).type, before.values.get(name), 60)}" for name in changes
+            )
+            mark_outcome(interaction, "unchanged")
+            await answer(
+                interaction,
+                f"Nothing changed: record **{before.id}** of {code(table)} already has {shown}.",
+                ephemeral=True,
+            )
+            return
+        after = await timely(interaction, store.update(table, record_id, changes))
         lines = [
             f"{code(name)}: {show(schema.column(name).type, before.values.get(name), 60)} \u2192 "
             f"{show(schema.column(name).type, after.values.get(name), 60)}"
-            for name in changes
+            for name in changed
         ]
         await answer(
             interaction,
-            cut(f"Updated record **{after.id}** of {code(table)}:\n" + "\n".join(lines), 2000),
-            embed=record_embed(schema, after, f"{table} #{after.id}"),
+            cut(f"Updated record **{after.id}** of {code(table)}{picked.note()}:\n" + "\n".join(lines), 2000),
+            view=show_record_view(table, after.id),
         )
 
     @app_commands.command(name="delete")
@@ -168,11 +198,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         record = await timely(interaction, store.get(table, record_id))
         check_may_change(interaction, record, "delete")
         gone = await timely(interaction, store.delete(table, record_id))
-        await answer(
-            interaction,
-            f"Deleted record **{gone.id}** from {code(table)}. It had:",
-            embed=record_embed(store.schema(table), gone, f"{table} #{gone.id} (deleted)"),
-        )
+        line = record_line(store.schema(table), gone, LINE_LIMIT)
+        await answer(interaction, f"Deleted record **{gone.id}** from {code(table)}. It had: {line}")
 
     @app_commands.command(name="count")
     @app_commands.describe(table="the table to count", where="conditions like year >= 1990 (optional: all records)")
@@ -220,9 +247,13 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             )
         store = store_of(interaction)
         schema = await timely(interaction, store.load(table))
-        rows = without_ids(schema, read_rows(file.filename, await timely(interaction, file.read())))
+        data = await timely(interaction, file.read())
+        rows = without_ids(schema, read_rows(file.filename, data))
+        header = has_header(file.filename, data)
         problems = await store.check_rows(table, rows, resumable=True)
         if problems:
-            await answer(interaction, problem_report(problems, len(rows)), ephemeral=True)
+            mark_outcome(interaction, "rejected")
+            await answer(interaction, problem_report(problems, len(rows), header=header), ephemeral=True)
             return
-        await run_import(store, Progress(interaction, table, len(rows), self.clock), rows, interaction.user.id)
+        progress = Progress(interaction, table, len(rows), self.clock)
+        await run_import(store, progress, rows, interaction.user.id, header=header)

@@ -1,7 +1,9 @@
 """Tables as files: CSV and JSON out, CSV, JSON arrays and JSON lines in.
 
 Exported files import back as they were (except ids, which a table gives
-anew). CSV text cells that a spreadsheet would run as a formula (starting with
+anew). Discord ids in user, channel and role columns are exported so that
+spreadsheets and JavaScript cannot round them: mentions in CSV, strings in
+JSON. CSV text cells that a spreadsheet would run as a formula (starting with
 ``= + - @``, a tab or a carriage return) get a leading ``'``; import takes it
 off again, so the round trip is exact.
 """
@@ -13,7 +15,7 @@ import io
 import itertools
 import re
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -24,7 +26,7 @@ from discobase.schema import MAX_COLUMNS
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut
 
-__all__ = ["MAX_ROWS", "read_rows", "to_csv", "to_json", "without_ids"]
+__all__ = ["MAX_ROWS", "has_header", "read_rows", "to_csv", "to_json", "without_ids"]
 
 MAX_ROWS = 10_000
 _LINE = re.compile(r"[^\n]+")
@@ -32,13 +34,19 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
 _ID_TYPES = (discobase.ColumnType.USER, discobase.ColumnType.CHANNEL, discobase.ColumnType.ROLE)
+_DELIMITERS = (",", ";", "\t")
 
 
 def _cell(column: discobase.Column, value: Value) -> str:
-    """A value as a CSV cell: ids as plain numbers, text that looks like a formula neutralised."""
+    """A value as a CSV cell, as a member would type it, and text that looks like a formula neutralised.
+
+    User, channel and role ids are written as mentions (``<@123…>``): as bare
+    19-digit numbers a spreadsheet would read them as numbers and round them
+    (``1.45607E+18``). Import reads the mentions back.
+    """
     if value is None:
         return ""
-    text = str(value) if column.type in _ID_TYPES else column.type.display(value)
+    text = column.type.display(value)
     return "'" + text if column.type.is_text and _FORMULA.match(text) else text
 
 
@@ -53,9 +61,22 @@ def to_csv(schema: discobase.TableSchema, records: list[discobase.Record]) -> by
 
 
 def to_json(schema: discobase.TableSchema, records: list[discobase.Record]) -> bytes:
-    """The records as a JSON array of objects (``id`` first; no value left out, null where a default would fill it)."""
-    rows = [{"id": record.id, **schema.encode(record.values)} for record in records]
+    """The records as a JSON array of objects: ``id`` first, every column, ``null`` where a record has no value.
+
+    User, channel and role ids are strings: as numbers they pass JavaScript's
+    2**53 and would be read back wrong there. Import takes them either way.
+    """
+    rows = [
+        {"id": record.id, **{c.name: _json_value(c, record.values.get(c.name)) for c in schema.columns}}
+        for record in records
+    ]
     return orjson.dumps(rows, option=orjson.OPT_INDENT_2)
+
+
+def _json_value(column: discobase.Column, value: Value) -> Any:
+    if value is None:
+        return None
+    return str(value) if column.type in _ID_TYPES else column.type.to_json(value)
 
 
 def read_rows(filename: str, data: bytes) -> list[dict[str, Any]]:
@@ -68,17 +89,32 @@ def read_rows(filename: str, data: bytes) -> list[dict[str, Any]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise discobase.GrammarError(f"{code(filename)} is not UTF-8 text. Save it as UTF-8 CSV or JSON.") from None
-    suffix = PurePath(filename).suffix.lower()
-    start = text.lstrip()[:1]
-    if suffix in (".jsonl", ".ndjson") or (suffix != ".csv" and start == "{"):
+    kind = _kind(filename, text)
+    if kind == "jsonl":
         rows = _json_lines(text, filename)
-    elif suffix == ".json" or (suffix != ".csv" and start == "["):
+    elif kind == "json":
         rows = _json_array(text, filename)
     else:
         rows = _csv(text, filename)
     if not rows:
         raise discobase.GrammarError(f"{code(filename)} holds no rows.")
     return rows
+
+
+def _kind(filename: str, text: str) -> Literal["csv", "json", "jsonl"]:
+    """How a file is read: by its extension, or, without one, by its first character."""
+    suffix = PurePath(filename).suffix.lower()
+    start = text.lstrip()[:1]
+    if suffix in (".jsonl", ".ndjson") or (suffix != ".csv" and start == "{"):
+        return "jsonl"
+    if suffix == ".json" or (suffix != ".csv" and start == "["):
+        return "json"
+    return "csv"
+
+
+def has_header(filename: str, data: bytes) -> bool:
+    """Whether the file's rows sit under a header row (CSV): its row 1 is then the spreadsheet's line 2."""
+    return _kind(filename, data[:64].decode("utf-8", "replace").lstrip("\ufeff")) == "csv"
 
 
 def _too_many(filename: str) -> Refused:
@@ -140,8 +176,14 @@ def _json_lines(text: str, filename: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _delimiter(text: str) -> str:
+    """``,``, or ``;`` or a tab where the header row uses those instead (spreadsheets in many locales save so)."""
+    header = text.split("\n", 1)[0]
+    return max(_DELIMITERS, key=header.count) if not header.count(",") else ","
+
+
 def _csv(text: str, filename: str) -> list[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""), restkey="\0extra")
+    reader = csv.DictReader(io.StringIO(text, newline=""), restkey="\0extra", delimiter=_delimiter(text))
     try:
         rows = list(itertools.islice(reader, MAX_ROWS + 1))
     except csv.Error as error:
@@ -164,13 +206,23 @@ def _restore(cell: str) -> str:
 
 
 def without_ids(schema: discobase.TableSchema, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows without an exported ``id`` (the table gives new ids).
+    """The rows by column name, without an exported ``id`` (the table gives new ids).
 
-    A column the table does not have is refused for the whole file at once,
-    rather than once in every row.
+    Header names match columns whatever their case and with spaces for ``_``
+    (``Title``, ``Due date``). A column the table does not have is refused for
+    the whole file at once, rather than once in every row.
     """
-    names = set(schema.column_names)
-    unknown = sorted({name for row in rows for name in row if name != "id" and name not in names})
+    columns = {_header_key(name): name for name in ["id", *schema.column_names]}
+    headers = {header for row in rows for header in row}
+    unknown = sorted(header for header in headers if _header_key(header) not in columns)
     if unknown:
         raise discobase.UnknownColumn(schema.name, unknown[0], schema.column_names)
-    return [{name: value for name, value in row.items() if name != "id"} for row in rows]
+    named = {header: columns[_header_key(header)] for header in headers}
+    clash = next((a for a in headers for b in headers if a < b and named[a] == named[b]), None)
+    if clash is not None:
+        raise discobase.GrammarError(f"Two headers of the file name column {code(named[clash])}. Keep one of them.")
+    return [{named[header]: value for header, value in row.items() if named[header] != "id"} for row in rows]
+
+
+def _header_key(header: str) -> str:
+    return header.strip().lower().replace(" ", "_")

@@ -1,4 +1,8 @@
-"""The form ``/record insert`` opens when no ``values`` are given, and the reply to every insert."""
+"""The form ``/record insert`` opens when no ``values`` are given, and the reply to every insert.
+
+A form that fails keeps what was typed: the member gets every problem at once,
+privately, with a button that opens the form again filled in as they left it.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,23 @@ import discord
 import discobase
 
 from ..utils.context import store_of
-from ..utils.embeds import record_embed
-from ..utils.errors import answer_error
+from ..utils.embeds import record_line
+from ..utils.errors import Refused, answer_error
 from ..utils.formatting import code, cut
+from ..utils.members import Picked, resolve_users
+from ..utils.observed import mark_outcome, observed
 from ..utils.replies import answer, timely
+from ..utils.views import OwnedView
+from ._buttons import show_record_view
 
-__all__ = ["MAX_FIELDS", "InsertForm", "insert_and_answer"]
+__all__ = ["LINE_LIMIT", "MAX_FIELDS", "FixForm", "InsertForm", "insert_and_answer", "problems_text"]
 
 MAX_FIELDS = 5
 """A modal holds at most 5 text inputs: up to that many columns get one field each."""
 PAIRS_FIELD = "values"
+FORM_TIMEOUT = 900.0
+LINE_LIMIT = 300
+"""Characters of a record's values in a write's one-line confirmation."""
 
 
 def _placeholder(column: discobase.Column) -> str:
@@ -27,7 +38,8 @@ def _placeholder(column: discobase.Column) -> str:
         empty = "empty: " + (column.type.display(column.default_value) or '""')
     else:
         empty = "optional" if column.optional else "required"
-    return cut(f"{column.type.hint} ({empty})", 100)
+    hint = "a member's name, mention or id" if column.type is discobase.ColumnType.USER else column.type.hint
+    return cut(f"{hint} ({empty})", 100)
 
 
 def _parse_lines(text: str) -> dict[str, Any]:
@@ -50,12 +62,31 @@ def _parse_lines(text: str) -> dict[str, Any]:
     return values
 
 
-class InsertForm(discord.ui.Modal):
-    """One field per column (name and type as label, the format as placeholder), or one ``column=value`` field."""
+def problems_text(table: str, problems: list[str]) -> str:
+    """Every problem of one record, as a list under one line that says nothing was inserted."""
+    lines = "\n".join(f"\u2022 {cut(problem, 300)}" for problem in problems)
+    count = "a problem" if len(problems) == 1 else f"{len(problems)} problems"
+    return cut(f"Nothing was inserted into {code(table)}: the record has {count}.\n{lines}", 1900)
 
-    def __init__(self, schema: discobase.TableSchema) -> None:
-        super().__init__(title=cut(f"Insert into {schema.name}", 45), timeout=900)
+
+class RecordProblems(Refused):
+    """Several problems of one new record, all named in one answer."""
+
+    def __init__(self, table: str, problems: list[str]) -> None:
+        super().__init__(problems_text(table, problems))
+        self.problems = problems
+
+
+class InsertForm(discord.ui.Modal):
+    """One field per column (name and type as label, the format as placeholder), or one ``column=value`` field.
+
+    ``typed`` fills the fields in again (by field id) when the form reopens after a problem.
+    """
+
+    def __init__(self, schema: discobase.TableSchema, typed: dict[str, str] | None = None) -> None:
+        super().__init__(title=cut(f"Insert into {schema.name}", 45), timeout=FORM_TIMEOUT)
         self.schema = schema
+        typed = typed or {}
         self.inputs: list[discord.ui.TextInput[InsertForm]] = []
         if len(schema.columns) <= MAX_FIELDS:
             for column in schema.columns:
@@ -64,6 +95,7 @@ class InsertForm(discord.ui.Modal):
                         label=cut(f"{column.name} ({column.type.value})", 45),
                         custom_id=column.name,
                         placeholder=_placeholder(column),
+                        default=typed.get(column.name) or None,
                         required=column.required,
                         max_length=4000,
                     )
@@ -74,13 +106,17 @@ class InsertForm(discord.ui.Modal):
                     label="One column=value a line",
                     custom_id=PAIRS_FIELD,
                     style=discord.TextStyle.paragraph,
-                    default="\n".join(f"{name}=" for name in schema.column_names),
+                    default=typed.get(PAIRS_FIELD) or "\n".join(f"{name}=" for name in schema.column_names),
                     placeholder='quote values with a comma: title="Dune, part 1"',
                     max_length=4000,
                 )
             )
         for field in self.inputs:
             self.add_item(field)
+
+    def typed(self) -> dict[str, str]:
+        """The text of every field as submitted, by field id."""
+        return {str(field.custom_id): field.value for field in self.inputs}
 
     def values(self) -> dict[str, Any]:
         """What the member typed, by column; an empty field gives no value."""
@@ -89,20 +125,74 @@ class InsertForm(discord.ui.Modal):
         return {field.custom_id: field.value for field in self.inputs if field.value.strip()}
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
-        """Insert the record the form describes."""
-        await insert_and_answer(interaction, self.schema.name, self.values())
+        """Insert the record the form describes; on any problem, list them all and offer the form back."""
+        async with observed(interaction, "form", self.schema.name):
+            await self._submit(interaction)
+
+    async def _submit(self, interaction: discord.Interaction) -> None:
+        table = self.schema.name
+        try:
+            values = self.values()
+        except discobase.GrammarError as error:
+            problems = [str(error)]
+        else:
+            try:
+                await insert_and_answer(interaction, table, values)
+                return
+            except RecordProblems as error:
+                problems = error.problems
+            except (discobase.DiscobaseError, Refused) as error:  # a taken unique value, Discord failing, …
+                problems = [str(error)]
+        mark_outcome(interaction, "rejected")
+        text = problems_text(table, problems) + "\nPress **Fix the form** to get it back as you typed it."
+        await answer(interaction, text, view=FixForm(interaction, self.schema, self.typed()), ephemeral=True)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
-        """Answer like a failed command (the form is gone; the member can run the command again)."""
+        """Answer like a failed command."""
         await answer_error(interaction, error)
 
 
+class FixForm(OwnedView):
+    """The button under a failed form's problems: the same form again, filled in with what was typed."""
+
+    def __init__(self, interaction: discord.Interaction, schema: discobase.TableSchema, typed: dict[str, str]) -> None:
+        super().__init__(interaction, timeout=FORM_TIMEOUT)
+        self.schema = schema
+        self.table = schema.name
+        self.typed = typed
+
+    @discord.ui.button(label="Fix the form", style=discord.ButtonStyle.primary)
+    async def reopen(self, interaction: discord.Interaction, _: discord.ui.Button[FixForm]) -> None:
+        """Open the form again, with the table's current columns and the text typed before."""
+        schema = store_of(interaction).schema(self.schema.name)
+        await interaction.response.send_modal(InsertForm(schema, self.typed))
+
+
 async def insert_and_answer(interaction: discord.Interaction, table: str, values: dict[str, Any]) -> None:
-    """Insert one record and show it; the engine converts and checks every value first."""
+    """Insert one record; confirm in one public line with a Show record button.
+
+    Every problem of the values is named at once before anything is written
+    (one problem is the engine's own error, as the engine would raise it).
+    """
     store = store_of(interaction)
-    record = await timely(interaction, store.insert(table, values, interaction.user.id))
+    await timely(interaction, store.open())
+    schema = store.schema(table)
+    picked = await timely(interaction, resolve_users(interaction, schema, values))
+    problems = record_problems(schema, picked)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise RecordProblems(table, [str(problem) for problem in problems])
+    record = await timely(interaction, store.insert(table, picked.values, interaction.user.id))
+    line = record_line(store.schema(table), record, LINE_LIMIT)
     await answer(
         interaction,
-        f"Inserted record **{record.id}** into {code(table)}.",
-        embed=record_embed(store.schema(table), record, f"{table} #{record.id}"),
+        cut(f"Inserted record **{record.id}** into {code(table)}: {line}{picked.note()}", 2000),
+        view=show_record_view(table, record.id),
     )
+
+
+def record_problems(schema: discobase.TableSchema, picked: Picked) -> list[Exception]:
+    """Every problem of a new record: names that fit no member, then the engine's checks of the other values."""
+    checked = discobase.value_problems(schema, picked.values)
+    return [*picked.problems.values(), *(p for p in checked if getattr(p, "column", None) not in picked.problems)]

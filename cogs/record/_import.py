@@ -18,6 +18,7 @@ import discord
 import discobase
 
 from ..utils.formatting import bar, code, cut, duration, escape, plural
+from ..utils.observed import mark_outcome
 from ..utils.replies import NO_PINGS, answer
 
 __all__ = ["EVERY", "PROBLEMS_SHOWN", "Progress", "problem_report", "run_import"]
@@ -29,15 +30,23 @@ EVERY = 2.0
 PROBLEMS_SHOWN = 15
 
 
-def problem_report(problems: list[discobase.RowProblem], rows: int) -> str:
-    """Why nothing was imported: the bad rows (row number, column, reason), the first ``PROBLEMS_SHOWN`` of them."""
+def problem_report(problems: list[discobase.RowProblem], rows: int, *, header: bool = False) -> str:
+    """Why nothing was imported: the bad rows (row number, column, reason), the first ``PROBLEMS_SHOWN`` of them.
+
+    Rows count data rows; under a ``header`` row (CSV), each also gets its spreadsheet line.
+    """
     lines = [
-        f"Row {problem.row}, column {code(problem.column)}: {escape(cut(problem.reason, 200))}"
+        f"Row {problem.row}{f' (line {problem.row + 1})' if header else ''}, column {code(problem.column)}: "
+        f"{escape(cut(problem.reason, 200))}"
         for problem in problems[:PROBLEMS_SHOWN]
     ]
     if len(problems) > PROBLEMS_SHOWN:
         lines.append(f"\u2026and {len(problems) - PROBLEMS_SHOWN} more.")
-    head = f"Nothing was imported: {plural(len(problems), 'problem')} in {plural(rows, 'row')}. Fix them and try again."
+    bad = len({problem.row for problem in problems})
+    head = (
+        f"Nothing was imported: {plural(len(problems), 'problem')} in {plural(bad, 'row')} of {rows}. "
+        "Fix them and try again."
+    )
     return cut("\n".join([head, *lines]), 2000)
 
 
@@ -99,16 +108,18 @@ class Progress:
 
 
 async def run_import(
-    store: discobase.GuildStore, progress: Progress, rows: list[dict[str, Any]], creator_id: int
+    store: discobase.GuildStore, progress: Progress, rows: list[dict[str, Any]], creator_id: int, *, header: bool
 ) -> None:
     """Write the rows and end the progress message with a summary of what happened."""
     await progress.start()
     try:
         result = await store.insert_many(progress.table, rows, creator_id, on_progress=progress.update, resumable=True)
     except discobase.ImportRejected as error:  # a row became bad after the check (a concurrent write)
-        await progress.show(problem_report(error.problems, len(rows)))
+        mark_outcome(progress.interaction, "rejected")
+        await progress.show(problem_report(error.problems, len(rows), header=header))
         return
     except discobase.DiscobaseError as error:
+        mark_outcome(progress.interaction, f"stopped:{type(error).__name__}")
         done = f"{plural(progress.done, 'row')} of {progress.total} were" if progress.done else "nothing was"
         await progress.show(
             f"The import into {code(progress.table)} stopped: {error}\nSo far {done} written; "
@@ -124,8 +135,9 @@ def _summary(progress: Progress, result: discobase.BulkResult) -> str:
     if not records:
         return f"Nothing was left to write into {code(progress.table)}: an earlier run of this import wrote every row."
     ids = f"ids {records[0].id} to {records[-1].id}" if len(records) > 1 else f"id {records[0].id}"
-    took = duration(progress.clock() - progress.started)
-    text = f"Imported {plural(len(records), 'record')} into {code(progress.table)} ({ids}) in {took}."
+    seconds = progress.clock() - progress.started
+    took = f"in {duration(seconds)}" if seconds >= 1 else "in under a second"
+    text = f"Imported {plural(len(records), 'record')} into {code(progress.table)} ({ids}) {took}."
     if result.already_written:
         text += f" The other {result.already_written} were written by an earlier, interrupted import of this file."
     return text

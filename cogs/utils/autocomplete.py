@@ -30,6 +30,9 @@ LOAD_WAIT = 2.0
 """Seconds autocomplete waits for a cold table; the load goes on in the background for the command."""
 
 _LAST_ITEM = re.compile(r"^(?P<head>.*(?:,|\s+and\s+))?(?P<tail>[^,]*)$", re.IGNORECASE | re.DOTALL)
+_LAST_CONDITION = re.compile(
+    r"^(?P<head>.*(?:,|\s+and\s+|\s+or\s+|\(|\bnot\s+))?(?P<tail>[^,(]*)$", re.IGNORECASE | re.DOTALL
+)
 _PARTIAL_NAME = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*|\s*")
 
 
@@ -92,13 +95,13 @@ async def sort_keys(interaction: discord.Interaction, current: str) -> list[app_
     return _choices(rank(current.strip(), keys))
 
 
-def _complete_last(current: str, names: list[str], suffix: str) -> list[str]:
+def _complete_last(current: str, names: list[str], suffix: str, last: re.Pattern[str] = _LAST_ITEM) -> list[str]:
     """Complete the column name being typed after the last separator, keeping what came before."""
-    match = _LAST_ITEM.match(current)
+    match = last.match(current)
     if match is None or not _PARTIAL_NAME.fullmatch(match["tail"]):
         return [current] if current.strip() else []
     head = match["head"] or ""
-    if head and not head.endswith(" "):
+    if head and not head.endswith((" ", "(")):
         head += " "
     return [f"{head}{name}{suffix}" for name in rank(match["tail"], names)]
 
@@ -108,7 +111,7 @@ async def where_columns(interaction: discord.Interaction, current: str) -> list[
     schema = await _schema(interaction)
     if schema is None:
         return []
-    return _choices(_complete_last(current, ["id", *schema.column_names], " "))
+    return _choices(_complete_last(current, ["id", *schema.column_names], " ", _LAST_CONDITION))
 
 
 async def value_columns(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -132,6 +135,8 @@ async def record_ids(interaction: discord.Interaction, current: str) -> list[app
     typed = str(current).strip()
     newest = heapq.nlargest(MAX_CHOICES, (r for r in records if str(r.id).startswith(typed)), key=lambda r: r.id)
     return [
-        app_commands.Choice(name=cut(f"{r.id} \u00b7 {record_line(schema, r, CHOICE_LIMIT)}", CHOICE_LIMIT), value=r.id)
+        app_commands.Choice(
+            name=cut(f"{r.id} \u00b7 {record_line(schema, r, CHOICE_LIMIT, rich=False)}", CHOICE_LIMIT), value=r.id
+        )
         for r in newest
     ]

@@ -15,11 +15,11 @@ EMBED_BUDGET = 5000
 """Characters the values of one embed may take, leaving room for titles and names under Discord's 6,000."""
 
 
-def record_line(schema: discobase.TableSchema, record: discobase.Record, limit: int) -> str:
-    """A record's non-empty values on one line, ``column: value`` each, for lists and choices."""
+def record_line(schema: discobase.TableSchema, record: discobase.Record, limit: int, *, rich: bool = True) -> str:
+    """A record's non-empty values on one line, ``column: value`` each, for lists and (``rich=False``) choices."""
     share = max(20, limit // max(1, len(schema.columns)))
     parts = [
-        f"{column.name}: {show(column.type, record.values.get(column.name), share)}"
+        f"{column.name}: {show(column.type, record.values.get(column.name), share, rich=rich)}"
         for column in schema.columns
         if record.values.get(column.name) is not None
     ]

@@ -3,10 +3,14 @@
 Values are data members typed; shown raw, ``**`` or a backtick would restyle a
 reply and ``@everyone`` would read as a ping. Every value shown goes through
 ``show``. Mentions of user, channel and role columns stay mentions (they render
-as names), and ``answer`` sends every message with pings disabled.
+as names), and ``answer`` sends every message with pings disabled. Datetimes
+are Discord timestamps (``<t:…:f>``), which every member reads in their own
+time zone; dates keep their hyphens unbreakable, so a narrow field never splits one.
 """
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 import discord
 
@@ -17,6 +21,7 @@ __all__ = ["ELLIPSIS", "bar", "code", "cut", "duration", "escape", "escape_cut",
 
 ELLIPSIS = "\u2026"
 EMPTY = "\u2014"
+NO_BREAK_HYPHEN = "\u2011"
 _MENTION_TYPES = (discobase.ColumnType.USER, discobase.ColumnType.CHANNEL, discobase.ColumnType.ROLE)
 
 
@@ -35,15 +40,20 @@ def code(text: str) -> str:
     return "`" + text.replace("`", "\u02cb") + "`"
 
 
-def show(column_type: discobase.ColumnType, value: Value, limit: int = 100) -> str:
+def show(column_type: discobase.ColumnType, value: Value, limit: int = 100, *, rich: bool = True) -> str:
     """A value as a member would type it, escaped, and at most ``limit`` characters with its escapes.
 
-    No value shows as a dash; the empty text as ``""``, as it is typed.
+    No value shows as a dash; the empty text as ``""``, as it is typed. ``rich=False`` is for text Discord
+    shows as typed (autocomplete choices): dates and times stay ISO 8601 there.
     """
     if value is None:
         return EMPTY
     if value == "":
         return '""'
+    if rich and isinstance(value, datetime):
+        return f"<t:{int(value.timestamp())}:f>"  # Discord shows it in each member's own time zone
+    if rich and isinstance(value, date):
+        return value.isoformat().replace("-", NO_BREAK_HYPHEN)  # never wrapped in the middle
     shown = column_type.display(value)
     if column_type in _MENTION_TYPES:
         return cut(shown, limit)

@@ -12,7 +12,8 @@ from typing import Any
 
 import discord
 
-from .errors import answer_error
+from .errors import answer_error, unwrap
+from .observed import mark_outcome, observed
 from .replies import NO_PINGS
 
 __all__ = ["Confirm", "OwnedView", "Paginator"]
@@ -25,11 +26,21 @@ class OwnedView(discord.ui.View):
         super().__init__(timeout=timeout)
         self.interaction = interaction
         self.owner_id = interaction.user.id
+        table = getattr(interaction.namespace, "table", None)
+        self.table: str | None = table if isinstance(table, str) else None
+        """The table the buttons act on, for their log lines."""
+
+    async def _scheduled_task(self, item: discord.ui.Item[Any], interaction: discord.Interaction) -> None:
+        """Every press of one of these buttons gets its log line (discord.py runs check, callback and errors here)."""
+        label = getattr(item, "label", None) or getattr(item, "custom_id", None) or "?"
+        async with observed(interaction, str(label), self.table):
+            await super()._scheduled_task(item, interaction)
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Refuse everyone but the owner, telling them why."""
         if interaction.user.id == self.owner_id:
             return True
+        mark_outcome(interaction, "refused")
         await interaction.response.send_message(
             f"Only <@{self.owner_id}> can use these buttons. Run the command yourself to get your own.",
             ephemeral=True,
@@ -39,6 +50,7 @@ class OwnedView(discord.ui.View):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any], /) -> None:
         """Answer like a failed command."""
+        mark_outcome(interaction, f"error:{type(unwrap(error)).__name__}")
         await answer_error(interaction, error)
 
     async def on_timeout(self) -> None:

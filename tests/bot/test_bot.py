@@ -15,8 +15,8 @@ SPEC_COMMANDS = {
     "table drop": ["table"],
     "table status": [],  # issue 6: an admin's view of the process
     "record insert": ["table", "values"],
-    "record find": ["table", "where", "sort", "limit"],
-    "record get": ["table", "id"],
+    "record find": ["table", "where", "sort", "limit", "private"],  # private: an answer only the member sees
+    "record get": ["table", "id", "private"],
     "record update": ["table", "id", "set"],
     "record delete": ["table", "id"],
     "record count": ["table", "where"],

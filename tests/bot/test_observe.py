@@ -38,3 +38,43 @@ def test_rate_limit_waits_are_remembered_and_logged_at_info(message: str) -> Non
     assert watch.filter(record)
     assert record.levelno == logging.INFO and watch.count == 1
     assert watch.last is not None and watch.last.seconds == 1.5
+
+
+def _lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "bot.commands"]
+
+
+async def test_table_create_logs_the_table_it_makes(admin, channel, caplog):
+    """`/table create name:films` logs `table=films`, not `table=-`."""
+    caplog.set_level(logging.INFO, logger="bot.commands")
+    await admin.slash(channel, "table create", name="films", columns="title:text")
+    assert "command='table create' table=films outcome=ok" in _lines(caplog)[-1]
+
+
+async def test_a_rejected_import_is_not_logged_ok(member, channel, books, caplog):
+    """An import refused for its bad rows logs `outcome=rejected`: nothing was written."""
+    caplog.set_level(logging.INFO, logger="bot.commands")
+    data = b"title,author,year\nDune,Herbert,soon\n"
+    await member.slash(channel, "record import", table="books", file=("books.csv", data))
+    assert "command='record import' table=books outcome=rejected" in _lines(caplog)[-1]
+
+
+async def test_buttons_and_forms_log_a_line(member, other_member, channel, books, store, caplog):
+    """A form submitted, a form with problems, buttons pressed, and one pressed by someone else: a line each."""
+    await store.insert_many("books", [{"title": f"Book {n}", "author": "X"} for n in range(11)], member.id)
+    caplog.set_level(logging.INFO, logger="bot.commands")
+    shown = await member.slash(channel, "record insert", table="books")
+    inserted = await member.submit_modal(shown, {"title": "Dune", "author": "Herbert"})
+    bad = await member.submit_modal(
+        await member.slash(channel, "record insert", table="books"), {"title": "Emma", "author": "A", "year": "soon"}
+    )
+    await other_member.click(inserted.response, label="Show record")
+    await member.click(bad.response, label="Fix the form")
+    await other_member.click((await member.slash(channel, "record find", table="books")).response, label="Next")
+    lines = [line for line in _lines(caplog) if not line.startswith("command ")]
+    assert [line.split(" guild=")[0] for line in lines] == ["form", "form", "button", "button", "button"]
+    assert "item='form' table=books outcome=ok" in lines[0] and "requests=1" in lines[0]
+    assert "item='form' table=books outcome=rejected" in lines[1]
+    assert "item='Show record' table=books outcome=ok" in lines[2]
+    assert "item='Fix the form' table=books outcome=ok" in lines[3]
+    assert "item='Next' table=books outcome=refused" in lines[4]

@@ -47,6 +47,14 @@ async def test_where_completes_the_column_being_typed(member, channel, books):
     assert _values(choices) == ["year > 1990, author "]
 
 
+async def test_where_completes_after_or_and_a_parenthesis(member, channel, books):
+    """After `or`, `(` or `not`, the column being typed is completed too."""
+    choices = await member.autocomplete(channel, "record find", "where", "year > 1990 or (au", table="books")
+    assert _values(choices) == ["year > 1990 or (author "]
+    choices = await member.autocomplete(channel, "record find", "where", "read = yes or ye", table="books")
+    assert _values(choices) == ["read = yes or year "]
+
+
 async def test_where_keeps_a_finished_condition(member, channel, books):
     """Once an operator is typed, the text itself is offered, to be sent as it is."""
     choices = await member.autocomplete(channel, "record count", "where", "year > 19", table="books")
@@ -66,6 +74,14 @@ async def test_id_offers_records_newest_first_with_their_values(member, channel,
     choices = await member.autocomplete(channel, "record get", "id", "", table="books")
     assert _values(choices) == [3, 2, 1]
     assert choices[0]["name"] == "3 \u00b7 title: Ulysses \u00b7 author: X \u00b7 read: false"
+
+
+async def test_id_choices_show_dates_and_times_as_text(admin, member, channel):
+    """Choices are plain text: a datetime there is ISO 8601, not a timestamp token Discord would not render."""
+    await admin.slash(channel, "table create", name="events", columns="at:datetime, day:date")
+    await member.slash(channel, "record insert", table="events", values="at=2026-01-10T18:00:00Z, day=2001-01-01")
+    choices = await member.autocomplete(channel, "record get", "id", "", table="events")
+    assert choices[0]["name"] == "1 \u00b7 at: 2026-01-10T18:00:00Z \u00b7 day: 2001-01-01"
 
 
 async def test_column_options_are_empty_for_an_unknown_table(member, channel, books):

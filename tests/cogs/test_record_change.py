@@ -27,6 +27,40 @@ async def test_get_shows_every_column(other_member, channel, dune):
     assert field_values(embed) == {"title": "Dune", "author": "Herbert", "year": "1965", "read": "false"}
 
 
+async def test_update_that_changes_nothing_says_so(member, channel, dune, store):
+    """Setting the values a record has already answers that nothing changed, and writes nothing."""
+    before = await store.get("books", dune)
+    message = reply(await member.slash(channel, "record update", table="books", id=dune, set="read=no, year=1965"))
+    assert message.ephemeral
+    assert message.content == "Nothing changed: record **1** of `books` already has `read` false, `year` 1965."
+    assert (await store.get("books", dune)).message_id == before.message_id
+
+
+async def test_update_lists_only_what_changed(member, channel, dune):
+    """A set that repeats a value shows only the columns that really change."""
+    message = reply(await member.slash(channel, "record update", table="books", id=dune, set="read=yes, year=1965"))
+    assert message.content.splitlines()[1:] == ["`read`: false \u2192 true"]
+
+
+async def test_datetimes_show_in_each_members_time_zone_and_dates_do_not_wrap(admin, member, channel):
+    """A datetime is a Discord timestamp (local time for every reader); a date's hyphens never break a line."""
+    await admin.slash(channel, "table create", name="events", columns="what:text, at:datetime, day:date optional")
+    await member.slash(
+        channel, "record insert", table="events", values="what=Launch, at=2026-01-10T19:00:00+01:00, day=2001-01-01"
+    )
+    card = reply(await member.slash(channel, "record get", table="events", id=1)).embeds[0]
+    assert field_values(card)["at"] == "<t:1768068000:f>"
+    assert field_values(card)["day"] == "2001\u201101\u201101"
+    found = reply(await member.slash(channel, "record find", table="events", where="at > 2026-01-01"))
+    assert "at: <t:1768068000:f>" in found.embeds[0].fields[0].value
+
+
+async def test_get_can_answer_privately(other_member, channel, dune):
+    """`private:True` shows the record to the member who asked only."""
+    message = reply(await other_member.slash(channel, "record get", table="books", id=dune, private=True))
+    assert message.ephemeral and message.embeds[0].title == "books #1"
+
+
 async def test_get_unknown_id_says_how_to_find_ids(simcord_env, member, channel, dune):
     """An id that does not exist is refused with a pointer to /record find."""
     result = await member.slash(channel, "record get", table="books", id=7)
@@ -79,8 +113,10 @@ async def test_update_keeps_unique_columns_unique(simcord_env, member, channel, 
 async def test_delete_by_creator(member, channel, dune, store):
     """The creator deletes a record: the reply shows what it held, and it is gone."""
     message = reply(await member.slash(channel, "record delete", table="books", id=dune))
-    assert message.content == "Deleted record **1** from `books`. It had:"
-    assert field_values(message.embeds[0])["title"] == "Dune"
+    head, values = message.content.split(": ", 1)
+    assert head == "Deleted record **1** from `books`. It had"
+    assert values.split(" \u00b7 ") == ["title: Dune", "author: Herbert", "year: 1965", "read: false"]
+    assert message.embeds == []
     assert await store.count("books") == 0
 
 
@@ -101,7 +137,7 @@ async def test_deleted_ids_are_not_reused(member, channel, dune):
     """After deleting the newest record, the next insert still gets a new id."""
     await member.slash(channel, "record delete", table="books", id=dune)
     message = reply(await member.slash(channel, "record insert", table="books", values="title=Emma, author=Austen"))
-    assert message.content == "Inserted record **2** into `books`."
+    assert message.content.startswith("Inserted record **2** into `books`:")
 
 
 async def test_count_all_and_matching(member, channel, dune):

@@ -60,18 +60,35 @@ async def test_export_csv_neutralises_formulas(member, channel, books):
 
 
 async def test_export_json_attaches_an_array(member, channel, books):
-    """JSON export attaches an array of objects, id first, empty values left out."""
+    """JSON export attaches an array of objects, id first, an empty optional value as null."""
     await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
     message = reply(await member.slash(channel, "record export", table="books", format="json"))
     name, data = await _download(message)
     assert name == "books.json"
-    assert orjson.loads(data) == [{"id": 1, "title": "Dune", "author": "Herbert", "read": False}]
+    assert orjson.loads(data) == [{"id": 1, "title": "Dune", "author": "Herbert", "year": None, "read": False}]
+
+
+async def test_exports_keep_discord_ids_exact_for_spreadsheets_and_javascript(admin, member, channel):
+    """User ids are strings in JSON (JavaScript keeps 19 digits exact) and mentions in CSV (no 1.45607E+18)."""
+    await admin.slash(channel, "table create", name="loans", columns="what:text, owner:user")
+    await member.slash(channel, "record insert", table="loans", values=f"what=Dune, owner={member.id}")
+    _, data = await _download(reply(await member.slash(channel, "record export", table="loans", format="json")))
+    assert b'"owner": "%d"' % member.id in data
+    assert orjson.loads(data) == [{"id": 1, "what": "Dune", "owner": str(member.id)}]
+    _, data = await _download(reply(await member.slash(channel, "record export", table="loans", format="csv")))
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1] == ["1", "Dune", f"<@{member.id}>"]
 
 
 async def test_export_of_an_unknown_table_is_refused(simcord_env, member, channel, books):
     """Exporting a table that does not exist suggests the closest one."""
     result = await member.slash(channel, "record export", table="book", format="csv")
     assert "Did you mean `books`?" in refusal(simcord_env, result, discobase.UnknownTable)
+
+
+async def test_a_quick_import_says_under_a_second(member, channel, books):
+    """An import faster than a second says so, not "in 0 s"."""
+    result = await member.slash(channel, "record import", table="books", file=("books.csv", _csv(4)))
+    assert reply(result).content == "Imported 4 records into `books` (ids 1 to 4) in under a second."
 
 
 async def test_import_of_300_rows_writes_them_all_with_progress(
@@ -123,8 +140,8 @@ async def test_import_with_one_bad_row_writes_nothing(simcord_env, member, chann
     message = reply(result)
     assert message.ephemeral
     lines = message.content.splitlines()
-    assert lines[0] == "Nothing was imported: 1 problem in 9 rows. Fix them and try again."
-    assert lines[1].startswith("Row 6, column `year`: ")
+    assert lines[0] == "Nothing was imported: 1 problem in 1 row of 9. Fix them and try again."
+    assert lines[1].startswith("Row 6 (line 7), column `year`: ")
     assert "whole number" in lines[1]
     assert await store.count("books") == 0
 
@@ -135,9 +152,42 @@ async def test_import_finds_duplicates_within_the_file_and_the_table(member, cha
     data = HEADER.encode() + b"Book 1,A,,\nBook 2,A,,\nBook 2,A,,\n"
     message = reply(await member.slash(channel, "record import", table="books", file=("books.csv", data)))
     lines = message.content.splitlines()
-    assert lines[1].startswith("Row 1, column `title`: ") and "already in record 1" in lines[1]
-    assert lines[2].startswith("Row 3, column `title`: ") and "also in row 2" in lines[2]
+    assert lines[1].startswith("Row 1 (line 2), column `title`: ") and "already in record 1" in lines[1]
+    assert lines[2].startswith("Row 3 (line 4), column `title`: ") and "also in row 2" in lines[2]
     assert await store.count("books") == 1
+
+
+async def test_import_lists_every_problem_of_a_row(member, channel, books, store):
+    """A row with several bad cells gets a line for each, not only the first."""
+    data = HEADER.encode() + b"Book 1,A,1990,yes\n,,soon,maybe\n"
+    message = reply(await member.slash(channel, "record import", table="books", file=("books.csv", data)))
+    lines = message.content.splitlines()
+    assert lines[0] == "Nothing was imported: 4 problems in 1 row of 2. Fix them and try again."
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        "Row 2 (line 3), column `title`",
+        "Row 2 (line 3), column `author`",
+        "Row 2 (line 3), column `year`",
+        "Row 2 (line 3), column `read`",
+    ]
+    assert await store.count("books") == 0
+
+
+async def test_json_rows_have_no_line_numbers(member, channel, books):
+    """In a JSON array, row 2 is the second object: no spreadsheet line is claimed."""
+    data = orjson.dumps([{"title": "A", "author": "B"}, {"title": "C", "author": "D", "year": "x"}])
+    message = reply(await member.slash(channel, "record import", table="books", file=("books.json", data)))
+    assert message.content.splitlines()[1].startswith("Row 2, column `year`: ")
+
+
+async def test_import_headers_ignore_case_and_semicolons_are_read(member, channel, books, store):
+    """`Title;Author;Year` (a spreadsheet saved with semicolons, capitalised headers) imports as it should."""
+    data = b'Title;AUTHOR;Year\nDune;Frank Herbert;1965\n"Emma; or not";Austen;1815\n'
+    message = reply(await member.slash(channel, "record import", table="books", file=("books.csv", data)))
+    assert message.content.startswith("Imported 2 records into `books`")
+    assert [r.values for r in await store.find("books")] == [
+        {"title": "Dune", "author": "Frank Herbert", "year": 1965, "read": False},
+        {"title": "Emma; or not", "author": "Austen", "year": 1815, "read": False},
+    ]
 
 
 async def test_import_refuses_an_unknown_column_once(simcord_env, member, channel, books, store):

@@ -80,7 +80,55 @@ async def test_where_sort_and_limit(member, channel, many_books):
     )
     assert _ids(message) == ["#23", "#21", "#19"]
     assert message.embeds[0].description == "where `author = A and year >= 2010`"
-    assert message.embeds[0].footer.text == "3 records matched \u00b7 page 1 of 1"
+    assert message.embeds[0].footer.text == "7 records matched \u00b7 showing the first 3 \u00b7 page 1 of 1"
+
+
+async def test_find_can_answer_privately(member, channel, many_books):
+    """`private:True` keeps a data-heavy answer out of the channel: only the member sees the pages."""
+    message = reply(await member.slash(channel, "record find", table="books", private=True))
+    assert message.ephemeral and _ids(message)[0] == "#1"
+
+
+async def test_find_with_a_limit_counts_like_count(member, channel, many_books):
+    """With a limit, the footer still says how many matched, as /record count with the same where does."""
+    where = "author = A"
+    found = reply(await member.slash(channel, "record find", table="books", where=where, limit=3))
+    counted = reply(await member.slash(channel, "record count", table="books", where=where))
+    assert counted.content == "`books` has 12 records matching `author = A`."
+    assert found.embeds[0].footer.text.startswith("12 records matched \u00b7 showing the first 3")
+
+
+@pytest.mark.parametrize(
+    ("where", "ids"),
+    [
+        ("title == Book 3", ["#3"]),
+        ("year = 2001 or year > 2020", ["#2", "#22", "#23"]),
+        ("author = A and year < 2004 or year = 2010", ["#1", "#3", "#11"]),
+        ("author = A and (year < 2004 or year = 2010)", ["#1", "#3", "#11"]),
+        ("author = B and (year < 2004 or year = 2010)", ["#2", "#4"]),
+        ("year in (2000, 2002, 1999)", ["#1", "#3"]),
+        ("not year >= 2002", ["#1", "#2"]),
+        ("year not in (2000, 2001) and year < 2004", ["#3", "#4"]),
+        ("title ~= BOOK 7", ["#7"]),
+        ('title ~= "book 1" or title = "Book 2"', ["#1", "#2"]),
+    ],
+)
+async def test_where_takes_or_parentheses_in_not_and_double_equals(member, channel, many_books, where, ids):
+    """`or`, parentheses, `in (…)`, `not`, `==` and `~=` (case-insensitive equality); `and` binds tighter."""
+    message = reply(await member.slash(channel, "record find", table="books", where=where))
+    assert _ids(message) == ids
+
+
+async def test_or_with_a_bool_column_is_not_one_value(member, channel, many_books):
+    """`read = no or year > 2020` is two conditions, not the yes/no value "no or year > 2020"."""
+    message = reply(await member.slash(channel, "record count", table="books", where="read = no or year > 2020"))
+    assert message.content == "`books` has 23 records matching `read = no or year > 2020`."
+
+
+async def test_an_unclosed_parenthesis_is_explained(simcord_env, member, channel, many_books):
+    """A parenthesis never closed is named, privately."""
+    result = await member.slash(channel, "record find", table="books", where="(year > 2001 or author = A")
+    assert "is never closed" in refusal(simcord_env, result, discobase.GrammarError)
 
 
 async def test_substring_search_ignores_case(member, channel, many_books):

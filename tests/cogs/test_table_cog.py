@@ -49,6 +49,21 @@ async def test_create_explains_a_bad_table_name(simcord_env, admin, channel):
     assert "not a valid table name" in refusal(simcord_env, result, discobase.SchemaError)
 
 
+async def test_create_suggests_the_lowercase_name(simcord_env, admin, channel):
+    """`Events` is refused with `events` suggested; `My Books` with `my_books`."""
+    result = await admin.slash(channel, "table create", name="Events", columns="title:text")
+    assert "Did you mean `events`?" in refusal(simcord_env, result, discobase.SchemaError)
+    result = await admin.slash(channel, "table create", name="My Books", columns="title:text")
+    assert "Did you mean `my_books`?" in refusal(simcord_env, result, discobase.SchemaError)
+
+
+async def test_create_suggests_a_type_for_names_from_elsewhere(simcord_env, admin, channel):
+    """`string` gets "did you mean text?", `integer` int, `boolean` bool."""
+    for typed, meant in (("string", "text"), ("integer", "int"), ("boolean", "bool")):
+        result = await admin.slash(channel, "table create", name="books", columns=f"title:{typed}")
+        assert f"Did you mean `{meant}`?" in refusal(simcord_env, result, discobase.GrammarError)
+
+
 async def test_create_refuses_a_taken_name(simcord_env, admin, channel, books):
     """A second table of the same name is refused."""
     result = await admin.slash(channel, "table create", name="books", columns="title:text")
@@ -128,6 +143,13 @@ async def test_add_column_refuses_a_required_column_on_a_table_with_records(simc
     await admin.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
     result = await admin.slash(channel, "table add-column", table="books", column="pages:int")
     assert "must be `optional` or have a `default=`" in refusal(simcord_env, result, discobase.SchemaError)
+
+
+async def test_add_column_with_an_existing_name_says_so(simcord_env, admin, channel, books):
+    """A column the table has already is named as such, not "given twice"."""
+    result = await admin.slash(channel, "table add-column", table="books", column="year:int optional")
+    text = refusal(simcord_env, result, discobase.SchemaError)
+    assert text == "Table `books` already has a column `year`. Choose another name for the new column."
 
 
 async def test_add_column_takes_one_spec(simcord_env, admin, channel, books):

@@ -21,8 +21,10 @@ from discobase import (
     parse_query,
     parse_values,
     parse_where,
+    value_problems,
 )
 from discobase.columns import as_typed
+from discobase.query import And, Not, Or
 
 SCHEMA = TableSchema(
     name="books",
@@ -158,10 +160,33 @@ def test_where_joins_with_comma_and_and() -> None:
     assert parse_where("id != 3", SCHEMA) == (Condition("id", "!=", 3),)
 
 
+def test_where_and_binds_tighter_than_or() -> None:
+    """`a and b or c` is `(a and b) or c`; parentheses, `in`, `not` and `==` build the same plain values."""
+    year, read = Condition("year", ">", 1990), Condition("read", "=", True)
+    title = Condition("title", "=", "Dune")
+    assert parse_where("year > 1990 and read = yes or title == Dune", SCHEMA) == (Or((And((year, read)), title)),)
+    assert parse_where("year > 1990 and (read = yes or title = Dune)", SCHEMA) == (year, Or((read, title)))
+    assert parse_where("not year > 1990, title in (Dune, Emma)", SCHEMA) == (
+        Not(year),
+        Or((title, Condition("title", "=", "Emma"))),
+    )
+    assert parse_where("title not in (Dune)", SCHEMA) == (Not(Or((title,))),)
+    first = parse_query(SCHEMA, where="read = yes or (year > 1990)")
+    assert first == parse_query(SCHEMA, where="(read=yes) or year>1990") and hash(first) == hash(
+        parse_query(SCHEMA, where="(read=yes) or year>1990")
+    )
+    assert first.index_lookups() == [] and parse_query(SCHEMA, where="title = Dune").index_lookups() == [title]
+
+
 @pytest.mark.parametrize(
     ("text", "error", "message"),
     [
         ("year", GrammarError, "not a condition"),
+        ("(year > 3", GrammarError, "never closed"),
+        ("(year > 3) title = x", GrammarError, "Expected `and`, `or` or `,`"),
+        ("year in ()", GrammarError, "lists no value"),
+        ("year ~= 3", GrammarError, "compares text, ignoring case"),
+        ("(" * 30 + "year > 3", GrammarError, "nests deeper"),
         ("yeer > 3", UnknownColumn, "Did you mean `year`"),
         ("year ~ 19", GrammarError, "`~` finds text inside text"),
         ("year > soon", BadValue, "not a whole number"),
@@ -243,3 +268,19 @@ def test_a_text_column_may_default_to_the_empty_text():
     assert column.spec() == 'note:text default=""'
     with pytest.raises(GrammarError, match="needs a value"):
         parse_columns("note:text default=")
+
+
+def test_value_problems_names_every_problem_of_a_record() -> None:
+    """Unknown columns first, then each bad or missing column in order, with the engine's own messages."""
+    problems = value_problems(SCHEMA, {"titel": "x", "year": "soon", "read": "maybe"})
+    assert [(type(p).__name__, getattr(p, "column", None)) for p in problems] == [
+        ("UnknownColumn", "titel"),
+        ("BadValue", "title"),
+        ("BadValue", "author"),
+        ("BadValue", "year"),
+        ("BadValue", "read"),
+    ]
+    with pytest.raises(BadValue) as first:
+        SCHEMA.validate_new({"title": "x", "author": "y", "year": "soon"})
+    assert [str(p) for p in value_problems(SCHEMA, {"title": "x", "author": "y", "year": "soon"})] == [str(first.value)]
+    assert value_problems(SCHEMA, {"title": "x", "author": "y"}) == []

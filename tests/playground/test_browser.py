@@ -119,7 +119,7 @@ def test_table_create_record_insert_and_find_in_the_page(page: Page, tmp_path: P
     expect(timeline).to_contain_text("Created table films")
 
     run(page, "record insert", table="films", values="title=Alien, year=1979")
-    expect(timeline).to_contain_text("Inserted record 1 into films")
+    expect(timeline).to_contain_text("Inserted record 1 into films: title: Alien \u00b7 year: 1979")
 
     run(page, "record find", table="films")
     expect(last).to_contain_text("title: Alien")
@@ -141,3 +141,48 @@ def test_table_create_record_insert_and_find_in_the_page(page: Page, tmp_path: P
     shot.parent.mkdir(exist_ok=True)
     page.screenshot(path=shot, animations="disabled", caret="hide")
     assert shot.stat().st_size > 10_000
+
+
+def test_an_address_without_its_key_or_with_an_old_one_explains_itself(page: Page) -> None:
+    """The page without its #key, or with the key of an earlier run, says what happened and what to do."""
+    from playwright.sync_api import expect
+
+    address = page.url.split("#")[0]
+    explanation = page.locator("#discobase-explanation")
+    expect(page.locator("#channel-composer-input")).to_be_visible()
+    expect(explanation).to_have_count(0)
+    page.goto(address)
+    expect(explanation).to_contain_text("This address has no session key")
+    expect(explanation).to_contain_text("printed in its terminal")
+    page.goto(address + "#a-key-from-yesterday")
+    expect(explanation).to_contain_text("This tab is from an earlier run of the playground")
+    expect(explanation).to_contain_text("the tables and records of earlier runs are gone")
+
+
+def test_a_tab_left_open_says_the_playground_stopped_and_then_that_it_is_old(tmp_path: Path) -> None:
+    """Stopping the playground, then starting it again, turns an open tab into an explanation, never a blank page."""
+    missing = _missing()
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"the browser test must run in CI: {missing}")
+    if missing:
+        pytest.skip(missing)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            explanation = page.locator("#discobase-explanation")
+            with playground_process(tmp_path, demo=False) as first:
+                page.goto(first.url)
+                expect(page.locator("#channel-composer-input")).to_be_visible()
+                assert first.stop() == 0
+            expect(explanation).to_contain_text("The playground has stopped")
+            with playground_process(tmp_path, demo=False) as second:
+                if second.url.split("#")[0] == first.url.split("#")[0]:  # the usual port was free both times
+                    page.reload()
+                    expect(explanation).to_contain_text("This tab is from an earlier run of the playground")
+                assert second.stop() == 0
+        finally:
+            browser.close()

@@ -6,15 +6,19 @@ import asyncio
 import importlib.util
 import signal
 import socket
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import discord
 import pytest
 
+import bot.playground
 from bot.local import NO_SIMCORD, run_local
-from bot.playground import Playground, playground_settings, serve, start_playground
+from bot.playground import Playground, playground_settings, real_time, serve, start_playground
 from bot.playground_demo import BOOKS, DEMO_TABLE
+from bot.playground_door import GUARD_PATH, open_door
 from bot.settings import Settings
 
 from .helpers import playground_process
@@ -103,7 +107,7 @@ async def test_port_in_use_is_one_clear_line(capsys: pytest.CaptureFixture[str])
 
 
 async def test_serve_prints_url_and_hint_until_stopped(capsys: pytest.CaptureFixture[str]) -> None:
-    """serve() prints the URL and a two-line hint, then returns 0 once stopped."""
+    """serve() prints the URL and a hint: how to run a command as on Discord, and that a restart loses the data."""
     stop = asyncio.Event()
     task = asyncio.ensure_future(serve(Settings(), port=None, demo=False, stop=stop))
     out = ""
@@ -114,7 +118,10 @@ async def test_serve_prints_url_and_hint_until_stopped(capsys: pytest.CaptureFix
     assert await asyncio.wait_for(task, 30) == 0
     url, *hint = out.splitlines()
     assert url.split(": ", 1)[1].startswith("http://127.0.0.1:")
-    assert len(hint) == 2 and "/table create name:books columns:title:text, year:int" in hint[0]
+    assert len(hint) == 3
+    assert "type /table, pick /table create, set name to books and columns to title:text, year:int" in hint[0]
+    assert "press Enter" in hint[0]
+    assert "restarting the playground loses every table and record" in hint[2]
 
 
 @pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
@@ -133,3 +140,37 @@ def test_without_simcord_the_message_says_what_to_install(
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *rest: None if name == "simcord" else find_spec(name))
     assert run_local(Settings()) == 2
     assert capsys.readouterr().err.strip() == NO_SIMCORD
+
+
+async def test_the_clock_follows_real_time_so_a_drop_confirmation_expires(
+    world: Playground, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the simulated clock following the real one, "press within N seconds" really runs out."""
+    monkeypatch.setattr(sys.modules["cogs.table"], "CONFIRM_TIMEOUT", 1.0)  # the module the bot loaded
+    monkeypatch.setattr(bot.playground, "CLOCK_TICK", 0.2)
+    async with real_time(world.env):
+        asked = await world.admin.slash(world.general, "table drop", table=DEMO_TABLE)
+        assert asked.response is not None and "within 1 seconds" in asked.response.content
+        for _ in range(50):  # up to 10 s of real time; the confirmation lasts 1 s
+            await asyncio.sleep(0.2)
+            if "No answer in time" in asked.response.content:
+                break
+    assert asked.response.content == "No answer in time: nothing was changed."
+    guild = world.bot.get_guild(world.guild.id)
+    assert guild is not None
+    assert DEMO_TABLE in world.bot.engine.store(guild).table_names()
+
+
+async def test_the_page_is_served_with_its_explanations(world: Playground) -> None:
+    """The front door serves SimCord's page with the script that explains a missing or stale key."""
+    async with (
+        world.env.preview(world.general, viewers=[world.admin], layout="channel") as preview,
+        open_door(preview.url, 0) as url,
+        aiohttp.ClientSession() as session,
+    ):
+        base, _, key = url.partition("#")
+        assert key == preview.capability
+        async with session.get(base) as index:
+            assert GUARD_PATH in await index.text()
+        async with session.get(base.rstrip("/") + GUARD_PATH) as guard:
+            assert "This tab is from an earlier run of the playground" in await guard.text()

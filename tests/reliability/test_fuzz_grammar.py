@@ -159,7 +159,7 @@ def check_import(filename: str, data: bytes) -> None:
     import_key("books", rows)
     parts(rows)
     converted, problems = check_rows(table_with(SAMPLE), rows)
-    assert len(converted) + len(problems) == len(rows)
+    assert len(converted) + len({problem.row for problem in problems}) == len(rows)  # a bad row may have several
     assert all(str(problem) for problem in problems)
     for values in converted:
         stored_round_trip(values)

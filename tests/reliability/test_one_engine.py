@@ -21,7 +21,7 @@ from tests.cogs.helpers import reply
 from .helpers import burst
 from .test_concurrency import outcomes
 
-INSERTED = re.compile(r"Inserted record \*\*(\d+)\*\* into `books`\.")
+INSERTED = re.compile(r"Inserted record \*\*(\d+)\*\* into `books`: .*")
 GUARD = 30  # seconds: a write waiting on its own process's lease would take 60; fail instead of hanging
 
 
