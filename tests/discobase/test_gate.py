@@ -10,6 +10,7 @@ from discobase import GuildStore, MemoryBackend, RecordNotFound, guard
 from discobase.lease import Lease
 
 from .conftest import books_schema
+from .test_shutdown import SlowBackend
 
 
 class GuardedBackend(MemoryBackend):
@@ -72,22 +73,9 @@ async def test_every_write_path_passes_the_gate() -> None:
     assert backend.paths == {"gate", "lease", "layout"}
 
 
-class HeldSend(MemoryBackend):
-    """Message creates wait for ``release``, like a slow Discord."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.release = asyncio.Event()
-        self.release.set()
-
-    async def send(self, channel_id: int, text: str) -> int:
-        await self.release.wait()
-        return await super().send(channel_id, text)
-
-
 async def test_a_reconnect_during_a_write_keeps_its_answer() -> None:
     """A new gateway session while an insert waits on Discord: the insert answers with its record, read back later."""
-    backend = HeldSend()
+    backend = SlowBackend()
     store = GuildStore(backend)
     await store.create_table(books_schema())
     await store.insert("books", {"title": "Dune"}, 1)
