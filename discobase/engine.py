@@ -14,6 +14,7 @@ import discord
 
 from .backend import DiscordBackend
 from .budget import CacheBudget
+from .errors import DiscobaseError
 from .lease import Lease, new_owner_token
 from .store import GuildStore
 
@@ -161,5 +162,9 @@ class Engine:
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """The bot left a guild: let its running writes finish, then drop its cache."""
         store = self._stores.pop(guild.id, None)
-        if store is not None:
+        if store is None:
+            return
+        try:
             await store.close()
+        except DiscobaseError:  # the guild is gone: its lease claim cannot be released, and need not be
+            log.info("left guild %d; its store closed without releasing the write lease", guild.id)
