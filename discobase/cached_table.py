@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from .catalog import EVERYONE, Access
 from .columns import Value
 from .errors import RecordNotFound, UniqueViolation
 from .query import Query
@@ -37,6 +38,7 @@ class CachedTable:
     schema: TableSchema
     channel_id: int
     catalog_message_id: int
+    access: Access = EVERYONE
     records: dict[int, Record] | None = None
     next_id: int = 1
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -99,6 +101,10 @@ class CachedTable:
             for column in schema.columns:
                 record.values.setdefault(column.name, column.default_value)
         self.fill(list(self.records.values()), self.next_id, self._batch_messages, self._shadowed, self._imports)
+
+    def set_access(self, access: Access) -> None:
+        """Take the table's access rules as its catalog entry now holds them."""
+        self.access = access
 
     def set_catalog_message(self, message_id: int) -> None:
         """The table's catalog entry was written anew (the catalog channel was rebuilt)."""

@@ -1,8 +1,10 @@
 """Catalog entries: one message per table in the catalog channel.
 
-The text is JSON: ``{"v": 1, "kind": "table", "channel": 123, "schema": {...}}``.
-The channel is named by id, so an admin renaming a table's channel breaks
-nothing. A schema change (``add-column``) edits the entry in place.
+The text is JSON: ``{"v": 2, "kind": "table", "channel": 123, "schema": {...},
+"access": {"read": null, "write": 456}}``. The channel is named by id, so an
+admin renaming a table's channel breaks nothing. A schema or access change
+edits the entry in place. Version 1 entries (before access rules) read as
+open to everyone, and are written as version 2 on their next change.
 """
 
 from __future__ import annotations
@@ -15,11 +17,28 @@ from pydantic import ValidationError
 from .errors import SchemaError
 from .schema import TableSchema
 
-__all__ = ["CATALOG_CHANNEL", "CatalogEntry", "decode_entry", "encode_entry"]
+__all__ = ["CATALOG_CHANNEL", "EVERYONE", "Access", "CatalogEntry", "decode_entry", "encode_entry"]
 
 CATALOG_CHANNEL = "db-catalog"
 """The catalog channel's name; a hyphen, so no table (letters, digits, `_`) can take it."""
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """Who may read and who may write a table: a role id each, None for everyone.
+
+    The library writes as the bot and is not bound by these; the bot's commands
+    apply them, and a developer's own commands can (``GuildStore.access``).
+    """
+
+    read_role_id: int | None = None
+    write_role_id: int | None = None
+
+
+EVERYONE = Access()
+"""The access of a table without rules: everyone may read and write it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +47,7 @@ class CatalogEntry:
 
     schema: TableSchema
     channel_id: int
+    access: Access = EVERYONE
 
 
 def encode_entry(entry: CatalogEntry) -> str:
@@ -38,6 +58,7 @@ def encode_entry(entry: CatalogEntry) -> str:
             "kind": "table",
             "channel": entry.channel_id,
             "schema": entry.schema.model_dump(mode="json"),
+            "access": {"read": entry.access.read_role_id, "write": entry.access.write_role_id},
         }
     ).decode()
 
@@ -48,7 +69,7 @@ def decode_entry(text: str) -> CatalogEntry | None:
         payload = orjson.loads(text)
     except orjson.JSONDecodeError:
         return None
-    if not isinstance(payload, dict) or payload.get("v") != LAYOUT_VERSION or payload.get("kind") != "table":
+    if not isinstance(payload, dict) or payload.get("v") not in _READABLE_VERSIONS or payload.get("kind") != "table":
         return None
     channel_id = payload.get("channel")
     if not isinstance(channel_id, int):
@@ -57,4 +78,19 @@ def decode_entry(text: str) -> CatalogEntry | None:
         schema = TableSchema.model_validate(payload.get("schema"))
     except (ValidationError, SchemaError):
         return None
-    return CatalogEntry(schema, channel_id)
+    access = _decode_access(payload.get("access"))
+    if access is None:
+        return None
+    return CatalogEntry(schema, channel_id, access)
+
+
+def _decode_access(raw: object) -> Access | None:
+    """The access rules of an entry; missing (version 1) means everyone, anything malformed None."""
+    if raw is None:
+        return EVERYONE
+    if not isinstance(raw, dict):
+        return None
+    read, write = raw.get("read"), raw.get("write")
+    if not all(role is None or (isinstance(role, int) and not isinstance(role, bool)) for role in (read, write)):
+        return None
+    return Access(read, write)

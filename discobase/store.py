@@ -26,6 +26,7 @@ from typing import Any
 from .backend import Backend
 from .budget import CacheBudget
 from .bulk import BulkResult, RowProblem, check_rows, plan_import
+from .catalog import Access
 from .events import Reconciler
 from .gate import WriteGate
 from .lease import Lease
@@ -137,6 +138,17 @@ class GuildStore:
     def schema(self, name: str) -> TableSchema:
         """The schema of a table, or ``UnknownTable`` with the closest name."""
         return self.tables.entry(name).schema
+
+    def access(self, name: str) -> Access:
+        """Who may read and write a table (role ids, None for everyone), for commands that apply them (no request).
+
+        The store itself writes as the bot and is not bound by these rules.
+        """
+        return self.tables.entry(name).access
+
+    async def set_access(self, name: str, access: Access) -> Access:
+        """Set who may read and write a table, kept in its catalog entry (1 request: the catalog edit)."""
+        return await self._changes.set_access(name, access)
 
     def orphaned_channels(self) -> list[str]:
         """Names of the category's channels that neither the catalog nor a table owns (no request)."""

@@ -1,4 +1,4 @@
-"""Changes of tables: create, add a column, drop, and writing lost tables into a rebuilt catalog.
+"""Changes of tables: create, add a column, set access rules, drop, and writing lost tables into a rebuilt catalog.
 
 Each passes through the write gate's catalog door (gate.py): the lease, then
 the catalog's lock (and the table's, where records are involved), then its
@@ -12,7 +12,7 @@ import logging
 
 from . import guard
 from .backend import Backend
-from .catalog import CatalogEntry, encode_entry
+from .catalog import Access, CatalogEntry, encode_entry
 from .errors import DiscobaseError, SchemaError, TableExists
 from .gate import WriteGate
 from .schema import Column, TableSchema
@@ -71,11 +71,25 @@ class TableChanges:
                         f"`{column.name}` has neither."
                     )
                 schema = table.schema.with_column(column)
-                entry = encode_entry(CatalogEntry(schema, table.channel_id))
+                entry = encode_entry(CatalogEntry(schema, table.channel_id, table.access))
                 edit = functools.partial(self.backend.edit, tables.catalog(), table.catalog_message_id, entry)
                 await self.gate.call(edit, table)
                 table.set_schema(schema)
         return schema
+
+    async def set_access(self, name: str, access: Access) -> Access:
+        """Set who may read and write a table (1 request: the catalog edit; none when nothing changes)."""
+        async with self.gate.catalog() as tables:
+            table = tables.entry(name)
+            async with table.lock:
+                if table.access == access:
+                    return access
+                entry = encode_entry(CatalogEntry(table.schema, table.channel_id, access))
+                edit = functools.partial(self.backend.edit, tables.catalog(), table.catalog_message_id, entry)
+                await self.gate.call(edit, table)
+                table.set_access(access)
+        log.info("table %s: access set to read=%s write=%s", name, access.read_role_id, access.write_role_id)
+        return access
 
     async def drop(self, name: str) -> None:
         """Delete a table: its catalog entry first, then its channel. CANNOT BE REVERSED."""
@@ -115,7 +129,7 @@ class TableChanges:
         """Write the tables known when the catalog channel was deleted by hand into the new catalog."""
         async with self.gate.catalog() as tables:
             for name, table in tables.lost_tables().items():
-                entry = encode_entry(CatalogEntry(table.schema, table.channel_id))
+                entry = encode_entry(CatalogEntry(table.schema, table.channel_id, table.access))
                 table.set_catalog_message(
                     await self.gate.call(functools.partial(self.backend.send, tables.catalog(), entry))
                 )

@@ -105,9 +105,10 @@ class Tables:
                 kept.set_catalog_message(message_id)
                 if kept.schema != entry.schema:
                     kept.set_schema(entry.schema)
+                kept.set_access(entry.access)
                 tables[name] = kept
             else:
-                tables[name] = CachedTable(entry.schema, entry.channel_id, message_id)
+                tables[name] = CachedTable(entry.schema, entry.channel_id, message_id, entry.access)
         for name, table in self._lost.items():
             tables.setdefault(name, table)  # served at once; the store writes them into this catalog
         for name, table in self._tables.items():

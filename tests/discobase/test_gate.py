@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from discobase import GuildStore, MemoryBackend, RecordNotFound, guard
+from discobase import Access, GuildStore, MemoryBackend, RecordNotFound, guard
 from discobase.lease import Lease
 
 from .conftest import books_schema
@@ -52,6 +52,7 @@ async def test_every_write_path_passes_the_gate() -> None:
     store = GuildStore(backend, lease=Lease(backend, "me", settle=0))
     await store.create_table(books_schema())
     await store.add_column("books", books_schema("pages:int optional").columns[0])
+    await store.set_access("books", Access(read_role_id=7, write_role_id=8))
     await store.insert("books", {"title": "Dune"}, 1)
     await store.insert_many("books", [{"title": f"b{n}"} for n in range(5)], 1)
     await store.update("books", 1, {"year": "1965"})
@@ -68,6 +69,7 @@ async def test_every_write_path_passes_the_gate() -> None:
     store.channel_deleted(catalog)
     await store.drain()
     assert store.table_names() == ["books"]
+    assert store.access("books") == Access(7, 8)  # written into the rebuilt catalog with its rules
     await store.drop_table("books")
     await store.close()
     assert backend.paths == {"gate", "lease", "layout"}
