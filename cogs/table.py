@@ -1,4 +1,4 @@
-"""``/table``: create, list, describe, add a column to, and drop the tables of a server."""
+"""``/table``: create, list, describe, add a column to, and drop the tables of a server; who may use them; the audit."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from discord.ext import commands
 
 import discobase
 
+from .utils.access import is_secret, open_readable, visible_names
+from .utils.audit import audit
 from .utils.checks import manage_server
 from .utils.context import store_of
-from .utils.embeds import COLOR, schema_embed
+from .utils.embeds import COLOR, access_text, schema_embed
+from .utils.errors import Refused
 from .utils.formatting import code, cut, escape, plural, show
 from .utils.replies import answer, timely
 from .utils.status import status_embed
@@ -55,6 +58,21 @@ def _orphans_note(channels: list[str]) -> str:
     )
 
 
+def _role_id(role: discord.Role) -> int | None:
+    """A role of an access rule: @everyone is no rule."""
+    return None if role.is_default() else role.id
+
+
+def _check_audit_channel(channel: discord.TextChannel, store: discobase.GuildStore) -> None:
+    """Refuse a channel the audit cannot use: one of the storage channels, or one the bot cannot post in."""
+    if channel.category_id is not None and channel.category_id == store.category_id:
+        raise Refused(f"{channel.mention} holds the database itself. Pick a channel outside the storage category.")
+    if not channel.permissions_for(channel.guild.me).send_messages:
+        raise Refused(
+            f"I cannot post in {channel.mention}. Give my role **Send Messages** there, or pick another channel."
+        )
+
+
 @app_commands.guild_only()
 class TableCog(commands.GroupCog, group_name="table", group_description="The tables of this server's database."):
     """Tables: each is a channel in the storage category; its schema is a message in the catalog."""
@@ -78,6 +96,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
             name=name.strip(), columns=columns, description=(description or "").strip(), creator_id=interaction.user.id
         )
         await timely(interaction, store_of(interaction).create_table(schema))
+        audit(interaction, schema.name, f"created with {plural(len(schema.columns), 'column')}")
         await answer(
             interaction,
             f"Created table {code(schema.name)}. Add records with `/record insert table:{schema.name}`.",
@@ -89,8 +108,8 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         """The tables of this server, with their record counts and descriptions."""
         store = store_of(interaction)
         await timely(interaction, store.open())
-        names = store.table_names()
-        orphans = _orphans_note(store.orphaned_channels())
+        names = visible_names(interaction.user, store, reading=True)
+        orphans = _orphans_note(store.orphaned_channels()) if interaction.permissions.manage_guild else ""
         if not names:
             await answer(
                 interaction,
@@ -117,12 +136,11 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
     @app_commands.command(name="describe")
     @app_commands.describe(table="the table to describe")
     async def describe(self, interaction: discord.Interaction, table: app_commands.Transform[str, TableName]) -> None:
-        """A table's columns, types and flags, its record count and who created it."""
-        store = store_of(interaction)
-        await timely(interaction, store.open())
+        """A table's columns, types and flags, its record count, who created it and who may use it."""
+        store, access = await open_readable(interaction, table)
         schema = store.schema(table)
-        count = await timely(interaction, _count(store, table))
-        await answer(interaction, embed=schema_embed(schema, count))
+        count = await timely(interaction, _count(store, table), ephemeral=is_secret(access))
+        await answer(interaction, embed=schema_embed(schema, count, access), ephemeral=is_secret(access))
 
     @app_commands.command(name="add-column")
     @app_commands.describe(table="the table to change", column="one column spec (example: pages:int optional)")
@@ -140,11 +158,13 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
             existing = f"Existing records read its default, {show(column.type, column.default_value)}."
         else:
             existing = "Existing records have no value in it yet."
+        audit(interaction, table, f"added column {code(column.name)}")
         count = await _count(store, table)
         await answer(
             interaction,
             f"Added column {code(column.name)} to {code(table)}. {existing}",
             embed=schema_embed(schema, count),
+            ephemeral=is_secret(store.access(table)),
         )
 
     @app_commands.command(name="drop")
@@ -158,7 +178,10 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         count = await timely(interaction, _count(store, table), ephemeral=True)
         contents = f"its {plural(count, 'record')}" if count is not None else "what is left of it (its channel is gone)"
         view = Confirm(
-            interaction, f"Drop {table}", functools.partial(self._drop, table, count), timeout=CONFIRM_TIMEOUT
+            interaction,
+            f"Drop {table}",
+            functools.partial(self._drop, table, count, is_secret(store.access(table))),
+            timeout=CONFIRM_TIMEOUT,
         )
         await answer(
             interaction,
@@ -168,7 +191,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
             ephemeral=True,
         )
 
-    async def _drop(self, table: str, count: int | None, interaction: discord.Interaction) -> None:
+    async def _drop(self, table: str, count: int | None, secret: bool, interaction: discord.Interaction) -> None:
         """The confirmed drop: the prompt says it is under way, then everyone sees it done."""
         await interaction.response.edit_message(content=f"Dropping {code(table)}\u2026", view=None)
         try:
@@ -177,8 +200,105 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
             await interaction.edit_original_response(content=f"{code(table)} was not dropped.")
             raise
         await interaction.edit_original_response(content=f"Dropped {code(table)}.")
+        audit(
+            interaction,
+            table,
+            "dropped" + (f" with its {plural(count, 'record')}" if count is not None else ""),
+            command="table drop",
+        )
+        if secret:
+            return  # the prompt, which only they see, says it is done: the channel learns nothing of a private table
         records = f" and its {plural(count, 'record')}" if count is not None else ""
         await answer(interaction, f"{interaction.user.mention} dropped table {code(table)}{records}.")
+
+    @app_commands.command(name="access")
+    @app_commands.describe(
+        table="the table whose rules to see or change",
+        read="only members with this role may read it (@everyone: all)",
+        write="only members with this role may add records and change their own (@everyone: all)",
+        reset="back to everyone for both",
+    )
+    @manage_server()
+    async def access(
+        self,
+        interaction: discord.Interaction,
+        table: app_commands.Transform[str, TableName],
+        read: discord.Role | None = None,
+        write: discord.Role | None = None,
+        reset: bool = False,
+    ) -> None:
+        """Who may read and who may write a table; without options, the rules as they are (needs Manage Server)."""
+        store = store_of(interaction)
+        await timely(interaction, store.open(), ephemeral=True)
+        before = store.access(table)
+        if reset and (read or write):
+            raise Refused("Give `reset:True` alone (back to everyone), or the roles to set, not both.")
+        if reset:
+            rules = discobase.EVERYONE
+        else:
+            rules = discobase.Access(
+                _role_id(read) if read else before.read_role_id, _role_id(write) if write else before.write_role_id
+            )
+        if rules == before:
+            unchanged = "" if not (reset or read or write) else "They were already so: nothing changed. "
+            await answer(
+                interaction,
+                f"{unchanged}{code(table)}: {access_text(before)}. Members with Manage Server may always do both.",
+                ephemeral=True,
+            )
+            return
+        await timely(interaction, store.set_access(table, rules), ephemeral=True)
+        audit(interaction, table, f"access {access_text(before)} \u2192 {access_text(rules)}")
+        await answer(
+            interaction,
+            f"{code(table)} is now {access_text(rules)}. Members with Manage Server may always do both; "
+            "members with Manage Messages may change others' records where they may read."
+            + (" Answers about this table are private from now on." if is_secret(rules) else ""),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="audit")
+    @app_commands.describe(
+        channel="post a line in this channel for every change to records and tables",
+        off="stop posting audit lines",
+    )
+    @manage_server()
+    async def audit_trail(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None, off: bool = False
+    ) -> None:
+        """Where a line is posted for every change to records and tables (needs Manage Server)."""
+        store = store_of(interaction)
+        await timely(interaction, store.open(), ephemeral=True)
+        current = store.settings().audit_channel_id
+        if off and channel:
+            raise Refused("Give a `channel` to audit in, or `off:True` to stop, not both.")
+        if not off and channel is None:
+            where = f"are posted in <#{current}>" if current else "are not posted anywhere"
+            await answer(
+                interaction, f"Audit lines {where}. Set a channel with `/table audit channel:`.", ephemeral=True
+            )
+            return
+        if channel is not None:
+            _check_audit_channel(channel, store)
+        wanted = channel.id if channel else None
+        if wanted == current:
+            await answer(interaction, "Nothing changed: that is the audit setting already.", ephemeral=True)
+            return
+        await timely(interaction, store.set_settings(discobase.Settings(audit_channel_id=wanted)), ephemeral=True)
+        if current is not None:  # the old channel's last line
+            moved = f"moved to <#{wanted}>" if wanted else "stopped"
+            audit(interaction, None, f"audit trail {moved}", channel_id=current)
+        if wanted is None:
+            await answer(interaction, "Audit lines are no longer posted.", ephemeral=True)
+            return
+        audit(interaction, None, "audit trail started here")
+        await answer(
+            interaction,
+            f"From now on every change to records and tables gets a line in <#{wanted}>: who, which command, "
+            "which table and what changed (values included, also of private tables, so pick a channel only "
+            "trusted members can read). Lines never ping anyone.",
+            ephemeral=True,
+        )
 
     @app_commands.command(name="status")
     @manage_server()

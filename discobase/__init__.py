@@ -10,7 +10,7 @@ from . import guard, retry
 from .backend import Backend, DiscordBackend, MemoryBackend
 from .bulk import BulkResult, ImportRejected, RowProblem
 from .cached_table import CachedTable
-from .catalog import Access
+from .catalog import EVERYONE, Access, Settings
 from .columns import ColumnType
 from .database import Database, default_intents
 from .engine import Engine
@@ -58,6 +58,7 @@ except PackageNotFoundError:  # run from a source tree that was never installed
 __license__ = "MIT"
 
 __all__ = [
+    "EVERYONE",
     "Access",
     "AlreadySaved",
     "Backend",
@@ -93,6 +94,7 @@ __all__ = [
     "RecordRejected",
     "RowProblem",
     "SchemaError",
+    "Settings",
     "ShuttingDown",
     "StorageBusy",
     "StorageDamaged",

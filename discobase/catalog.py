@@ -5,6 +5,10 @@ The text is JSON: ``{"v": 2, "kind": "table", "channel": 123, "schema": {...},
 admin renaming a table's channel breaks nothing. A schema or access change
 edits the entry in place. Version 1 entries (before access rules) read as
 open to everyone, and are written as version 2 on their next change.
+
+Settings of the whole database (the audit channel) are one more message,
+``{"v": 2, "kind": "settings", "audit": 789}``, written on their first change
+and edited afterwards. An older process skips it: it reads only ``table`` entries.
 """
 
 from __future__ import annotations
@@ -17,7 +21,18 @@ from pydantic import ValidationError
 from .errors import SchemaError
 from .schema import TableSchema
 
-__all__ = ["CATALOG_CHANNEL", "EVERYONE", "Access", "CatalogEntry", "decode_entry", "encode_entry"]
+__all__ = [
+    "CATALOG_CHANNEL",
+    "DEFAULT_SETTINGS",
+    "EVERYONE",
+    "Access",
+    "CatalogEntry",
+    "Settings",
+    "decode_entry",
+    "decode_settings",
+    "encode_entry",
+    "encode_settings",
+]
 
 CATALOG_CHANNEL = "db-catalog"
 """The catalog channel's name; a hyphen, so no table (letters, digits, `_`) can take it."""
@@ -48,6 +63,17 @@ class CatalogEntry:
     schema: TableSchema
     channel_id: int
     access: Access = EVERYONE
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Settings of a guild's whole database, kept in the catalog beside the tables."""
+
+    audit_channel_id: int | None = None
+    """Where a line is posted for every change to records and tables; None: nowhere."""
+
+
+DEFAULT_SETTINGS = Settings()
 
 
 def encode_entry(entry: CatalogEntry) -> str:
@@ -94,3 +120,22 @@ def _decode_access(raw: object) -> Access | None:
     if not all(role is None or (isinstance(role, int) and not isinstance(role, bool)) for role in (read, write)):
         return None
     return Access(read, write)
+
+
+def encode_settings(settings: Settings) -> str:
+    """The catalog message text of the database's settings."""
+    return orjson.dumps({"v": LAYOUT_VERSION, "kind": "settings", "audit": settings.audit_channel_id}).decode()
+
+
+def decode_settings(text: str) -> Settings | None:
+    """Read a catalog message; None when it is not a settings message of a known version."""
+    try:
+        payload = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(payload, dict) or payload.get("v") != LAYOUT_VERSION or payload.get("kind") != "settings":
+        return None
+    audit = payload.get("audit")
+    if audit is not None and (not isinstance(audit, int) or isinstance(audit, bool)):
+        return None
+    return Settings(audit)

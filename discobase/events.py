@@ -35,6 +35,9 @@ class Reconciler:
             lease = self.lease
             if lease is not None and lease.claim_deleted(message_id):
                 self.gate.spawn(lambda: lease.tombstone(channel_id))
+            if message_id == self.tables.settings_message_id:
+                log.warning("settings message deleted by hand: back to the default settings (no audit channel)")
+                self.tables.settings_deleted()
             for table in self.tables.all():
                 if table.catalog_message_id == message_id:
                     log.warning("catalog entry of %s deleted by hand: the table is no longer known", table.name)

@@ -26,7 +26,7 @@ from typing import Any
 from .backend import Backend
 from .budget import CacheBudget
 from .bulk import BulkResult, RowProblem, check_rows, plan_import
-from .catalog import Access
+from .catalog import Access, Settings
 from .events import Reconciler
 from .gate import WriteGate
 from .lease import Lease
@@ -83,6 +83,11 @@ class GuildStore:
     def closing(self) -> bool:
         """Whether the store is closing (new writes are refused)."""
         return self.gate.closing
+
+    @property
+    def category_id(self) -> int | None:
+        """The storage category's id, once open."""
+        return self.tables.category_id
 
     @property
     def catalog_id(self) -> int | None:
@@ -149,6 +154,15 @@ class GuildStore:
     async def set_access(self, name: str, access: Access) -> Access:
         """Set who may read and write a table, kept in its catalog entry (1 request: the catalog edit)."""
         return await self._changes.set_access(name, access)
+
+    def settings(self) -> Settings:
+        """The database's settings (the audit channel), from the catalog (no request; the store must be open)."""
+        self.tables.catalog()
+        return self.tables.settings
+
+    async def set_settings(self, settings: Settings) -> Settings:
+        """Change the database's settings, kept in the catalog (1 request; none when nothing changes)."""
+        return await self._changes.set_settings(settings)
 
     def orphaned_channels(self) -> list[str]:
         """Names of the category's channels that neither the catalog nor a table owns (no request)."""

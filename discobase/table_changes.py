@@ -1,4 +1,4 @@
-"""Changes of tables: create, add a column, set access rules, drop, and writing lost tables into a rebuilt catalog.
+"""Changes of tables: create, add a column, set access rules and settings, drop, and rebuilding a lost catalog.
 
 Each passes through the write gate's catalog door (gate.py): the lease, then
 the catalog's lock (and the table's, where records are involved), then its
@@ -12,8 +12,8 @@ import logging
 
 from . import guard
 from .backend import Backend
-from .catalog import Access, CatalogEntry, encode_entry
-from .errors import DiscobaseError, SchemaError, TableExists
+from .catalog import Access, CatalogEntry, Settings, encode_entry, encode_settings
+from .errors import DiscobaseError, MessageMissing, SchemaError, TableExists
 from .gate import WriteGate
 from .schema import Column, TableSchema
 from .tables import Tables
@@ -91,6 +91,24 @@ class TableChanges:
         log.info("table %s: access set to read=%s write=%s", name, access.read_role_id, access.write_role_id)
         return access
 
+    async def set_settings(self, settings: Settings) -> Settings:
+        """Change the database's settings (1 request: the settings message, sent the first time, then edited)."""
+        async with self.gate.catalog() as tables:
+            if tables.settings == settings:
+                return settings
+            text = encode_settings(settings)
+            message_id = tables.settings_message_id
+            if message_id is not None:
+                try:
+                    await self.gate.call(functools.partial(self.backend.edit, tables.catalog(), message_id, text))
+                except MessageMissing:  # deleted by hand unseen: write it anew
+                    message_id = None
+            if message_id is None:
+                message_id = await self.gate.call(functools.partial(self.backend.send, tables.catalog(), text))
+            tables.settings_set(settings, message_id)
+        log.info("settings set: audit channel %s", settings.audit_channel_id)
+        return settings
+
     async def drop(self, name: str) -> None:
         """Delete a table: its catalog entry first, then its channel. CANNOT BE REVERSED."""
         async with self.gate.catalog() as tables:
@@ -135,3 +153,7 @@ class TableChanges:
                 )
                 tables.restored(name)
                 log.warning("table %s written into the new catalog", name)
+            if tables.settings_owed:
+                text = encode_settings(tables.settings)
+                message_id = await self.gate.call(functools.partial(self.backend.send, tables.catalog(), text))
+                tables.settings_set(tables.settings, message_id)

@@ -4,7 +4,8 @@ Data model (how a Discord server holds a database):
 
 - a category (``discobase`` by default) holds everything, hidden from @everyone;
 - its ``db-catalog`` channel has one message per table, the schema (catalog.py),
-  beside the write lease's claims (lease.py);
+  one for the database's settings (the audit channel), and the write lease's
+  claims (lease.py);
 - each table has a channel in the category; each record is one message the bot
   wrote there (records.py); messages by anyone else are never data.
 
@@ -25,7 +26,7 @@ from . import guard
 from .backend import Backend
 from .budget import CacheBudget
 from .cached_table import CachedTable
-from .catalog import CATALOG_CHANNEL, CatalogEntry, decode_entry
+from .catalog import CATALOG_CHANNEL, DEFAULT_SETTINGS, CatalogEntry, Settings, decode_entry, decode_settings
 from .errors import ChannelMissing, NotConnected, TableDamaged, UnknownTable
 from .lease import Lease
 from .loading import load_table
@@ -57,6 +58,9 @@ class Tables:
         self._tables: dict[str, CachedTable] = {}
         self._lost: dict[str, CachedTable] = {}  # known when the catalog channel was deleted by hand
         self._stale = False
+        self.settings = DEFAULT_SETTINGS
+        self.settings_message_id: int | None = None  # written on the first change of the settings
+        self.settings_owed = False  # known when the catalog channel was deleted by hand, to write again
         self.removing = False  # the layout is being deleted on purpose: its delete events rebuild nothing
 
     # ------------------------------------------------------------ the catalog
@@ -79,14 +83,21 @@ class Tables:
                     category_id, CATALOG_CHANNEL, "discobase catalog: one message per table. Do not post here."
                 )
             entries: dict[str, tuple[CatalogEntry, int]] = {}
+            settings: tuple[Settings, int] | None = None
             async for message in self.backend.history(catalog_id):
                 if message.author_id != self.backend.me_id or Lease.is_claim(message.text):
                     continue
+                # Newest first: an older entry of the same name (or older settings) wins, as the first written.
                 entry = decode_entry(message.text)
                 if entry is not None:
-                    # Newest first: an older entry of the same name wins, as the first one written.
                     entries[entry.schema.name] = (entry, message.id)
+                elif (read := decode_settings(message.text)) is not None:
+                    settings = (read, message.id)
             self._reconcile(entries)
+            if settings is not None:
+                (self.settings, self.settings_message_id), self.settings_owed = settings, False
+            elif not self.settings_owed:
+                self.settings, self.settings_message_id = DEFAULT_SETTINGS, None
             self.opened_at = self.clock()
             self.category_id, self.catalog_id, self._stale = category_id, catalog_id, False
             log.info("catalog of %s read: %d tables", self.category_name, len(self._tables))
@@ -127,16 +138,27 @@ class Tables:
         self._lost.update(self._tables)
         self._tables = {}
         self.catalog_id = self.category_id = None
+        self.settings_message_id = None
+        self.settings_owed = self.settings != DEFAULT_SETTINGS  # kept, and written into the new catalog
 
     def layout_removed(self) -> None:
         """The layout was deleted on purpose (``clean()``): forget it; the next use lays it out anew."""
         self._tables, self._lost = {}, {}
         self.catalog_id = self.category_id = None
+        self.settings, self.settings_message_id, self.settings_owed = DEFAULT_SETTINGS, None, False
         self.removing = False
 
     def lost_tables(self) -> dict[str, CachedTable]:
         """Tables known when the catalog channel was deleted by hand, still to be written into the new one."""
         return {name: table for name, table in self._lost.items() if self._tables.get(name) is table}
+
+    def settings_set(self, settings: Settings, message_id: int) -> None:
+        """The database's settings are on Discord, in this catalog message."""
+        self.settings, self.settings_message_id, self.settings_owed = settings, message_id, False
+
+    def settings_deleted(self) -> None:
+        """The settings message was deleted by hand: the settings read as the defaults, as after a restart."""
+        self.settings, self.settings_message_id, self.settings_owed = DEFAULT_SETTINGS, None, False
 
     def restored(self, name: str) -> None:
         """A lost table's entry is in the new catalog (or the table is gone): no longer owed."""

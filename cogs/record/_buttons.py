@@ -1,4 +1,4 @@
-"""The "Show record" button under a write's one-line confirmation: the whole record, privately, to whoever asks.
+"""The "Show record" button under a write's one-line confirmation: the whole record, privately, to whoever may see it.
 
 Write confirmations stay one short public line, so a busy channel is not
 filled with cards; the details are a click away. The button is a dynamic item
@@ -12,7 +12,7 @@ import re
 
 import discord
 
-from ..utils.context import store_of
+from ..utils.access import may_see_record, open_seen, readable
 from ..utils.embeds import record_embed
 from ..utils.errors import answer_error
 from ..utils.observed import observed
@@ -49,8 +49,10 @@ class ShowRecord(
         """Show the record as it is now; a deleted one is said to be gone."""
         try:
             async with observed(interaction, "Show record", self.table):
-                store = store_of(interaction)
+                store, access = await open_seen(interaction, self.table, ephemeral=True)
                 record = await timely(interaction, store.get(self.table, self.record_id), ephemeral=True)
+                if not may_see_record(interaction.user, access, record):
+                    readable(interaction, store, self.table)  # says why not
                 embed = record_embed(store.schema(self.table), record, f"{self.table} #{record.id}")
                 await answer(interaction, embed=embed, ephemeral=True)
         except Exception as error:  # every failure is answered like a failed command

@@ -13,9 +13,18 @@ from discord.ext import commands
 
 import discobase
 
+from ..utils.access import (
+    check_may_change,
+    check_may_import,
+    is_secret,
+    may_see_record,
+    open_readable,
+    open_seen,
+    open_writable,
+    readable,
+)
+from ..utils.audit import audit, changes_text
 from ..utils.autocomplete import record_ids, sort_keys, where_columns
-from ..utils.checks import check_may_change
-from ..utils.context import store_of
 from ..utils.embeds import COLOR, record_embed, record_line
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut, plural, show
@@ -79,8 +88,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         if values is not None:
             await insert_and_answer(interaction, table, values)
             return
-        store = store_of(interaction)
-        await timely(interaction, store.open(), ephemeral=True)
+        store, _ = await open_writable(interaction, table, ephemeral=True)
         schema = store.schema(table)
         if interaction.response.is_done():  # a form can only be the first answer, and loading took too long
             await answer(
@@ -108,8 +116,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         private: bool = False,
     ) -> None:
         """Records that match, ten a page."""
-        store = store_of(interaction)
-        await timely(interaction, store.open(), ephemeral=private)
+        store, access = await open_readable(interaction, table, ephemeral=private)
+        private = private or is_secret(access)
         query = discobase.parse_query(store.schema(table), where, sort, limit)  # a typo costs no table load
         schema = await timely(interaction, store.load(table), ephemeral=private)
         records = await store.find(table, query)
@@ -135,8 +143,11 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         self, interaction: discord.Interaction, table: Table, record_id: RecordId, private: bool = False
     ) -> None:
         """One record, every column."""
-        store = store_of(interaction)
+        store, access = await open_seen(interaction, table, ephemeral=private)
+        private = private or is_secret(access)
         record = await timely(interaction, store.get(table, record_id), ephemeral=private)
+        if not may_see_record(interaction.user, access, record):
+            readable(interaction, store, table)  # says why not
         embed = record_embed(store.schema(table), record, f"{table} #{record.id}")
         await answer(interaction, embed=embed, ephemeral=private)
 
@@ -156,11 +167,12 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         changes: app_commands.Transform[dict[str, Any], Values],
     ) -> None:
         """Change some columns of one record (its creator, or Manage Messages)."""
-        store = store_of(interaction)
-        before = await timely(interaction, store.get(table, record_id))
-        check_may_change(interaction, before, "change")
+        store, access = await open_seen(interaction, table)
+        private = is_secret(access)
+        before = await timely(interaction, store.get(table, record_id), ephemeral=private)
+        check_may_change(interaction, access, before, "change")
         schema = store.schema(table)
-        picked = await timely(interaction, resolve_users(interaction, schema, changes))
+        picked = await timely(interaction, resolve_users(interaction, schema, changes), ephemeral=private)
         if picked.problems:
             raise next(iter(picked.problems.values()))
         changes = picked.values
@@ -176,7 +188,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
                 ephemeral=True,
             )
             return
-        after = await timely(interaction, store.update(table, record_id, changes))
+        after = await timely(interaction, store.update(table, record_id, changes), ephemeral=private)
+        audit(interaction, table, f"#{after.id} {changes_text(schema, before.values, after.values)}")
         lines = [
             f"{code(name)}: {show(schema.column(name).type, before.values.get(name), 60)} \u2192 "
             f"{show(schema.column(name).type, after.values.get(name), 60)}"
@@ -186,6 +199,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             interaction,
             cut(f"Updated record **{after.id}** of {code(table)}{picked.note()}:\n" + "\n".join(lines), 2000),
             view=show_record_view(table, after.id),
+            ephemeral=private,
         )
 
     @app_commands.command(name="delete")
@@ -194,32 +208,35 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
     @app_commands.autocomplete(record_id=record_ids)
     async def delete(self, interaction: discord.Interaction, table: Table, record_id: RecordId) -> None:
         """Delete one record (its creator, or Manage Messages)."""
-        store = store_of(interaction)
-        record = await timely(interaction, store.get(table, record_id))
-        check_may_change(interaction, record, "delete")
-        gone = await timely(interaction, store.delete(table, record_id))
+        store, access = await open_seen(interaction, table)
+        private = is_secret(access)
+        record = await timely(interaction, store.get(table, record_id), ephemeral=private)
+        check_may_change(interaction, access, record, "delete")
+        gone = await timely(interaction, store.delete(table, record_id), ephemeral=private)
         line = record_line(store.schema(table), gone, LINE_LIMIT)
-        await answer(interaction, f"Deleted record **{gone.id}** from {code(table)}. It had: {line}")
+        audit(interaction, table, f"#{gone.id} deleted; it had: {line}")
+        await answer(interaction, f"Deleted record **{gone.id}** from {code(table)}. It had: {line}", ephemeral=private)
 
     @app_commands.command(name="count")
     @app_commands.describe(table="the table to count", where="conditions like year >= 1990 (optional: all records)")
     @app_commands.autocomplete(where=where_columns)
     async def count(self, interaction: discord.Interaction, table: Table, where: str | None = None) -> None:
         """How many records match."""
-        store = store_of(interaction)
-        await timely(interaction, store.open())
+        store, access = await open_readable(interaction, table)
+        private = is_secret(access)
         query = discobase.parse_query(store.schema(table), where)  # a typo costs no table load
-        number = await timely(interaction, store.count(table, query))
+        number = await timely(interaction, store.count(table, query), ephemeral=private)
         which = f" matching {code(cut(where, 300))}" if where else ""
-        await answer(interaction, f"{code(table)} has {plural(number, 'record')}{which}.")
+        await answer(interaction, f"{code(table)} has {plural(number, 'record')}{which}.", ephemeral=private)
 
     @app_commands.command(name="export")
     @app_commands.describe(table="the table to export", file_format="csv (spreadsheets) or json")
     @app_commands.rename(file_format="format")
     async def export(self, interaction: discord.Interaction, table: Table, file_format: Literal["csv", "json"]) -> None:
         """The whole table as a file."""
-        store = store_of(interaction)
-        records = await timely(interaction, store.find(table))
+        store, access = await open_readable(interaction, table)
+        private = is_secret(access)
+        records = await timely(interaction, store.find(table), ephemeral=private)
         schema = store.schema(table)
         data = to_csv(schema, records) if file_format == "csv" else to_json(schema, records)
         limit = interaction.guild.filesize_limit if interaction.guild else 10 * 1024 * 1024
@@ -231,7 +248,10 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             )
         file = discord.File(io.BytesIO(data), filename=f"{table}.{file_format}")
         await answer(
-            interaction, f"{code(table)}: {plural(len(records), 'record')} as {file_format.upper()}.", file=file
+            interaction,
+            f"{code(table)}: {plural(len(records), 'record')} as {file_format.upper()}.",
+            file=file,
+            ephemeral=private,
         )
 
     @app_commands.command(name="import")
@@ -239,15 +259,17 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         table="the table to add the records to", file="CSV with a header row, a JSON array, or JSON lines"
     )
     async def import_(self, interaction: discord.Interaction, table: Table, file: discord.Attachment) -> None:
-        """Add every row of a file, or none if any row is wrong."""
+        """Add every row of a file, or none if any row is wrong (write access and Manage Messages)."""
+        store, access = await open_writable(interaction, table)
+        check_may_import(interaction, table)
         if file.size > MAX_IMPORT_BYTES:
             raise Refused(
                 f"{code(file.filename)} is {file.size // 1024} KiB; an import takes files of up to "
                 f"{MAX_IMPORT_BYTES // 1024 // 1024} MiB. Split it."
             )
-        store = store_of(interaction)
-        schema = await timely(interaction, store.load(table))
-        data = await timely(interaction, file.read())
+        private = is_secret(access)
+        schema = await timely(interaction, store.load(table), ephemeral=private)
+        data = await timely(interaction, file.read(), ephemeral=private)
         rows = without_ids(schema, read_rows(file.filename, data))
         header = has_header(file.filename, data)
         problems = await store.check_rows(table, rows, resumable=True)
@@ -255,5 +277,5 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             mark_outcome(interaction, "rejected")
             await answer(interaction, problem_report(problems, len(rows), header=header), ephemeral=True)
             return
-        progress = Progress(interaction, table, len(rows), self.clock)
+        progress = Progress(interaction, table, len(rows), self.clock, private=private)
         await run_import(store, progress, rows, interaction.user.id, header=header)

@@ -12,6 +12,8 @@ import discord
 
 import discobase
 
+from ..utils.access import is_secret, open_writable, writable
+from ..utils.audit import audit
 from ..utils.context import store_of
 from ..utils.embeds import record_line
 from ..utils.errors import Refused, answer_error
@@ -164,31 +166,35 @@ class FixForm(OwnedView):
     @discord.ui.button(label="Fix the form", style=discord.ButtonStyle.primary)
     async def reopen(self, interaction: discord.Interaction, _: discord.ui.Button[FixForm]) -> None:
         """Open the form again, with the table's current columns and the text typed before."""
-        schema = store_of(interaction).schema(self.schema.name)
+        store = store_of(interaction)
+        writable(interaction, store, self.schema.name)  # the rules may have changed since
+        schema = store.schema(self.schema.name)
         await interaction.response.send_modal(InsertForm(schema, self.typed))
 
 
 async def insert_and_answer(interaction: discord.Interaction, table: str, values: dict[str, Any]) -> None:
-    """Insert one record; confirm in one public line with a Show record button.
+    """Insert one record; confirm in one public line (private for a table with a read role) with Show record.
 
     Every problem of the values is named at once before anything is written
     (one problem is the engine's own error, as the engine would raise it).
     """
-    store = store_of(interaction)
-    await timely(interaction, store.open())
+    store, access = await open_writable(interaction, table)
+    private = is_secret(access)
     schema = store.schema(table)
-    picked = await timely(interaction, resolve_users(interaction, schema, values))
+    picked = await timely(interaction, resolve_users(interaction, schema, values), ephemeral=private)
     problems = record_problems(schema, picked)
     if len(problems) == 1:
         raise problems[0]
     if problems:
         raise RecordProblems(table, [str(problem) for problem in problems])
-    record = await timely(interaction, store.insert(table, picked.values, interaction.user.id))
+    record = await timely(interaction, store.insert(table, picked.values, interaction.user.id), ephemeral=private)
     line = record_line(store.schema(table), record, LINE_LIMIT)
+    audit(interaction, table, f"#{record.id} inserted: {line}", command="record insert")
     await answer(
         interaction,
         cut(f"Inserted record **{record.id}** into {code(table)}: {line}{picked.note()}", 2000),
         view=show_record_view(table, record.id),
+        ephemeral=private,
     )
 
 

@@ -17,6 +17,7 @@ import discord
 
 import discobase
 
+from ..utils.audit import audit
 from ..utils.formatting import bar, code, cut, duration, escape, plural
 from ..utils.observed import mark_outcome
 from ..utils.replies import NO_PINGS, answer
@@ -53,8 +54,17 @@ def problem_report(problems: list[discobase.RowProblem], rows: int, *, header: b
 class Progress:
     """The one message that tells how an import is going."""
 
-    def __init__(self, interaction: discord.Interaction, table: str, total: int, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        interaction: discord.Interaction,
+        table: str,
+        total: int,
+        clock: Callable[[], float],
+        *,
+        private: bool = False,
+    ) -> None:
         self.interaction = interaction
+        self.private = private  # a table with a read role: only the importer sees how it goes
         self.table = table
         self.total = total
         self.clock = clock
@@ -71,7 +81,7 @@ class Progress:
 
     async def start(self) -> None:
         """Answer the command with the progress message."""
-        await answer(self.interaction, self.text())
+        await answer(self.interaction, self.text(), ephemeral=self.private)
 
     async def update(self, done: int, total: int) -> None:
         """Count ``done`` rows; show them if the last edit is ``EVERY`` seconds old (``insert_many``'s callback)."""
@@ -99,7 +109,7 @@ class Progress:
     async def _post(self, text: str) -> None:
         channel = self.interaction.channel
         try:
-            if isinstance(channel, discord.abc.Messageable):
+            if isinstance(channel, discord.abc.Messageable) and not self.private:
                 self.message = await channel.send(text, allowed_mentions=NO_PINGS)
                 return
         except discord.HTTPException:
@@ -120,12 +130,21 @@ async def run_import(
         return
     except discobase.DiscobaseError as error:
         mark_outcome(progress.interaction, f"stopped:{type(error).__name__}")
+        if progress.done:
+            audit(progress.interaction, progress.table, f"import stopped after {plural(progress.done, 'record')}")
         done = f"{plural(progress.done, 'row')} of {progress.total} were" if progress.done else "nothing was"
         await progress.show(
             f"The import into {code(progress.table)} stopped: {error}\nSo far {done} written; "
             "importing the same file again writes only the rest."
         )
         return
+    if result.written:
+        first, last = result.written[0].id, result.written[-1].id
+        audit(
+            progress.interaction,
+            progress.table,
+            f"imported {plural(len(result.written), 'record')} (#{first} to #{last})",
+        )
     await progress.show(_summary(progress, result))
 
 

@@ -1,6 +1,8 @@
 """Autocomplete from the guild's real tables, columns and records.
 
-Discord wants an answer within 3 seconds and at most 25 choices. A suggestion
+Only what the member may see is offered (utils/access.py): tables they may
+neither read nor write, and records of tables they may not read (but their
+own), never show. Discord wants an answer within 3 seconds and at most 25 choices. A suggestion
 that cannot be computed quickly (an unknown table, a cold table still loading)
 is simply left out: autocomplete never shows an error, the command does.
 """
@@ -18,6 +20,7 @@ from discord import app_commands
 
 import discobase
 
+from .access import may_see_record, visible_names
 from .context import store_of
 from .embeds import record_line
 from .formatting import cut
@@ -63,15 +66,15 @@ async def _store(interaction: discord.Interaction) -> discobase.GuildStore | Non
 
 
 async def _chosen(interaction: discord.Interaction) -> tuple[discobase.GuildStore, discobase.TableSchema] | None:
-    """The store and the schema of the table already chosen in this command's ``table`` option."""
+    """The store and the schema of the table already chosen in this command's ``table`` option, if it may see it."""
     table = getattr(interaction.namespace, "table", None)
     store = await _store(interaction) if isinstance(table, str) else None
     if store is None or not isinstance(table, str):
         return None
-    try:
-        return store, store.schema(table.strip().lower())
-    except discobase.DiscobaseError:
+    name = table.strip().lower()
+    if name not in visible_names(interaction.user, store):
         return None
+    return store, store.schema(name)
 
 
 async def _schema(interaction: discord.Interaction) -> discobase.TableSchema | None:
@@ -80,9 +83,9 @@ async def _schema(interaction: discord.Interaction) -> discobase.TableSchema | N
 
 
 async def table_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    """The guild's tables, ranked against what was typed."""
+    """The tables the member may see (read or write), ranked against what was typed."""
     store = await _store(interaction)
-    return _choices(rank(current, store.table_names())) if store else []
+    return _choices(rank(current, visible_names(interaction.user, store))) if store else []
 
 
 async def sort_keys(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -123,17 +126,19 @@ async def value_columns(interaction: discord.Interaction, current: str) -> list[
 
 
 async def record_ids(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
-    """Ids of the table's records starting with what was typed, newest first, each with its values."""
+    """Ids of the records the member may see starting with what was typed, newest first, each with its values."""
     chosen = await _chosen(interaction)
     if chosen is None:
         return []
     store, schema = chosen
+    access = store.access(schema.name)
     try:
         records = await asyncio.wait_for(asyncio.shield(store.find(schema.name)), LOAD_WAIT)
     except (discobase.DiscobaseError, TimeoutError):
         return []
     typed = str(current).strip()
-    newest = heapq.nlargest(MAX_CHOICES, (r for r in records if str(r.id).startswith(typed)), key=lambda r: r.id)
+    offered = (r for r in records if str(r.id).startswith(typed) and may_see_record(interaction.user, access, r))
+    newest = heapq.nlargest(MAX_CHOICES, offered, key=lambda r: r.id)
     return [
         app_commands.Choice(
             name=cut(f"{r.id} \u00b7 {record_line(schema, r, CHOICE_LIMIT, rich=False)}", CHOICE_LIMIT), value=r.id

@@ -6,9 +6,9 @@ import discord
 
 import discobase
 
-from .formatting import code, cut, escape, plural, show
+from .formatting import code, cut, escape, plural, role_text, show
 
-__all__ = ["COLOR", "column_line", "record_embed", "record_line", "schema_embed"]
+__all__ = ["COLOR", "access_text", "column_line", "record_embed", "record_line", "schema_embed"]
 
 COLOR = discord.Color.blurple()
 EMBED_BUDGET = 5000
@@ -51,8 +51,18 @@ def column_line(column: discobase.Column) -> str:
     return f"{code(column.name)} {', '.join(flags)}"
 
 
-def schema_embed(schema: discobase.TableSchema, count: int | None) -> discord.Embed:
-    """A table: description, columns with types and flags, record count and creator; ``count`` None if damaged."""
+def access_text(access: discobase.Access) -> str:
+    """``read: @Staff · write: everyone`` (role mentions render as names and never ping)."""
+    return f"read: {role_text(access.read_role_id)} \u00b7 write: {role_text(access.write_role_id)}"
+
+
+def schema_embed(
+    schema: discobase.TableSchema, count: int | None, access: discobase.Access | None = None
+) -> discord.Embed:
+    """A table: description, columns with types and flags, record count, creator and (if given) who may use it.
+
+    ``count`` is None if the table is damaged.
+    """
     embed = discord.Embed(title=f"Table {schema.name}", color=COLOR)
     lines = [escape(schema.description)] if schema.description else []
     lines += [column_line(column) for column in schema.columns]
@@ -61,4 +71,6 @@ def schema_embed(schema: discobase.TableSchema, count: int | None) -> discord.Em
     embed.add_field(name="Records", value=records)
     if schema.creator_id:
         embed.add_field(name="Created by", value=f"<@{schema.creator_id}>")
+    if access is not None:
+        embed.add_field(name="Access", value=access_text(access), inline=False)
     return embed

@@ -17,7 +17,7 @@ import discord
 import discobase
 from discobase.columns import Value
 
-__all__ = ["ELLIPSIS", "bar", "code", "cut", "duration", "escape", "escape_cut", "plural", "show"]
+__all__ = ["ELLIPSIS", "bar", "code", "cut", "duration", "escape", "escape_cut", "plural", "role_text", "show"]
 
 ELLIPSIS = "\u2026"
 EMPTY = "\u2014"
@@ -33,6 +33,11 @@ def cut(text: str, limit: int) -> str:
 def escape(text: str) -> str:
     """Text shown as typed: no markdown, no mention."""
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def role_text(role_id: int | None) -> str:
+    """A role of an access rule: its mention (shown as its name, never a ping), or "everyone" for None."""
+    return "everyone" if role_id is None else f"<@&{role_id}>"
 
 
 def code(text: str) -> str:

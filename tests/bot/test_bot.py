@@ -14,6 +14,8 @@ SPEC_COMMANDS = {
     "table add-column": ["table", "column"],
     "table drop": ["table"],
     "table status": [],  # issue 6: an admin's view of the process
+    "table access": ["table", "read", "write", "reset"],
+    "table audit": ["channel", "off"],
     "record insert": ["table", "values"],
     "record find": ["table", "where", "sort", "limit", "private"],  # private: an answer only the member sees
     "record get": ["table", "id", "private"],
@@ -34,7 +36,7 @@ def test_intents_are_not_privileged():
 
 def test_every_cog_module_is_found():
     """`setup_hook` loads each module and package of `cogs/`, not the shared utils."""
-    assert cog_modules() == ["cogs.record", "cogs.table"]
+    assert cog_modules() == ["cogs.audit", "cogs.record", "cogs.table"]
 
 
 def test_shards_make_a_sharded_bot():

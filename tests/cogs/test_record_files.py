@@ -85,20 +85,20 @@ async def test_export_of_an_unknown_table_is_refused(simcord_env, member, channe
     assert "Did you mean `books`?" in refusal(simcord_env, result, discobase.UnknownTable)
 
 
-async def test_a_quick_import_says_under_a_second(member, channel, books):
+async def test_a_quick_import_says_under_a_second(member, channel, books, moderator):
     """An import faster than a second says so, not "in 0 s"."""
-    result = await member.slash(channel, "record import", table="books", file=("books.csv", _csv(4)))
+    result = await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(4)))
     assert reply(result).content == "Imported 4 records into `books` (ids 1 to 4) in under a second."
 
 
 async def test_import_of_300_rows_writes_them_all_with_progress(
-    simcord_env, member, channel, books, store, monkeypatch
+    simcord_env, member, channel, books, store, monkeypatch, moderator
 ):
     """300 rows are all stored; one progress message advances (done/total, bar, ETA) and ends with a summary."""
     monkeypatch.setattr(discobase.bulk, "BATCH_ROWS", 100)
     cog = simcord_env.bot.get_cog("RecordCog")
     cog.clock = itertools.count(0.0, 1.5).__next__  # each look at the clock: 1.5 s later
-    result = await member.slash(channel, "record import", table="books", file=("books.csv", _csv(300)))
+    result = await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(300)))
     edits = [
         entry.json["content"]
         for entry in simcord_env.http_requests
@@ -119,11 +119,13 @@ async def test_import_of_300_rows_writes_them_all_with_progress(
     }
 
 
-async def test_progress_is_not_edited_more_than_every_two_seconds(simcord_env, member, channel, books, monkeypatch):
+async def test_progress_is_not_edited_more_than_every_two_seconds(
+    simcord_env, member, channel, books, monkeypatch, moderator
+):
     """When batches land faster than every 2 s, the progress message is edited only once, at the end."""
     monkeypatch.setattr(discobase.bulk, "BATCH_ROWS", 10)
     simcord_env.bot.get_cog("RecordCog").clock = itertools.count(0.0, 0.1).__next__
-    await member.slash(channel, "record import", table="books", file=("books.csv", _csv(100)))
+    await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(100)))
     edits = [
         entry.json["content"]
         for entry in simcord_env.http_requests
@@ -133,10 +135,10 @@ async def test_progress_is_not_edited_more_than_every_two_seconds(simcord_env, m
     assert edits[0].startswith("Imported 100 records into `books` (ids 1 to 100)")
 
 
-async def test_import_with_one_bad_row_writes_nothing(simcord_env, member, channel, books, store):
+async def test_import_with_one_bad_row_writes_nothing(simcord_env, member, channel, books, store, moderator):
     """One bad row: nothing is written, and the reply lists the row, the column and the reason."""
     data = _csv(5) + b"Book 6,Author,nineteen,yes\n" + _csv(3, start=7)[len(HEADER) :]
-    result = await member.slash(channel, "record import", table="books", file=("books.csv", data))
+    result = await moderator.slash(channel, "record import", table="books", file=("books.csv", data))
     message = reply(result)
     assert message.ephemeral
     lines = message.content.splitlines()
@@ -146,21 +148,21 @@ async def test_import_with_one_bad_row_writes_nothing(simcord_env, member, chann
     assert await store.count("books") == 0
 
 
-async def test_import_finds_duplicates_within_the_file_and_the_table(member, channel, books, store):
+async def test_import_finds_duplicates_within_the_file_and_the_table(member, channel, books, store, moderator):
     """A unique value repeated in the file, or already in the table, is listed."""
     await member.slash(channel, "record insert", table="books", values="title=Book 1, author=X")
     data = HEADER.encode() + b"Book 1,A,,\nBook 2,A,,\nBook 2,A,,\n"
-    message = reply(await member.slash(channel, "record import", table="books", file=("books.csv", data)))
+    message = reply(await moderator.slash(channel, "record import", table="books", file=("books.csv", data)))
     lines = message.content.splitlines()
     assert lines[1].startswith("Row 1 (line 2), column `title`: ") and "already in record 1" in lines[1]
     assert lines[2].startswith("Row 3 (line 4), column `title`: ") and "also in row 2" in lines[2]
     assert await store.count("books") == 1
 
 
-async def test_import_lists_every_problem_of_a_row(member, channel, books, store):
+async def test_import_lists_every_problem_of_a_row(member, channel, books, store, moderator):
     """A row with several bad cells gets a line for each, not only the first."""
     data = HEADER.encode() + b"Book 1,A,1990,yes\n,,soon,maybe\n"
-    message = reply(await member.slash(channel, "record import", table="books", file=("books.csv", data)))
+    message = reply(await moderator.slash(channel, "record import", table="books", file=("books.csv", data)))
     lines = message.content.splitlines()
     assert lines[0] == "Nothing was imported: 4 problems in 1 row of 2. Fix them and try again."
     assert [line.split(":")[0] for line in lines[1:]] == [
@@ -172,17 +174,17 @@ async def test_import_lists_every_problem_of_a_row(member, channel, books, store
     assert await store.count("books") == 0
 
 
-async def test_json_rows_have_no_line_numbers(member, channel, books):
+async def test_json_rows_have_no_line_numbers(member, channel, books, moderator):
     """In a JSON array, row 2 is the second object: no spreadsheet line is claimed."""
     data = orjson.dumps([{"title": "A", "author": "B"}, {"title": "C", "author": "D", "year": "x"}])
-    message = reply(await member.slash(channel, "record import", table="books", file=("books.json", data)))
+    message = reply(await moderator.slash(channel, "record import", table="books", file=("books.json", data)))
     assert message.content.splitlines()[1].startswith("Row 2, column `year`: ")
 
 
-async def test_import_headers_ignore_case_and_semicolons_are_read(member, channel, books, store):
+async def test_import_headers_ignore_case_and_semicolons_are_read(member, channel, books, store, moderator):
     """`Title;Author;Year` (a spreadsheet saved with semicolons, capitalised headers) imports as it should."""
     data = b'Title;AUTHOR;Year\nDune;Frank Herbert;1965\n"Emma; or not";Austen;1815\n'
-    message = reply(await member.slash(channel, "record import", table="books", file=("books.csv", data)))
+    message = reply(await moderator.slash(channel, "record import", table="books", file=("books.csv", data)))
     assert message.content.startswith("Imported 2 records into `books`")
     assert [r.values for r in await store.find("books")] == [
         {"title": "Dune", "author": "Frank Herbert", "year": 1965, "read": False},
@@ -190,44 +192,44 @@ async def test_import_headers_ignore_case_and_semicolons_are_read(member, channe
     ]
 
 
-async def test_import_refuses_an_unknown_column_once(simcord_env, member, channel, books, store):
+async def test_import_refuses_an_unknown_column_once(simcord_env, member, channel, books, store, moderator):
     """A column the table lacks is refused for the whole file, with the closest name."""
     data = b"title,author,yeer\nDune,Herbert,1965\n"
-    result = await member.slash(channel, "record import", table="books", file=("books.csv", data))
+    result = await moderator.slash(channel, "record import", table="books", file=("books.csv", data))
     assert "Did you mean `year`?" in refusal(simcord_env, result, discobase.UnknownColumn)
 
 
-async def test_import_takes_a_json_array(member, channel, books, store):
+async def test_import_takes_a_json_array(member, channel, books, store, moderator):
     """A JSON array of objects imports like CSV; an exported id is ignored."""
     data = orjson.dumps(
         [{"id": 9, "title": "Dune", "author": "Herbert", "year": 1965}, {"title": "Emma", "author": "Austen"}]
     )
-    message = reply(await member.slash(channel, "record import", table="books", file=("books.json", data)))
+    message = reply(await moderator.slash(channel, "record import", table="books", file=("books.json", data)))
     assert message.content.startswith("Imported 2 records into `books` (ids 1 to 2)")
     assert (await store.get("books", 1)).values["year"] == 1965
 
 
-async def test_import_takes_json_lines(member, channel, books, store):
+async def test_import_takes_json_lines(member, channel, books, store, moderator):
     """One JSON object per line imports too."""
     data = b'{"title": "Dune", "author": "Herbert"}\n\n{"title": "Emma", "author": "Austen"}\n'
-    await member.slash(channel, "record import", table="books", file=("books.jsonl", data))
+    await moderator.slash(channel, "record import", table="books", file=("books.jsonl", data))
     assert [r.values["title"] for r in await store.find("books")] == ["Dune", "Emma"]
 
 
-async def test_import_refuses_a_file_that_is_not_data(simcord_env, member, channel, books):
+async def test_import_refuses_a_file_that_is_not_data(simcord_env, member, channel, books, moderator):
     """A JSON file that is not an array or lines of objects is refused with what is expected."""
-    result = await member.slash(channel, "record import", table="books", file=("books.json", b'"just a string"'))
+    result = await moderator.slash(channel, "record import", table="books", file=("books.json", b'"just a string"'))
     assert "one array of objects" in refusal(simcord_env, result, discobase.GrammarError)
 
 
-async def test_import_refuses_an_empty_file(simcord_env, member, channel, books):
+async def test_import_refuses_an_empty_file(simcord_env, member, channel, books, moderator):
     """A file with a header and no rows is refused."""
-    result = await member.slash(channel, "record import", table="books", file=("books.csv", HEADER.encode()))
+    result = await moderator.slash(channel, "record import", table="books", file=("books.csv", HEADER.encode()))
     assert "holds no rows" in refusal(simcord_env, result, discobase.GrammarError)
 
 
 @pytest.mark.parametrize("file_format", ["csv", "json"])
-async def test_export_then_import_round_trips(admin, member, channel, store, file_format):
+async def test_export_then_import_round_trips(admin, member, channel, store, file_format, moderator):
     """What export writes, import reads back into a table of the same columns, value for value."""
     columns = f"{BOOKS_COLUMNS}, added:date optional, owner:user optional, score:float optional"
     for name in ("books", "copy"):
@@ -240,7 +242,7 @@ async def test_export_then_import_round_trips(admin, member, channel, store, fil
     )
     await member.slash(channel, "record insert", table="books", values='title=\'+quoted, author="\\"q\\"", read=true')
     _, data = await _download(reply(await member.slash(channel, "record export", table="books", format=file_format)))
-    message = reply(await member.slash(channel, "record import", table="copy", file=(f"books.{file_format}", data)))
+    message = reply(await moderator.slash(channel, "record import", table="copy", file=(f"books.{file_format}", data)))
     assert message.content.startswith("Imported 3 records")
     assert [r.values for r in await store.find("copy")] == [r.values for r in await store.find("books")]
 
@@ -253,9 +255,9 @@ async def test_export_too_big_to_attach_is_refused(simcord_env, member, channel,
     assert "Try `format:csv`" in refusal(simcord_env, result, Refused)
 
 
-async def test_import_of_a_too_big_file_is_refused(simcord_env, member, channel, books, monkeypatch):
+async def test_import_of_a_too_big_file_is_refused(simcord_env, member, channel, books, monkeypatch, moderator):
     """A file over the import limit is refused before it is read."""
     # Each bot loads its cogs afresh (closing a bot unloads them): patch the module the running bot loaded.
     monkeypatch.setattr(sys.modules["cogs.record._cog"], "MAX_IMPORT_BYTES", 10)
-    result = await member.slash(channel, "record import", table="books", file=("books.csv", _csv(5)))
+    result = await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(5)))
     assert "Split it." in refusal(simcord_env, result, Refused)

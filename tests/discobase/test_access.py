@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from discobase import Access, GuildStore, MemoryBackend, TableSchema, UnknownTable, parse_columns
-from discobase.catalog import EVERYONE, decode_entry
+from discobase import Access, GuildStore, MemoryBackend, Settings, TableSchema, UnknownTable, parse_columns
+from discobase.catalog import EVERYONE, decode_entry, decode_settings
 
 from .conftest import Harness
 
@@ -76,3 +76,66 @@ def test_malformed_access_is_not_an_entry(access: object) -> None:
     schema = TableSchema(name="notes", columns=parse_columns("text:text"))
     payload = {"v": 2, "kind": "table", "channel": 1, "schema": schema.model_dump(mode="json"), "access": access}
     assert decode_entry(orjson.dumps(payload).decode()) is None
+
+
+async def test_settings_start_with_no_audit_channel(store: GuildStore) -> None:
+    """A new database posts no audit lines anywhere."""
+    assert store.settings() == Settings() and store.settings().audit_channel_id is None
+
+
+async def test_the_audit_channel_survives_a_restart(harness: Harness, store: GuildStore) -> None:
+    """The setting is a catalog message: the first change writes it, the next ones edit it, a restart reads it."""
+    before = harness.requests()
+    await store.set_settings(Settings(audit_channel_id=77))
+    await store.set_settings(Settings(audit_channel_id=78))
+    await store.set_settings(Settings(audit_channel_id=78))  # unchanged: no request
+    assert harness.requests() - before == 2
+    restarted = await harness.restart()
+    await restarted.open()
+    assert restarted.settings() == Settings(78)
+    assert restarted.table_names() == ["books"]
+    await restarted.set_settings(Settings())
+    restarted = await harness.restart()
+    await restarted.open()
+    assert restarted.settings() == Settings()
+
+
+async def test_settings_are_written_into_a_rebuilt_catalog() -> None:
+    """An admin deleting the catalog channel by hand loses neither the tables nor the audit channel."""
+    backend = MemoryBackend()
+    store = GuildStore(backend)
+    await store.create_table(TableSchema(name="notes", columns=parse_columns("text:text")))
+    await store.set_settings(Settings(audit_channel_id=5))
+    catalog = store.catalog_id
+    assert catalog is not None
+    del backend.channels[catalog]
+    store.channel_deleted(catalog)
+    await store.drain()
+    restarted = GuildStore(backend)
+    await restarted.open()
+    assert restarted.settings() == Settings(5)
+    assert restarted.table_names() == ["notes"]
+
+
+async def test_settings_deleted_by_hand_read_as_the_defaults() -> None:
+    """Deleting the settings message by hand turns the audit off, now as after a restart; setting it again works."""
+    backend = MemoryBackend()
+    store = GuildStore(backend)
+    await store.open()
+    await store.set_settings(Settings(audit_channel_id=5))
+    catalog, message = store.catalog_id, store.tables.settings_message_id
+    assert catalog is not None and message is not None
+    backend.channels[catalog].messages.pop(message)
+    store.message_deleted(catalog, message)
+    assert store.settings() == Settings()
+    await store.set_settings(Settings(audit_channel_id=6))
+    restarted = GuildStore(backend)
+    await restarted.open()
+    assert restarted.settings() == Settings(6)
+
+
+@pytest.mark.parametrize("audit", ["5", True, 1.5, [5]])
+def test_malformed_settings_are_not_read(audit: object) -> None:
+    """A settings message whose channel is not an id is skipped, as any malformed catalog message."""
+    assert decode_settings(orjson.dumps({"v": 2, "kind": "settings", "audit": audit}).decode()) is None
+    assert decode_settings('{"v": 2, "kind": "settings", "audit": 9}') == Settings(9)

@@ -65,7 +65,7 @@ async def test_a_passing_failure_is_retried_and_written_once(
 ):
     """Two failures, then success: the member sees an ordinary success, and the write is stored exactly once."""
     command, options, method, path = COMMANDS[name]
-    actor = admin if name in ("create", "create-entry", "add-column") else member
+    actor = admin if name in ("create", "create-entry", "add-column", "import") else member
     before = await state(store)
     simcord_env.inject_error(method, path, status=status, times=2)
     sent = len(simcord_env.http_requests)
@@ -101,7 +101,7 @@ async def test_a_passing_failure_is_retried_and_written_once(
 async def test_a_lasting_failure_is_answered_and_changes_nothing(simcord_env, admin, member, channel, store, two, name):
     """Five failures in a row: a private answer that Discord kept failing and nothing changed; and nothing did."""
     command, options, method, path = COMMANDS[name]
-    actor = admin if name in ("create", "create-entry", "add-column") else member
+    actor = admin if name in ("create", "create-entry", "add-column", "import") else member
     before = await state(store)
     simcord_env.inject_error(method, path, status=503, times=5)
     result = await actor.slash(channel, command, **options)
@@ -123,7 +123,7 @@ async def test_a_lasting_failure_is_answered_and_changes_nothing(simcord_env, ad
 async def test_missing_permission_is_named_and_not_retried(simcord_env, admin, member, channel, store, two, name):
     """Discord's 403 (an admin took a permission from the bot): one request, no retry, the permission named."""
     command, options, method, path = COMMANDS[name]
-    actor = admin if name in ("create", "create-entry", "add-column") else member
+    actor = admin if name in ("create", "create-entry", "add-column", "import") else member
     before = await state(store)
     simcord_env.inject_error(method, path, status=403, code=50013, message="Missing Permissions", times=None)
     sent = requests(simcord_env, method, path)

@@ -100,19 +100,21 @@ async def test_4000_characters_in_every_form_field(simcord_env, settings, guild,
     assert (record.values["title"], record.values["author"]) == (fields["title"], fields["author"])
 
 
-async def test_a_wide_record_of_long_values_fits_one_embed(simcord_env, settings, guild, admin, member, channel):
+async def test_a_wide_record_of_long_values_fits_one_embed(
+    simcord_env, settings, guild, admin, member, channel, moderator
+):
     """25 columns of 1,000 characters (25,000 in all): stored whole; get and find show it in one valid embed."""
     await cleanly(simcord_env, admin.slash(channel, "table create", name="wide", columns=WIDE))
     names = [spec.split(":")[0] for spec in WIDE.split(", ")]
     row = {name: ("*@" if n % 2 else "ab") * 500 for n, name in enumerate(names)}
     imported = await cleanly(
-        simcord_env, member.slash(channel, "record import", table="wide", file=("wide.json", orjson.dumps([row])))
+        simcord_env, moderator.slash(channel, "record import", table="wide", file=("wide.json", orjson.dumps([row])))
     )
     assert imported.content.startswith("Imported 1 record into `wide`")
     for action in (
         member.slash(channel, "record get", table="wide", id=1),
         member.slash(channel, "record find", table="wide"),
-        member.slash(channel, "record update", table="wide", id=1, set=f"{names[0]}=changed"),
+        moderator.slash(channel, "record update", table="wide", id=1, set=f"{names[0]}=changed"),
     ):
         message = await cleanly(simcord_env, action)
         within_limits(message)
@@ -174,7 +176,9 @@ def pingable(simcord_env, guild):
     return role
 
 
-async def test_mentions_in_values_never_ping(simcord_env, admin, member, other_member, channel, pingable, store):
+async def test_mentions_in_values_never_ping(
+    simcord_env, admin, member, other_member, channel, pingable, store, moderator
+):
     """@everyone, @here, a member and a mentionable role inside values: no reply and no stored message pings."""
     await admin.slash(channel, "table create", name="notes", columns="text:text, who:user optional")
     bait = f"@everyone @here {other_member.mention} <@!{other_member.id}> {pingable.mention}"
@@ -192,7 +196,7 @@ async def test_mentions_in_values_never_ping(simcord_env, admin, member, other_m
         await cleanly(simcord_env, member.slash(channel, "record export", table="notes", format="csv")),
         await cleanly(
             simcord_env,
-            member.slash(channel, "record import", table="notes", file=("n.json", orjson.dumps([{"text": bait}]))),
+            moderator.slash(channel, "record import", table="notes", file=("n.json", orjson.dumps([{"text": bait}]))),
         ),
         await cleanly(simcord_env, member.slash(channel, "record delete", table="notes", id=1)),
     ]
@@ -239,7 +243,7 @@ async def test_markdown_in_values_is_shown_as_typed(simcord_env, member, channel
 FORMULAS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "'=quoted", "a\rb", "a\r\nb", '"=q"']
 
 
-async def test_csv_export_neutralises_formulas_and_imports_back(simcord_env, admin, member, channel, store):
+async def test_csv_export_neutralises_formulas_and_imports_back(simcord_env, admin, member, channel, store, moderator):
     """No exported text cell starts like a formula, carriage returns stay inside their cell, and import is exact."""
     for name in ("cells", "copy"):
         await admin.slash(channel, "table create", name=name, columns="text:text, n:int optional")
@@ -251,7 +255,7 @@ async def test_csv_export_neutralises_formulas_and_imports_back(simcord_env, adm
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert len(rows) == len(FORMULAS) + 1
     assert all(row[1][:1] not in ("=", "+", "-", "@", "\t", "\r") for row in rows[1:])
-    imported = await cleanly(simcord_env, member.slash(channel, "record import", table="copy", file=("c.csv", data)))
+    imported = await cleanly(simcord_env, moderator.slash(channel, "record import", table="copy", file=("c.csv", data)))
     assert imported.content.startswith(f"Imported {len(FORMULAS)} records")
     assert [r.values for r in await store.find("copy")] == [r.values for r in await store.find("cells")]
 
@@ -271,20 +275,22 @@ async def test_csv_export_neutralises_formulas_and_imports_back(simcord_env, adm
     ],
 )
 async def test_bad_or_oversized_imports_are_refused_with_the_limit(
-    simcord_env, member, channel, books, store, filename, data, error, words
+    simcord_env, member, channel, books, store, filename, data, error, words, moderator
 ):
     """Files too big, too many rows, too deep or malformed: refused, naming the limit or the fault; nothing written."""
-    result = await member.slash(channel, "record import", table="books", file=(filename, data))
+    result = await moderator.slash(channel, "record import", table="books", file=(filename, data))
     assert words in refusal(simcord_env, result, error)
     assert await store.count("books") == 0
 
 
-async def test_a_file_over_the_size_limit_is_refused_unread(simcord_env, member, channel, books, monkeypatch):
+async def test_a_file_over_the_size_limit_is_refused_unread(
+    simcord_env, member, channel, books, monkeypatch, moderator
+):
     """A file over the import limit is refused from its size, naming the limit, before it is downloaded."""
     cog_module = sys.modules[type(simcord_env.bot.get_cog("RecordCog")).__module__]  # reloaded by each restart
     monkeypatch.setattr(cog_module, "MAX_IMPORT_BYTES", 1024 * 1024)
     monkeypatch.setattr(discord.Attachment, "read", None)  # reading it would fail the test
-    result = await member.slash(channel, "record import", table="books", file=("big.csv", b"x" * (1024 * 1024 + 1)))
+    result = await moderator.slash(channel, "record import", table="books", file=("big.csv", b"x" * (1024 * 1024 + 1)))
     assert "up to 1 MiB" in refusal(simcord_env, result, Refused)
 
 

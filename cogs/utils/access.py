@@ -1,0 +1,181 @@
+"""Who may read and write which table (SPEC "Access"): every command, button and autocomplete asks here.
+
+A table's catalog entry names a role that may read it and one that may write
+it (``discobase.Access``; None is @everyone). The rules, in order:
+
+- **Manage Server** may always read and write every table;
+- **read** (find, get, count, export, describe, ``/table list``, autocomplete
+  of records): members with the read role;
+- **write** (insert; update and delete of one's own records): members with the
+  write role. A table a member may write but not read still shows in the
+  insert's autocomplete (so an "applications" table can take everyone's
+  entries and show them to staff only); its records stay hidden;
+- **Manage Messages** may change others' records, in tables it may read;
+- **import** is a bulk write: write access and Manage Messages.
+
+A member who may neither read nor write a table is told it does not exist,
+in the very words used for a table that does not exist, with names suggested
+only from the tables they may see: nothing leaks its name or size. Answers
+about a table with a read role are private (ephemeral), so a member who may
+read it does not show its records to the channel.
+"""
+
+from __future__ import annotations
+
+import discord
+
+import discobase
+
+from .context import store_of
+from .errors import NotAllowed
+from .formatting import role_text
+from .replies import timely
+
+__all__ = [
+    "check_may_change",
+    "check_may_import",
+    "is_secret",
+    "may_read",
+    "may_see_record",
+    "may_write",
+    "open_readable",
+    "open_seen",
+    "open_writable",
+    "readable",
+    "visible_names",
+    "writable",
+]
+
+
+def _manages_server(user: discord.abc.User) -> bool:
+    return isinstance(user, discord.Member) and user.guild_permissions.manage_guild
+
+
+def _hasrole_text(user: discord.abc.User, role_id: int | None) -> bool:
+    """Whether the member has the role; None and the guild's own id (@everyone) are everyone."""
+    if role_id is None:
+        return True
+    if not isinstance(user, discord.Member):
+        return False
+    return role_id == user.guild.id or any(role.id == role_id for role in user.roles)
+
+
+def may_read(user: discord.abc.User, access: discobase.Access) -> bool:
+    """Whether the member may read the table's records."""
+    return _manages_server(user) or _hasrole_text(user, access.read_role_id)
+
+
+def may_write(user: discord.abc.User, access: discobase.Access) -> bool:
+    """Whether the member may insert records, and change or delete their own."""
+    return _manages_server(user) or _hasrole_text(user, access.write_role_id)
+
+
+def is_secret(access: discobase.Access) -> bool:
+    """Whether only some members may read the table: then every answer about it is private."""
+    return access.read_role_id is not None
+
+
+def visible_names(user: discord.abc.User, store: discobase.GuildStore, *, reading: bool = False) -> list[str]:
+    """The tables the member may see (read or write; only read with ``reading``), sorted. The store must be open."""
+    names = []
+    for name in store.table_names():
+        access = store.access(name)
+        if may_read(user, access) or (not reading and may_write(user, access)):
+            names.append(name)
+    return names
+
+
+def _seen(interaction: discord.Interaction, store: discobase.GuildStore, table: str) -> discobase.Access:
+    """The rules of a table the member may read or write; else ``UnknownTable``, suggesting only visible names."""
+    if table in store.table_names():
+        access = store.access(table)
+        if may_read(interaction.user, access) or may_write(interaction.user, access):
+            return access
+    raise discobase.UnknownTable(table, visible_names(interaction.user, store))
+
+
+def readable(interaction: discord.Interaction, store: discobase.GuildStore, table: str) -> discobase.Access:
+    """The rules of a table the member may read; else as if it did not exist, or, if they may write it, why not."""
+    access = _seen(interaction, store, table)
+    if not may_read(interaction.user, access):
+        raise NotAllowed(
+            f"You may add records to `{table}`, but only members with the {role_text(access.read_role_id)} role "
+            "can read them."
+        )
+    return access
+
+
+def writable(interaction: discord.Interaction, store: discobase.GuildStore, table: str) -> discobase.Access:
+    """The rules of a table the member may write; else as if it did not exist, or, if they may read it, why not."""
+    access = _seen(interaction, store, table)
+    if not may_write(interaction.user, access):
+        raise NotAllowed(
+            f"Only members with the {role_text(access.write_role_id)} role can add or change records of `{table}`."
+        )
+    return access
+
+
+async def open_readable(
+    interaction: discord.Interaction, table: str, *, ephemeral: bool = False
+) -> tuple[discobase.GuildStore, discobase.Access]:
+    """The guild's store, open, and the rules of a table the member may read (see ``readable``)."""
+    store = store_of(interaction)
+    await timely(interaction, store.open(), ephemeral=ephemeral)
+    return store, readable(interaction, store, table)
+
+
+async def open_seen(
+    interaction: discord.Interaction, table: str, *, ephemeral: bool = False
+) -> tuple[discobase.GuildStore, discobase.Access]:
+    """The guild's store, open, and the rules of a table the member may read or write (else ``UnknownTable``)."""
+    store = store_of(interaction)
+    await timely(interaction, store.open(), ephemeral=ephemeral)
+    return store, _seen(interaction, store, table)
+
+
+async def open_writable(
+    interaction: discord.Interaction, table: str, *, ephemeral: bool = False
+) -> tuple[discobase.GuildStore, discobase.Access]:
+    """The guild's store, open, and the rules of a table the member may write (see ``writable``)."""
+    store = store_of(interaction)
+    await timely(interaction, store.open(), ephemeral=ephemeral)
+    return store, writable(interaction, store, table)
+
+
+def may_see_record(user: discord.abc.User, access: discobase.Access, record: discobase.Record) -> bool:
+    """Readers see every record; a member who may only write sees the records they created."""
+    return may_read(user, access) or (record.creator_id == user.id and may_write(user, access))
+
+
+def check_may_change(
+    interaction: discord.Interaction, access: discobase.Access, record: discobase.Record, verb: str
+) -> None:
+    """A record is changed or deleted by its creator (with write access), or by Manage Messages (with read access)."""
+    # Server-wide, not this channel's: Manage Messages in one channel must not open every table's records.
+    user = interaction.user
+    manage_messages = isinstance(user, discord.Member) and user.guild_permissions.manage_messages
+    if record.creator_id == user.id and may_write(user, access):
+        return
+    if manage_messages and may_read(user, access):
+        return
+    if record.creator_id == user.id:
+        raise NotAllowed(
+            f"Only members with the {role_text(access.write_role_id)} role can {verb} records of this table now."
+        )
+    raise NotAllowed(
+        f"Only the member who created record {record.id} (<@{record.creator_id}>) or members with the "
+        f"**Manage Messages** permission can {verb} it."
+    )
+
+
+def check_may_import(interaction: discord.Interaction, table: str) -> None:
+    """An import is a bulk write: besides write access, Manage Messages (or Manage Server)."""
+    user = interaction.user
+    if isinstance(user, discord.Member) and (
+        user.guild_permissions.manage_messages or user.guild_permissions.manage_guild
+    ):
+        return
+    raise NotAllowed(
+        f"An import writes many records at once, so it needs the **Manage Messages** permission besides "
+        f"write access to `{table}`. Ask a moderator to import the file, or add the rows with `/record insert`."
+    )
