@@ -9,6 +9,8 @@ and what changed; values are cut and shown as typed.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 
 import discord
@@ -17,8 +19,11 @@ import discobase
 from discobase.columns import Value
 
 from .formatting import code, cut, show
+from .replies import NO_PINGS
 
-__all__ = ["EVENT", "audit", "changes_text"]
+__all__ = ["EVENT", "PACE", "AuditTrail", "audit", "changes_text"]
+
+log = logging.getLogger(__name__)
 
 EVENT = "discobase_change"
 """The bot event an audited change is dispatched as (``on_discobase_change(guild, line, channel_id)``)."""
@@ -55,3 +60,59 @@ def changes_text(schema: discobase.TableSchema, before: dict[str, Value], after:
         for name in schema.column_names
         if before.get(name) != after.get(name)
     )
+
+
+PACE = 2.0
+"""Least seconds between two posts of one server's trail."""
+MESSAGE_LIMIT = 2000
+
+
+class AuditTrail:
+    """The lines waiting for one server's audit channel, and the task that posts them."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+        self.waiting: list[tuple[int, str]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._last_post = float("-inf")
+
+    def add(self, channel_id: int, line: str) -> None:
+        """Queue a line; start posting unless a post is under way or pacing."""
+        self.waiting.append((channel_id, line))
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._post_all())
+
+    async def _post_all(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.waiting:
+            if (pause := self._last_post + PACE - loop.time()) > 0:
+                await asyncio.sleep(pause)  # lines arriving meanwhile join this post
+            channel_id, text = self._take()
+            self._last_post = loop.time()
+            await self._post(channel_id, text)
+
+    def _take(self) -> tuple[int, str]:
+        """The first waiting line and those after it for the same channel that fit in one message with it."""
+        channel_id, text = self.waiting.pop(0)
+        while self.waiting and self.waiting[0][0] == channel_id:
+            line = self.waiting[0][1]
+            if len(text) + 1 + len(line) > MESSAGE_LIMIT:
+                break
+            text += "\n" + line
+            self.waiting.pop(0)
+        return channel_id, text
+
+    async def _post(self, channel_id: int, text: str) -> None:
+        channel = self.client.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            log.warning("audit channel %d is gone: %d characters of audit lines lost", channel_id, len(text))
+            return
+        try:
+            await channel.send(text, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.warning("could not post in audit channel %d", channel_id, exc_info=True)
+
+    async def flush(self) -> None:
+        """Wait until every waiting line is posted (or given up)."""
+        if self._task is not None:
+            await self._task
