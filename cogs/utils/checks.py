@@ -1,4 +1,7 @@
-"""Who may do what (SPEC): checked when a command runs, so the commands stay visible and a refusal can explain."""
+"""Who may manage tables (SPEC): checked when a command runs, so the commands stay visible and a refusal can explain.
+
+Who may read and write which table is ``access.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,9 @@ from typing import TypeVar
 import discord
 from discord import app_commands
 
-import discobase
-
 from .errors import NotAllowed
 
-__all__ = ["check_may_change", "manage_server"]
+__all__ = ["manage_server"]
 
 T = TypeVar("T")
 
@@ -31,15 +32,3 @@ def manage_server() -> Callable[[T], T]:
         raise NotAllowed(f"Only members with the **Manage Server** permission can use {command}.")
 
     return app_commands.check(predicate)
-
-
-def check_may_change(interaction: discord.Interaction, record: discobase.Record, verb: str) -> None:
-    """A record is changed or deleted by its creator, or by members with Manage Messages."""
-    # Server-wide, not this channel's: Manage Messages in one channel must not open every table's records.
-    user = interaction.user
-    manage_messages = isinstance(user, discord.Member) and user.guild_permissions.manage_messages
-    if record.creator_id != interaction.user.id and not manage_messages:
-        raise NotAllowed(
-            f"Only the member who created record {record.id} (<@{record.creator_id}>) or members with the "
-            f"**Manage Messages** permission can {verb} it."
-        )
