@@ -14,11 +14,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .columns import ColumnType, Value, quote
-from .errors import BadValue, SchemaError, UnknownColumn, shown
+from .errors import BadValue, SchemaError, UnknownColumn, closest, shown
 
-__all__ = ["MAX_COLUMNS", "Column", "TableSchema", "check_name"]
+__all__ = ["MAX_CHOICES", "MAX_COLUMNS", "Column", "TableSchema", "check_name"]
 
 MAX_COLUMNS = 25
+MAX_CHOICES = 25
+"""Choices of a ``choice`` column: what Discord's autocomplete and select menus offer at most."""
+CHOICE_LENGTH = 100
+_CHOICE_FORBIDDEN = "|()"
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 RESERVED = frozenset({"id"})
 
@@ -47,6 +51,48 @@ class Column(BaseModel):
     unique: bool = False
     optional: bool = False
     default: Any = None
+    choices: tuple[str, ...] = ()
+
+    def model_post_init(self, __context: Any) -> None:
+        """A ``choice`` column lists its choices (and its default is one of them); no other column has any."""
+        if self.type is not ColumnType.CHOICE:
+            if self.choices:
+                raise SchemaError(f"Column `{self.name}` is {self.type.value}: only a choice column has choices.")
+            return
+        example = f"`{self.name}:choice(open|closed|done)`"
+        if not 1 <= len(self.choices) <= MAX_CHOICES:
+            raise SchemaError(f"Column `{self.name}` needs 1 to {MAX_CHOICES} choices, like {example}.")
+        folded: set[str] = set()
+        for choice in self.choices:
+            if not choice or choice != choice.strip() or len(choice) > CHOICE_LENGTH:
+                raise SchemaError(
+                    f"Column `{self.name}`: the choice `{shown(choice)}` must be 1 to {CHOICE_LENGTH} characters "
+                    f"without outer spaces, like {example}."
+                )
+            if any(char in choice for char in _CHOICE_FORBIDDEN):
+                raise SchemaError(f"Column `{self.name}`: the choice `{shown(choice)}` cannot hold `|`, `(` or `)`.")
+            if choice.casefold() in folded:
+                raise SchemaError(f"Column `{self.name}` lists the choice `{shown(choice)}` twice. List each once.")
+            folded.add(choice.casefold())
+        if self.default is not None and self.default not in self.choices:
+            raise SchemaError(
+                f"Column `{self.name}`: the default {quote(str(self.default))} is not one of its choices "
+                f"({', '.join(self.choices)})."
+            )
+
+    @property
+    def type_text(self) -> str:
+        """The type as the column spec writes it: ``int``, or ``choice(open|closed)`` with the choices."""
+        if self.type is ColumnType.CHOICE:
+            return f"choice({'|'.join(self.choices)})"
+        return self.type.value
+
+    @property
+    def hint(self) -> str:
+        """The accepted input, for placeholders and messages; a choice column lists its choices."""
+        if self.type is ColumnType.CHOICE:
+            return "one of: " + ", ".join(self.choices)
+        return self.type.hint
 
     @property
     def required(self) -> bool:
@@ -70,13 +116,29 @@ class Column(BaseModel):
             shown = "{…}" if isinstance(raw, dict) else "[…]"
             raise BadValue(self.name, shown, "is a list or an object: a column takes one value, like text or a number.")
         try:
-            return self.type.convert(raw)
+            value = self.type.convert(raw)
         except ValueError as error:
             raise BadValue(self.name, raw, f"{error} ({self.type.value} column).") from None
+        return self._choose(value) if self.choices else value
+
+    def _choose(self, value: Value) -> str:
+        """One of the choices, matched exactly or else ignoring case; otherwise a refusal that lists them."""
+        text = str(value)
+        if text in self.choices:
+            return text
+        same = [choice for choice in self.choices if choice.casefold() == text.strip().casefold()]
+        if len(same) == 1:
+            return same[0]
+        guess = closest(text.strip().casefold(), {choice.casefold(): choice for choice in self.choices})
+        hint = f" Did you mean `{shown(self._by_fold(guess))}`?" if guess else ""
+        raise BadValue(self.name, value, f"is not one of the choices: {', '.join(self.choices)}.{hint}")
+
+    def _by_fold(self, folded: str | None) -> str:
+        return next(choice for choice in self.choices if choice.casefold() == folded)
 
     def spec(self) -> str:
         """The column in the column-spec grammar, as a member would type it."""
-        parts = [f"{self.name}:{self.type.value}"]
+        parts = [f"{self.name}:{self.type_text}"]
         if self.unique:
             parts.append("unique")
         if self.optional:
@@ -159,7 +221,7 @@ class TableSchema(BaseModel):
             if value is None and not (column.optional and column.name in values):
                 value = column.default_value
             if value is None and column.required:
-                raise BadValue(column.name, None, f"is required: give it a value ({column.type.hint}).")
+                raise BadValue(column.name, None, f"is required: give it a value ({column.hint}).")
             record[column.name] = value
         return record
 
@@ -172,7 +234,7 @@ class TableSchema(BaseModel):
             column = self.column(name)
             value = column.convert(raw)
             if value is None and not column.optional:
-                raise BadValue(name, None, f"cannot be emptied: it is not optional. Give a value ({column.type.hint}).")
+                raise BadValue(name, None, f"cannot be emptied: it is not optional. Give a value ({column.hint}).")
             converted[name] = value
         return converted
 
