@@ -20,7 +20,7 @@ from .errors import GrammarError, SchemaError, closest, shown
 from .query import And, Condition, Expr, Not, Op, Or, Query
 from .schema import MAX_COLUMNS, Column, TableSchema, check_name
 
-__all__ = ["parse_columns", "parse_query", "parse_sort", "parse_values", "parse_where"]
+__all__ = ["parse_columns", "parse_query", "parse_sort", "parse_type", "parse_values", "parse_where"]
 
 MAX_LIMIT = 1000
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -166,6 +166,14 @@ def parse_columns(text: str) -> tuple[Column, ...]:
     if len(specs) > MAX_COLUMNS:
         raise SchemaError(f"A table has at most {MAX_COLUMNS} columns; you gave {len(specs)}.")
     return tuple(_column(spec) for spec in specs)
+
+
+def parse_type(text: str, column: str) -> tuple[ColumnType, tuple[str, ...]]:
+    """Parse a type as a column spec writes it (``int``, ``choice(open|done)``) for column ``column``: type, choices."""
+    parsed = _column(f"{column}:{text.strip()}")
+    if parsed.unique or parsed.optional or parsed.default is not None:
+        raise GrammarError(f"`{shown(text.strip())}` is more than a type: give only the type, like `int`.")
+    return parsed.type, parsed.choices
 
 
 def parse_values(text: str) -> dict[str, Any]:

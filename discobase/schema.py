@@ -42,7 +42,12 @@ def check_name(name: str, what: str) -> str:
 
 
 class Column(BaseModel):
-    """One column: its name, type and flags. ``default`` is kept in stored (JSON) form."""
+    """One column: its name, type and flags. ``default`` is kept in stored (JSON) form.
+
+    ``key`` names the column's values inside record messages. It is None (the
+    name) until the column is renamed or replaced, so stored records never need
+    rewriting for a rename, and entries written before keys existed read as they did.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -52,6 +57,12 @@ class Column(BaseModel):
     optional: bool = False
     default: Any = None
     choices: tuple[str, ...] = ()
+    key: str | None = None
+
+    @property
+    def storage_key(self) -> str:
+        """The key of this column's values in stored records."""
+        return self.key or self.name
 
     def model_post_init(self, __context: Any) -> None:
         """A ``choice`` column lists its choices (and its default is one of them); no other column has any."""
@@ -159,6 +170,8 @@ class TableSchema(BaseModel):
     columns: tuple[Column, ...]
     description: str = ""
     creator_id: int | None = None
+    retired_keys: tuple[str, ...] = ()
+    """Storage keys of dropped or replaced columns: stored records may still hold them, so no new column takes one."""
 
     def model_post_init(self, __context: Any) -> None:
         """Check the name and the columns once, however the schema was built."""
@@ -166,11 +179,15 @@ class TableSchema(BaseModel):
         if not 1 <= len(self.columns) <= MAX_COLUMNS:
             raise SchemaError(f"A table has 1 to {MAX_COLUMNS} columns; `{self.name}` has {len(self.columns)}.")
         seen: set[str] = set()
+        keys = set(self.retired_keys)
         for column in self.columns:
             check_name(column.name, "column")
             if column.name in seen:
                 raise SchemaError(f"Column `{column.name}` is given twice. Each column needs its own name.")
             seen.add(column.name)
+            if column.storage_key in keys:
+                raise SchemaError(f"Column `{column.name}` reuses the storage key `{column.storage_key}`.")
+            keys.add(column.storage_key)
             if column.unique and column.default is not None:
                 raise SchemaError(
                     f"Column `{column.name}` cannot be unique and have a default: "
@@ -194,13 +211,67 @@ class TableSchema(BaseModel):
                 return column
         raise UnknownColumn(self.name, name, self.column_names)
 
+    @property
+    def uses_storage_keys(self) -> bool:
+        """Whether a column's values are stored under another key than its name (a reader must know keys)."""
+        return bool(self.retired_keys) or any(column.key is not None for column in self.columns)
+
+    def fresh_key(self, name: str) -> str | None:
+        """A storage key no column has ever used in this table: None (the name itself) if free, else ``name.2``, ..."""
+        used = {*self.retired_keys, *(column.storage_key for column in self.columns)}
+        if name not in used:
+            return None
+        return next(f"{name}.{n}" for n in range(2, len(used) + 3) if f"{name}.{n}" not in used)
+
     def with_column(self, column: Column) -> TableSchema:
-        """A copy of this schema with one more column; a name the table has already is refused as such."""
-        if column.name in self.column_names:
-            raise SchemaError(
-                f"Table `{self.name}` already has a column `{column.name}`. Choose another name for the new column."
-            )
+        """A copy of this schema with one more column; a name the table has already is refused as such.
+
+        The new column never reads values stored under a dropped or renamed column's key: it gets a fresh key.
+        """
+        self._check_free(column.name, "the new column")
+        column = column.model_copy(update={"key": self.fresh_key(column.name)})
         return self.model_copy(update={"columns": (*self.columns, column)}).revalidated()
+
+    def _check_free(self, name: str, what: str) -> None:
+        if name in self.column_names:
+            raise SchemaError(f"Table `{self.name}` already has a column `{name}`. Choose another name for {what}.")
+
+    def renamed(self, name: str) -> TableSchema:
+        """A copy under another table name (checked against the name grammar)."""
+        return self.model_copy(update={"name": name}).revalidated()
+
+    def with_description(self, description: str) -> TableSchema:
+        """A copy with another description."""
+        return self.model_copy(update={"description": description}).revalidated()
+
+    def with_column_renamed(self, old: str, new: str) -> TableSchema:
+        """A copy where column ``old`` is called ``new``; its values stay under its storage key."""
+        column = self.column(old)
+        check_name(new, "column")
+        self._check_free(new, f"`{old}`")
+        key = column.storage_key if column.storage_key != new else None
+        return self.replacing(old, column.model_copy(update={"name": new, "key": key}))
+
+    def without_column(self, name: str) -> TableSchema:
+        """A copy without column ``name``; its key is retired, so its stored values are never read again."""
+        column = self.column(name)
+        if len(self.columns) == 1:
+            raise SchemaError(
+                f"`{name}` is the only column of `{self.name}`, and a table needs one. "
+                f"Add another column first, or drop the table with `/table drop table:{self.name}`."
+            )
+        columns = tuple(c for c in self.columns if c.name != name)
+        retired = (*self.retired_keys, column.storage_key)
+        return self.model_copy(update={"columns": columns, "retired_keys": retired}).revalidated()
+
+    def replacing(self, name: str, column: Column) -> TableSchema:
+        """A copy with column ``name`` replaced in place; a key the old column gave up is retired."""
+        old = self.column(name)
+        columns = tuple(column if c.name == name else c for c in self.columns)
+        retired = self.retired_keys
+        if old.storage_key != column.storage_key:
+            retired = (*retired, old.storage_key)
+        return self.model_copy(update={"columns": columns, "retired_keys": retired}).revalidated()
 
     def revalidated(self) -> TableSchema:
         """Run the checks again (``model_copy`` skips them)."""
@@ -239,9 +310,11 @@ class TableSchema(BaseModel):
         return converted
 
     def decode(self, stored: Mapping[str, Any]) -> dict[str, Value]:
-        """Read a record's stored values; a column added later reads as its default."""
+        """Read a record's stored values by storage key; a column added later reads as its default."""
         return {
-            column.name: column.type.from_json(stored[column.name]) if column.name in stored else column.default_value
+            column.name: column.type.from_json(stored[column.storage_key])
+            if column.storage_key in stored
+            else column.default_value
             for column in self.columns
         }
 
@@ -252,7 +325,7 @@ class TableSchema(BaseModel):
         would read back as the default.
         """
         return {
-            column.name: column.type.to_json(values.get(column.name))
+            column.storage_key: column.type.to_json(values.get(column.name))
             for column in self.columns
             if values.get(column.name) is not None or column.default is not None
         }
