@@ -23,7 +23,17 @@ from .context import store_of
 from .embeds import record_line
 from .formatting import cut
 
-__all__ = ["MAX_CHOICES", "rank", "record_ids", "sort_keys", "table_names", "value_columns", "where_columns"]
+__all__ = [
+    "MAX_CHOICES",
+    "column_names",
+    "column_types",
+    "rank",
+    "record_ids",
+    "sort_keys",
+    "table_names",
+    "value_columns",
+    "where_columns",
+]
 
 MAX_CHOICES = 25
 CHOICE_LIMIT = 100
@@ -86,6 +96,20 @@ async def table_names(interaction: discord.Interaction, current: str) -> list[ap
     """The guild's tables, ranked against what was typed."""
     store = await _store(interaction)
     return _choices(rank(current, store.table_names())) if store else []
+
+
+async def column_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The columns of the table chosen in the ``table`` option."""
+    schema = await _schema(interaction)
+    return _choices(rank(current, schema.column_names)) if schema else []
+
+
+async def column_types(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The column types, a choice column with its example list; what was typed stays offered as it is."""
+    types = [t.value for t in discobase.ColumnType if t is not discobase.ColumnType.CHOICE] + ["choice(a|b|c)"]
+    typed = current.strip()
+    offered = rank(typed, types)
+    return _choices([typed, *offered] if typed and typed not in offered and "(" in typed else offered)
 
 
 async def sort_keys(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
