@@ -9,7 +9,7 @@ change the catalog entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -109,7 +109,7 @@ def _new_column(
 
 def plan_alter(
     schema: TableSchema,
-    records: Iterable[Record],
+    records: Collection[Record],
     name: str,
     *,
     column_type: ColumnType | None = None,
@@ -131,7 +131,7 @@ def plan_alter(
             f"Column `{name}` of `{schema.name}` is like that already: nothing was changed. "
             "Give a `type`, `unique`, `optional` or `default` that differs."
         )
-    retyped = (column.type, column.choices) != (old.type, old.choices)
+    checked = (column.type, column.choices) != (old.type, old.choices)
     values: dict[int, Value] = {}
     problems: list[AlterProblem] = []
     filled = 0
@@ -139,7 +139,7 @@ def plan_alter(
     for record in sorted(records, key=lambda r: r.id):
         now = record.values.get(name)
         value = now
-        if value is not None and retyped:
+        if value is not None and checked:
             try:
                 value = column.convert(_as_input(old.type, value))
             except BadValue as error:
@@ -158,5 +158,8 @@ def plan_alter(
         values[record.id] = value
     if problems:
         raise AlterRejected(schema.name, name, problems)
-    rewrite = retyped or filled > 0 or column.default != old.default
+    # A new type changes the stored form (1965 becomes 1965.0); so do new values and a new default, which
+    # records stored without the column read. New choices alone, or flags, leave every stored value right.
+    changed = any(values[record.id] != record.values.get(name) for record in records)
+    rewrite = column.type is not old.type or column.default != old.default or changed
     return AlterPlan(column, values, rewrite, filled)

@@ -132,7 +132,7 @@ class SchemaChanges:
                 old = table.schema
                 plan = plan_alter(
                     old,
-                    table,
+                    list(table),
                     column,
                     column_type=column_type,
                     choices=choices,

@@ -305,3 +305,17 @@ async def test_alter_type_on_1000_records_costs_two_requests(harness: Harness, s
     assert harness.requests() - start == 2 and result.rewritten == 1000
     restarted = await harness.restart()
     assert [r.values["year"] for r in await restarted.find("books")][-2:] == [998.0, 999.0]
+
+
+async def test_a_new_choice_edits_only_the_catalog(harness: Harness, store: GuildStore) -> None:
+    """Adding a choice leaves every stored value right: one request; removing a used one is refused."""
+    await store.add_column("books", parse_columns("state:choice(open|done) optional")[0])
+    await store.insert("books", {"title": "Dune", "state": "done"}, 1)
+    start = harness.requests()
+    result = await store.alter_column("books", "state", choices=("open", "done", "lost"))
+    assert harness.requests() - start == 1 and result.rewritten == 0
+    with pytest.raises(AlterRejected, match=r'record 1 \("done"\) is not one of the choices: open, lost'):
+        await store.alter_column("books", "state", choices=("open", "lost"))
+    restarted = await harness.restart()
+    assert (await restarted.get("books", 1)).values["state"] == "done"
+    assert restarted.schema("books").column("state").choices == ("open", "done", "lost")
