@@ -266,7 +266,8 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         count = await timely(interaction, _count(store, table))
         await answer(
             interaction,
-            f"Altered column {code(name)} of {code(table)}: now {code(result.schema.column(name).spec())}.{written}",
+            f"Altered column {code(name)} of {code(table)}: now {code(cut(result.schema.column(name).spec(), 500))}."
+            f"{written}",
             embed=schema_embed(result.schema, count),
         )
 

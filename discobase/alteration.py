@@ -64,11 +64,11 @@ class AlterPlan:
     filled: int
 
 
-def _as_input(column_type: ColumnType, value: Value) -> Any:
-    """A stored value as input for another type: numbers and text as they are, the rest as a member types it."""
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return value
-    return column_type.display(value) if isinstance(value, bool | date) else value
+def _as_input(old: ColumnType, new: ColumnType, value: Value) -> Any:
+    """A value as input for another type: numbers, text and times between dates as they are, the rest as typed."""
+    if isinstance(value, bool) or (isinstance(value, date) and new not in (ColumnType.DATE, ColumnType.DATETIME)):
+        return old.display(value)  # true, 2024-05-31T14:30:00Z
+    return value
 
 
 def _new_column(
@@ -98,7 +98,7 @@ def _new_column(
         fields["default"] = new_type.to_json(value)
     elif old.default is not None:
         try:
-            fields["default"] = new_type.to_json(shape.convert(_as_input(old.type, old.default_value)))
+            fields["default"] = new_type.to_json(shape.convert(_as_input(old.type, new_type, old.default_value)))
         except BadValue as error:
             raise SchemaError(
                 f"Column `{old.name}`: its default {as_typed(old.default_value)} {error.reason} "
@@ -141,7 +141,7 @@ def plan_alter(
         value = now
         if value is not None and checked:
             try:
-                value = column.convert(_as_input(old.type, value))
+                value = column.convert(_as_input(old.type, column.type, value))
             except BadValue as error:
                 problems.append(AlterProblem(record.id, now, error.reason))
                 continue

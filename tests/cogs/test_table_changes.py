@@ -182,3 +182,34 @@ async def test_alter_column_without_a_change_says_what_to_give(simcord_env, admi
     """No option at all is refused with the options to give."""
     result = await admin.slash(channel, "table alter-column", table="books", column="year")
     assert "give a `type`, `unique`, `optional` or `default`" in refusal(simcord_env, result, discobase.GrammarError)
+
+
+def _storage_requests(simcord_env, since: int) -> list[str]:
+    """The REST requests made since ``since`` that store something (not answers to members)."""
+    return [
+        f"{r.method} {r.path}"
+        for r in simcord_env.http_requests[since:]
+        if not r.path.startswith(("/interactions/", "/webhooks/"))
+    ]
+
+
+async def test_request_counts_of_schema_changes(simcord_env, admin, channel, books, store):
+    """Rename, edit, rename-column and drop-column edit the catalog once; a type change on 1,000 records adds 1."""
+    await store.insert_many("books", [{"title": f"t{n}", "author": "X", "year": n} for n in range(1000)], admin.id)
+    steps = [
+        ("table rename", {"table": "books", "name": "novels"}),
+        ("table edit", {"table": "novels", "description": "Ours"}),
+        ("table rename-column", {"table": "novels", "column": "author", "name": "writer"}),
+        ("table alter-column", {"table": "novels", "column": "year", "type": "float"}),
+    ]
+    counts = []
+    for command, options in steps:
+        since = len(simcord_env.http_requests)
+        assert not reply(await admin.slash(channel, command, **options)).ephemeral
+        counts.append(len(_storage_requests(simcord_env, since)))
+    prompt = reply(await admin.slash(channel, "table drop-column", table="novels", column="writer"))
+    since = len(simcord_env.http_requests)
+    await admin.click(prompt, label="Drop writer")
+    counts.append(len(_storage_requests(simcord_env, since)))
+    assert counts == [1, 1, 1, 2, 1]
+    assert [r.values["year"] for r in await store.find("novels")][-1] == 999.0

@@ -319,3 +319,24 @@ async def test_a_new_choice_edits_only_the_catalog(harness: Harness, store: Guil
     restarted = await harness.restart()
     assert (await restarted.get("books", 1)).values["state"] == "done"
     assert restarted.schema("books").column("state").choices == ("open", "done", "lost")
+
+
+@pytest.mark.parametrize(
+    ("spec", "value", "column_type", "expected"),
+    [
+        ("x:bool", "yes", ColumnType.TEXT, "true"),
+        ("x:datetime", "2024-05-31T14:30:00Z", ColumnType.DATE, "2024-05-31"),
+        ("x:datetime", "2024-05-31T14:30:00Z", ColumnType.TEXT, "2024-05-31T14:30:00Z"),
+        ("x:date", "2024-05-31", ColumnType.DATETIME, "2024-05-31T00:00:00Z"),
+        ("x:float", "3.0", ColumnType.INT, "3"),
+        ("x:user", "<@123456789012345678>", ColumnType.INT, "123456789012345678"),
+    ],
+)
+async def test_alter_converts_between_types(spec: str, value: str, column_type: ColumnType, expected: str) -> None:
+    """Values move between types as a member would type them: booleans as true/false, times in ISO 8601."""
+    store = GuildStore(MemoryBackend())
+    await store.create_table(TableSchema(name="t", columns=parse_columns(spec)))
+    await store.insert("t", {"x": value}, 1)
+    result = await store.alter_column("t", "x", column_type=column_type)
+    column = result.schema.column("x")
+    assert column.type.display((await store.get("t", 1)).values["x"]) == expected
