@@ -85,3 +85,16 @@ async def test_a_choice_spec_without_choices_is_explained(simcord_env, admin, ch
     """`status:choice` without its list says how to write one."""
     result = await admin.slash(channel, "table create", name="tasks", columns="status:choice")
     assert "`status:choice(open|closed)`" in refusal(simcord_env, result, discobase.GrammarError)
+
+
+async def test_fix_the_form_keeps_the_choice_picked(admin, member, channel, store):
+    """A form that fails comes back with the choice that was picked still picked."""
+    await admin.slash(channel, "table create", name="tasks", columns="title:text unique, status:choice(open|done)")
+    await member.slash(channel, "record insert", table="tasks", values="title=Fix, status=open")
+    shown = await member.slash(channel, "record insert", table="tasks")
+    failed = reply(await member.submit_modal(shown, {"title": "Fix", "status": ["done"]}))
+    assert 'record 1 already has "Fix"' in failed.content
+    again = await member.click(failed, label="Fix the form")
+    select = next(c for c in again.modal["components"] if c["type"] == 18)["component"]
+    assert [o.get("default", False) for o in select["options"]] == [False, True]
+    assert await store.count("tasks") == 1
