@@ -1,4 +1,4 @@
-"""``/table``: create, list, describe, add a column to, and drop the tables of a server; who may use them; the audit."""
+"""``/table``: create, list, describe, change and drop the tables of a server and their columns; access; the audit."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import discobase
 
 from .utils.access import is_secret, open_readable, visible_names
 from .utils.audit import audit
+from .utils.autocomplete import column_names, column_types
 from .utils.checks import manage_server
 from .utils.context import store_of
 from .utils.embeds import COLOR, access_text, schema_embed
@@ -26,6 +27,8 @@ from .utils.views import Confirm, Paginator
 TABLES_PER_PAGE = 15
 CONFIRM_TIMEOUT = 60.0
 PAGES_TIMEOUT = 180.0
+
+Table = app_commands.Transform[str, TableName]
 
 
 async def _count(store: discobase.GuildStore, name: str) -> int | None:
@@ -164,6 +167,144 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
             interaction,
             f"Added column {code(column.name)} to {code(table)}. {existing}",
             embed=schema_embed(schema, count),
+            ephemeral=is_secret(store.access(table)),
+        )
+
+    @app_commands.command(name="rename")
+    @app_commands.describe(table="the table to rename", name="its new name (example: novels)")
+    @manage_server()
+    async def rename(self, interaction: discord.Interaction, table: Table, name: str) -> None:
+        """Rename a table; its records and ids stay as they are (needs Manage Server)."""
+        store = store_of(interaction)
+        schema = await timely(interaction, store.rename_table(table, name.strip()))
+        audit(interaction, schema.name, f"renamed from {code(table)}")
+        await answer(
+            interaction,
+            f"Renamed table {code(table)} to {code(schema.name)}. Its records and ids are unchanged; "
+            f"use `table:{schema.name}` from now on.",
+            ephemeral=is_secret(store.access(schema.name)),
+        )
+
+    @app_commands.command(name="edit")
+    @app_commands.describe(table="the table to describe anew", description="what the table is for")
+    @manage_server()
+    async def edit(
+        self, interaction: discord.Interaction, table: Table, description: app_commands.Range[str, 1, 300]
+    ) -> None:
+        """Change a table's description (needs Manage Server)."""
+        store = store_of(interaction)
+        schema = await timely(interaction, store.set_description(table, description.strip()))
+        audit(interaction, table, "description changed")
+        count = await timely(interaction, _count(store, table))
+        await answer(
+            interaction,
+            f"Changed the description of {code(table)}.",
+            embed=schema_embed(schema, count),
+            ephemeral=is_secret(store.access(table)),
+        )
+
+    @app_commands.command(name="rename-column")
+    @app_commands.describe(table="the column's table", column="the column to rename", name="its new name")
+    @app_commands.autocomplete(column=column_names)
+    @manage_server()
+    async def rename_column(self, interaction: discord.Interaction, table: Table, column: str, name: str) -> None:
+        """Rename a column; every record keeps its value (needs Manage Server)."""
+        store = store_of(interaction)
+        old, new = column.strip(), name.strip()
+        schema = await timely(interaction, store.rename_column(table, old, new))
+        audit(interaction, table, f"renamed column {code(old)} to {code(new)}")
+        count = await timely(interaction, _count(store, table))
+        await answer(
+            interaction,
+            f"Renamed column {code(old)} of {code(table)} to {code(new)}. Every record keeps its value.",
+            embed=schema_embed(schema, count),
+            ephemeral=is_secret(store.access(table)),
+        )
+
+    @app_commands.command(name="drop-column")
+    @app_commands.describe(table="the column's table", column="the column to delete, with its values")
+    @app_commands.autocomplete(column=column_names)
+    @manage_server()
+    async def drop_column(self, interaction: discord.Interaction, table: Table, column: str) -> None:
+        """Delete a column and its values, after you confirm (needs Manage Server)."""
+        store = store_of(interaction)
+        await timely(interaction, store.open(), ephemeral=True)
+        schema = store.schema(table)
+        dropped = schema.column(column.strip())
+        schema.without_column(dropped.name)  # the last column is refused before anything is asked
+        count = await timely(interaction, _count(store, table), ephemeral=True)
+        values = f" and its values in {plural(count, 'record')}" if count is not None else " and its values"
+        unique = " Its `unique` rule goes with it." if dropped.unique else ""
+        action = functools.partial(self._drop_column, table, dropped.name, is_secret(store.access(table)))
+        view = Confirm(interaction, f"Drop {dropped.name}", action, timeout=CONFIRM_TIMEOUT)
+        await answer(
+            interaction,
+            f"Drop column {code(dropped.name)} of {code(table)}{values}?{unique} This cannot be undone. "
+            f"Nothing happens unless you press the button within {CONFIRM_TIMEOUT:.0f} seconds.",
+            view=view,
+            ephemeral=True,
+        )
+
+    async def _drop_column(self, table: str, column: str, secret: bool, interaction: discord.Interaction) -> None:
+        """The confirmed column drop: the prompt says it is under way, then everyone sees it done."""
+        await interaction.response.edit_message(content=f"Dropping {code(column)}\u2026", view=None)
+        try:
+            await store_of(interaction).drop_column(table, column)
+        except Exception:
+            await interaction.edit_original_response(content=f"{code(column)} was not dropped.")
+            raise
+        await interaction.edit_original_response(content=f"Dropped {code(column)}.")
+        audit(interaction, table, f"dropped column {code(column)}", command="table drop-column")
+        if not secret:
+            await answer(interaction, f"{interaction.user.mention} dropped column {code(column)} from {code(table)}.")
+
+    @app_commands.command(name="alter-column")
+    @app_commands.describe(
+        table="the column's table",
+        column="the column to change",
+        column_type="a new type (example: int, or choice(open|done))",
+        unique="whether no two records may share a value",
+        optional="whether a record may have no value",
+        default="the value of records that give none (fills empty ones when the column becomes required)",
+    )
+    @app_commands.rename(column_type="type")
+    @app_commands.autocomplete(column=column_names, column_type=column_types)
+    @manage_server()
+    async def alter_column(
+        self,
+        interaction: discord.Interaction,
+        table: Table,
+        column: str,
+        column_type: str | None = None,
+        unique: bool | None = None,
+        optional: bool | None = None,
+        default: str | None = None,
+    ) -> None:
+        """Change a column's type or flags: every record's value is checked first (needs Manage Server)."""
+        name = column.strip()
+        if column_type is None and unique is None and optional is None and default is None:
+            raise discobase.GrammarError(
+                f"Say what to change about {code(name)}: give a `type`, `unique`, `optional` or `default`."
+            )
+        kind, choices = discobase.parse_type(column_type, name) if column_type else (None, None)
+        store = store_of(interaction)
+        result = await timely(
+            interaction,
+            store.alter_column(
+                table, name, column_type=kind, choices=choices, unique=unique, optional=optional, default=default
+            ),
+        )
+        filled = f", {result.filled} of them given the default" if result.filled else ""
+        written = f" Rewrote {plural(result.rewritten, 'record')}{filled}." if result.rewritten else ""
+        now = code(cut(result.schema.column(name).spec(), 500))
+        audit(
+            interaction, table, f"altered column {code(name)}: now {now}" + (f"; {written.strip()}" if written else "")
+        )
+        count = await timely(interaction, _count(store, table))
+        await answer(
+            interaction,
+            f"Altered column {code(name)} of {code(table)}: now {now}.{written}",
+            embed=schema_embed(result.schema, count),
             ephemeral=is_secret(store.access(table)),
         )
 

@@ -7,6 +7,7 @@ published discobase 1.0 (``Database``, ``Table``, ``discobase.exceptions``) on t
 from importlib.metadata import PackageNotFoundError, version
 
 from . import guard, retry
+from .alteration import AlterProblem, AlterRejected
 from .backend import Backend, DiscordBackend, MemoryBackend
 from .bulk import BulkResult, ImportRejected, RowProblem
 from .cached_table import CachedTable
@@ -43,11 +44,12 @@ from .exceptions import (
     UnknownColumn,
     UnknownTable,
 )
-from .grammar import parse_columns, parse_query, parse_sort, parse_values, parse_where
+from .grammar import parse_columns, parse_query, parse_sort, parse_type, parse_values, parse_where
 from .problems import value_problems
 from .query import Condition, Query
 from .records import Record
 from .schema import Column, TableSchema
+from .schema_changes import AlterResult
 from .store import GuildStore
 from .table import Table, Unique
 
@@ -61,6 +63,9 @@ __all__ = [
     "EVERYONE",
     "Access",
     "AlreadySaved",
+    "AlterProblem",
+    "AlterRejected",
+    "AlterResult",
     "Backend",
     "BadValue",
     "BulkResult",
@@ -113,6 +118,7 @@ __all__ = [
     "parse_columns",
     "parse_query",
     "parse_sort",
+    "parse_type",
     "parse_values",
     "parse_where",
     "retry",

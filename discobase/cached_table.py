@@ -93,13 +93,21 @@ class CachedTable:
         self._stale = False
 
     def set_schema(self, schema: TableSchema) -> None:
-        """Take a schema with more columns: records read new ones as their defaults, unique indexes are rebuilt."""
+        """Take a changed schema; values follow their storage key, and unique indexes are rebuilt.
+
+        A renamed column keeps its values, a dropped one loses them, and a new
+        one (or a replaced one, with a fresh key) reads as its default.
+        """
+        names = {column.storage_key: column.name for column in self.schema.columns}
         self.schema = schema
         if self.records is None:
             return
         for record in self.records.values():
-            for column in schema.columns:
-                record.values.setdefault(column.name, column.default_value)
+            old = record.values
+            record.values = {
+                c.name: old.get(names[c.storage_key]) if c.storage_key in names else c.default_value
+                for c in schema.columns
+            }
         self.fill(list(self.records.values()), self.next_id, self._batch_messages, self._shadowed, self._imports)
 
     def set_access(self, access: Access) -> None:

@@ -4,7 +4,10 @@ The text is JSON: ``{"v": 2, "kind": "table", "channel": 123, "schema": {...},
 "access": {"read": null, "write": 456}}``. The channel is named by id, so an
 admin renaming a table's channel breaks nothing. A schema or access change
 edits the entry in place. Version 1 entries (before access rules) read as
-open to everyone, and are written as version 2 on their next change.
+open to everyone, and are written as version 2 on their next change. A schema
+whose values are stored under keys other than the column names (a column
+renamed, dropped or altered) is written as version 3, so a reader that knows no
+storage keys skips the table rather than misread its records.
 
 Settings of the whole database (the audit channel) are one more message,
 ``{"v": 2, "kind": "settings", "audit": 789}``, written on their first change
@@ -37,7 +40,8 @@ __all__ = [
 CATALOG_CHANNEL = "db-catalog"
 """The catalog channel's name; a hyphen, so no table (letters, digits, `_`) can take it."""
 LAYOUT_VERSION = 2
-_READABLE_VERSIONS = (1, 2)
+KEYED_VERSION = 3
+_READABLE_VERSIONS = (1, 2, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +84,10 @@ def encode_entry(entry: CatalogEntry) -> str:
     """The catalog message text of a table."""
     return orjson.dumps(
         {
-            "v": LAYOUT_VERSION,
+            "v": KEYED_VERSION if entry.schema.uses_storage_keys else LAYOUT_VERSION,
             "kind": "table",
             "channel": entry.channel_id,
-            "schema": entry.schema.model_dump(mode="json"),
+            "schema": entry.schema.model_dump(mode="json", exclude_defaults=True),  # short: no `"unique":false`
             "access": {"read": entry.access.read_role_id, "write": entry.access.write_role_id},
         }
     ).decode()

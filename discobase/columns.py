@@ -51,6 +51,7 @@ class ColumnType(enum.StrEnum):
     CHANNEL = "channel"
     ROLE = "role"
     URL = "url"
+    CHOICE = "choice"
 
     @property
     def hint(self) -> str:
@@ -60,7 +61,7 @@ class ColumnType(enum.StrEnum):
     @property
     def is_text(self) -> bool:
         """Whether ``~`` (case-insensitive substring) applies to this type."""
-        return self in (ColumnType.TEXT, ColumnType.URL)
+        return self in (ColumnType.TEXT, ColumnType.URL, ColumnType.CHOICE)
 
     def convert(self, raw: Any) -> Value:
         """Turn an input value into this type's Python form.
@@ -245,6 +246,7 @@ _CONVERTERS: dict[ColumnType, Callable[[Any], Value]] = {
     ColumnType.CHANNEL: _snowflake("channel"),
     ColumnType.ROLE: _snowflake("role"),
     ColumnType.URL: _url,
+    ColumnType.CHOICE: _text,  # the column checks the text against its choices
 }
 
 _HINTS: dict[ColumnType, str] = {
@@ -258,4 +260,5 @@ _HINTS: dict[ColumnType, str] = {
     ColumnType.CHANNEL: "a channel mention or id",
     ColumnType.ROLE: "a role mention or id",
     ColumnType.URL: "a link starting with https://",
+    ColumnType.CHOICE: "one of the column's choices",
 }

@@ -20,7 +20,7 @@ from .errors import GrammarError, SchemaError, closest, shown
 from .query import And, Condition, Expr, Not, Op, Or, Query
 from .schema import MAX_COLUMNS, Column, TableSchema, check_name
 
-__all__ = ["parse_columns", "parse_query", "parse_sort", "parse_values", "parse_where"]
+__all__ = ["parse_columns", "parse_query", "parse_sort", "parse_type", "parse_values", "parse_where"]
 
 MAX_LIMIT = 1000
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -28,6 +28,7 @@ _COLUMN_START = re.compile(rf"\s*{_NAME}\s*:")
 _PAIR_START = re.compile(rf"\s*{_NAME}\s*=")
 _FLAG_TOKEN = re.compile(r'\s*(default\s*=\s*(?:"(?:[^"\\]|\\.)*"?|\S*)|\S+)')
 _FLAGS = ("unique", "optional", "default=")
+_CHOICE_TYPE = re.compile(r"\s*choice\s*\(([^)]*)\)", re.IGNORECASE)
 _TYPE_SYNONYMS = {
     "string": "text",
     "str": "text",
@@ -111,11 +112,21 @@ def _value(raw: str) -> str | None:
 
 
 def _column(spec: str) -> Column:
-    head, _, rest = spec.strip().partition(" ")
-    name, colon, type_name = head.partition(":")
-    if not colon or not type_name:
+    name, colon, after = spec.strip().partition(":")
+    choice = _CHOICE_TYPE.match(after)
+    if choice:  # choice(a|b) may hold spaces: it ends at its parenthesis, not at the first space
+        type_name, rest = "choice", after[choice.end() :]
+        choices = tuple(part.strip() for part in choice.group(1).split("|"))
+    else:
+        type_name, _, rest = after.strip().partition(" ")
+        choices = ()
+    if not colon or not type_name or " " in name.strip():
         raise GrammarError(f"`{shown(spec.strip())}` is not a column spec: write `name:type`, like `title:text`.")
     name = check_name(name.strip(), "column")
+    if type_name.strip().lower() == "choice" and not choices:
+        raise GrammarError(
+            f"Column `{name}`: a choice column lists its choices in parentheses, like `{name}:choice(open|closed)`."
+        )
     try:
         column_type = ColumnType(type_name.strip().lower())
     except ValueError:
@@ -134,7 +145,7 @@ def _column(spec: str) -> Column:
             flags[lowered] = True
         elif lowered.startswith("default"):
             raw = _value(word.split("=", 1)[1])
-            value = Column(name=name, type=column_type).convert(raw)
+            value = Column(name=name, type=column_type, choices=choices).convert(raw)
             if value is None:
                 raise GrammarError(f"Column `{name}`: `default=` needs a value, like `default=0`.")
             flags["default"] = column_type.to_json(value)
@@ -144,7 +155,7 @@ def _column(spec: str) -> Column:
             raise GrammarError(
                 f"Column `{name}`: `{shown(word)}` is not a flag.{hint} Flags: unique, optional, default=VALUE."
             )
-    return Column(name=name, type=column_type, **flags)
+    return Column(name=name, type=column_type, choices=choices, **flags)
 
 
 def parse_columns(text: str) -> tuple[Column, ...]:
@@ -155,6 +166,14 @@ def parse_columns(text: str) -> tuple[Column, ...]:
     if len(specs) > MAX_COLUMNS:
         raise SchemaError(f"A table has at most {MAX_COLUMNS} columns; you gave {len(specs)}.")
     return tuple(_column(spec) for spec in specs)
+
+
+def parse_type(text: str, column: str) -> tuple[ColumnType, tuple[str, ...]]:
+    """Parse a type as a column spec writes it (``int``, ``choice(open|done)``) for column ``column``: type, choices."""
+    parsed = _column(f"{column}:{text.strip()}")
+    if parsed.unique or parsed.optional or parsed.default is not None:
+        raise GrammarError(f"`{shown(text.strip())}` is more than a type: give only the type, like `int`.")
+    return parsed.type, parsed.choices
 
 
 def parse_values(text: str) -> dict[str, Any]:

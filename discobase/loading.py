@@ -40,8 +40,7 @@ async def load_table(backend: Backend, table: CachedTable) -> None:
                 if newer is not None:
                     # The newer message is an update of this copy: the record was created here.
                     newer.created_message_id = message.id
-                if is_batch:
-                    shadowed.add(stored.id)
+                shadowed.add(stored.id)  # an older copy (a batch, or a single that alter-column rewrote)
                 continue
             decided.add(stored.id)
             if stored.gone:

@@ -14,11 +14,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .columns import ColumnType, Value, quote
-from .errors import BadValue, SchemaError, UnknownColumn, shown
+from .errors import BadValue, SchemaError, UnknownColumn, closest, shown
 
-__all__ = ["MAX_COLUMNS", "Column", "TableSchema", "check_name"]
+__all__ = ["MAX_CHOICES", "MAX_COLUMNS", "Column", "TableSchema", "check_name"]
 
 MAX_COLUMNS = 25
+MAX_CHOICES = 25
+"""Choices of a ``choice`` column: what Discord's autocomplete and select menus offer at most."""
+CHOICE_LENGTH = 100
+_CHOICE_FORBIDDEN = "|()"
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 RESERVED = frozenset({"id"})
 
@@ -38,7 +42,12 @@ def check_name(name: str, what: str) -> str:
 
 
 class Column(BaseModel):
-    """One column: its name, type and flags. ``default`` is kept in stored (JSON) form."""
+    """One column: its name, type and flags. ``default`` is kept in stored (JSON) form.
+
+    ``key`` names the column's values inside record messages. It is None (the
+    name) until the column is renamed or replaced, so stored records never need
+    rewriting for a rename, and entries written before keys existed read as they did.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -47,6 +56,54 @@ class Column(BaseModel):
     unique: bool = False
     optional: bool = False
     default: Any = None
+    choices: tuple[str, ...] = ()
+    key: str | None = None
+
+    @property
+    def storage_key(self) -> str:
+        """The key of this column's values in stored records."""
+        return self.key or self.name
+
+    def model_post_init(self, __context: Any) -> None:
+        """A ``choice`` column lists its choices (and its default is one of them); no other column has any."""
+        if self.type is not ColumnType.CHOICE:
+            if self.choices:
+                raise SchemaError(f"Column `{self.name}` is {self.type.value}: only a choice column has choices.")
+            return
+        example = f"`{self.name}:choice(open|closed|done)`"
+        if not 1 <= len(self.choices) <= MAX_CHOICES:
+            raise SchemaError(f"Column `{self.name}` needs 1 to {MAX_CHOICES} choices, like {example}.")
+        folded: set[str] = set()
+        for choice in self.choices:
+            if not choice or choice != choice.strip() or len(choice) > CHOICE_LENGTH:
+                raise SchemaError(
+                    f"Column `{self.name}`: the choice `{shown(choice)}` must be 1 to {CHOICE_LENGTH} characters "
+                    f"without outer spaces, like {example}."
+                )
+            if any(char in choice for char in _CHOICE_FORBIDDEN):
+                raise SchemaError(f"Column `{self.name}`: the choice `{shown(choice)}` cannot hold `|`, `(` or `)`.")
+            if choice.casefold() in folded:
+                raise SchemaError(f"Column `{self.name}` lists the choice `{shown(choice)}` twice. List each once.")
+            folded.add(choice.casefold())
+        if self.default is not None and self.default not in self.choices:
+            raise SchemaError(
+                f"Column `{self.name}`: the default {quote(str(self.default))} is not one of its choices "
+                f"({', '.join(self.choices)})."
+            )
+
+    @property
+    def type_text(self) -> str:
+        """The type as the column spec writes it: ``int``, or ``choice(open|closed)`` with the choices."""
+        if self.type is ColumnType.CHOICE:
+            return f"choice({'|'.join(self.choices)})"
+        return self.type.value
+
+    @property
+    def hint(self) -> str:
+        """The accepted input, for placeholders and messages; a choice column lists its choices."""
+        if self.type is ColumnType.CHOICE:
+            return "one of: " + ", ".join(self.choices)
+        return self.type.hint
 
     @property
     def required(self) -> bool:
@@ -70,13 +127,29 @@ class Column(BaseModel):
             shown = "{…}" if isinstance(raw, dict) else "[…]"
             raise BadValue(self.name, shown, "is a list or an object: a column takes one value, like text or a number.")
         try:
-            return self.type.convert(raw)
+            value = self.type.convert(raw)
         except ValueError as error:
             raise BadValue(self.name, raw, f"{error} ({self.type.value} column).") from None
+        return self._choose(value) if self.choices else value
+
+    def _choose(self, value: Value) -> str:
+        """One of the choices, matched exactly or else ignoring case; otherwise a refusal that lists them."""
+        text = str(value)
+        if text in self.choices:
+            return text
+        same = [choice for choice in self.choices if choice.casefold() == text.strip().casefold()]
+        if len(same) == 1:
+            return same[0]
+        guess = closest(text.strip().casefold(), {choice.casefold(): choice for choice in self.choices})
+        hint = f" Did you mean `{shown(self._by_fold(guess))}`?" if guess else ""
+        raise BadValue(self.name, value, f"is not one of the choices: {', '.join(self.choices)}.{hint}")
+
+    def _by_fold(self, folded: str | None) -> str:
+        return next(choice for choice in self.choices if choice.casefold() == folded)
 
     def spec(self) -> str:
         """The column in the column-spec grammar, as a member would type it."""
-        parts = [f"{self.name}:{self.type.value}"]
+        parts = [f"{self.name}:{self.type_text}"]
         if self.unique:
             parts.append("unique")
         if self.optional:
@@ -97,6 +170,8 @@ class TableSchema(BaseModel):
     columns: tuple[Column, ...]
     description: str = ""
     creator_id: int | None = None
+    retired_keys: tuple[str, ...] = ()
+    """Storage keys of dropped or replaced columns: stored records may still hold them, so no new column takes one."""
 
     def model_post_init(self, __context: Any) -> None:
         """Check the name and the columns once, however the schema was built."""
@@ -104,11 +179,15 @@ class TableSchema(BaseModel):
         if not 1 <= len(self.columns) <= MAX_COLUMNS:
             raise SchemaError(f"A table has 1 to {MAX_COLUMNS} columns; `{self.name}` has {len(self.columns)}.")
         seen: set[str] = set()
+        keys = set(self.retired_keys)
         for column in self.columns:
             check_name(column.name, "column")
             if column.name in seen:
                 raise SchemaError(f"Column `{column.name}` is given twice. Each column needs its own name.")
             seen.add(column.name)
+            if column.storage_key in keys:
+                raise SchemaError(f"Column `{column.name}` reuses the storage key `{column.storage_key}`.")
+            keys.add(column.storage_key)
             if column.unique and column.default is not None:
                 raise SchemaError(
                     f"Column `{column.name}` cannot be unique and have a default: "
@@ -132,13 +211,67 @@ class TableSchema(BaseModel):
                 return column
         raise UnknownColumn(self.name, name, self.column_names)
 
+    @property
+    def uses_storage_keys(self) -> bool:
+        """Whether a column's values are stored under another key than its name (a reader must know keys)."""
+        return bool(self.retired_keys) or any(column.key is not None for column in self.columns)
+
+    def fresh_key(self, name: str) -> str | None:
+        """A storage key no column has ever used in this table: None (the name itself) if free, else ``name.2``, ..."""
+        used = {*self.retired_keys, *(column.storage_key for column in self.columns)}
+        if name not in used:
+            return None
+        return next(f"{name}.{n}" for n in range(2, len(used) + 3) if f"{name}.{n}" not in used)
+
     def with_column(self, column: Column) -> TableSchema:
-        """A copy of this schema with one more column; a name the table has already is refused as such."""
-        if column.name in self.column_names:
-            raise SchemaError(
-                f"Table `{self.name}` already has a column `{column.name}`. Choose another name for the new column."
-            )
+        """A copy of this schema with one more column; a name the table has already is refused as such.
+
+        The new column never reads values stored under a dropped or renamed column's key: it gets a fresh key.
+        """
+        self._check_free(column.name, "the new column")
+        column = column.model_copy(update={"key": self.fresh_key(column.name)})
         return self.model_copy(update={"columns": (*self.columns, column)}).revalidated()
+
+    def _check_free(self, name: str, what: str) -> None:
+        if name in self.column_names:
+            raise SchemaError(f"Table `{self.name}` already has a column `{name}`. Choose another name for {what}.")
+
+    def renamed(self, name: str) -> TableSchema:
+        """A copy under another table name (checked against the name grammar)."""
+        return self.model_copy(update={"name": name}).revalidated()
+
+    def with_description(self, description: str) -> TableSchema:
+        """A copy with another description."""
+        return self.model_copy(update={"description": description}).revalidated()
+
+    def with_column_renamed(self, old: str, new: str) -> TableSchema:
+        """A copy where column ``old`` is called ``new``; its values stay under its storage key."""
+        column = self.column(old)
+        check_name(new, "column")
+        self._check_free(new, f"`{old}`")
+        key = column.storage_key if column.storage_key != new else None
+        return self.replacing(old, column.model_copy(update={"name": new, "key": key}))
+
+    def without_column(self, name: str) -> TableSchema:
+        """A copy without column ``name``; its key is retired, so its stored values are never read again."""
+        column = self.column(name)
+        if len(self.columns) == 1:
+            raise SchemaError(
+                f"`{name}` is the only column of `{self.name}`, and a table needs one. "
+                f"Add another column first, or drop the table with `/table drop table:{self.name}`."
+            )
+        columns = tuple(c for c in self.columns if c.name != name)
+        retired = (*self.retired_keys, column.storage_key)
+        return self.model_copy(update={"columns": columns, "retired_keys": retired}).revalidated()
+
+    def replacing(self, name: str, column: Column) -> TableSchema:
+        """A copy with column ``name`` replaced in place; a key the old column gave up is retired."""
+        old = self.column(name)
+        columns = tuple(column if c.name == name else c for c in self.columns)
+        retired = self.retired_keys
+        if old.storage_key != column.storage_key:
+            retired = (*retired, old.storage_key)
+        return self.model_copy(update={"columns": columns, "retired_keys": retired}).revalidated()
 
     def revalidated(self) -> TableSchema:
         """Run the checks again (``model_copy`` skips them)."""
@@ -159,7 +292,7 @@ class TableSchema(BaseModel):
             if value is None and not (column.optional and column.name in values):
                 value = column.default_value
             if value is None and column.required:
-                raise BadValue(column.name, None, f"is required: give it a value ({column.type.hint}).")
+                raise BadValue(column.name, None, f"is required: give it a value ({column.hint}).")
             record[column.name] = value
         return record
 
@@ -172,14 +305,16 @@ class TableSchema(BaseModel):
             column = self.column(name)
             value = column.convert(raw)
             if value is None and not column.optional:
-                raise BadValue(name, None, f"cannot be emptied: it is not optional. Give a value ({column.type.hint}).")
+                raise BadValue(name, None, f"cannot be emptied: it is not optional. Give a value ({column.hint}).")
             converted[name] = value
         return converted
 
     def decode(self, stored: Mapping[str, Any]) -> dict[str, Value]:
-        """Read a record's stored values; a column added later reads as its default."""
+        """Read a record's stored values by storage key; a column added later reads as its default."""
         return {
-            column.name: column.type.from_json(stored[column.name]) if column.name in stored else column.default_value
+            column.name: column.type.from_json(stored[column.storage_key])
+            if column.storage_key in stored
+            else column.default_value
             for column in self.columns
         }
 
@@ -190,7 +325,7 @@ class TableSchema(BaseModel):
         would read back as the default.
         """
         return {
-            column.name: column.type.to_json(values.get(column.name))
+            column.storage_key: column.type.to_json(values.get(column.name))
             for column in self.columns
             if values.get(column.name) is not None or column.default is not None
         }

@@ -6,8 +6,8 @@ one piece a concern:
 - ``Tables`` (tables.py): the layout, the catalog in memory, tables loaded on use;
 - ``WriteGate`` (gate.py): the one way a write reaches Discord, gate -> lease ->
   lock -> checks -> one Discord call -> cache, and the store's lifecycle;
-- ``TableChanges`` (table_changes.py) and ``RecordWrites`` (record_writes.py):
-  the writes, each one pass through the gate;
+- ``TableChanges`` (table_changes.py), ``SchemaChanges`` (schema_changes.py)
+  and ``RecordWrites`` (record_writes.py): the writes, each one pass through the gate;
 - ``Reconciler`` (events.py): gateway events about changes made by hand;
 - ``Lease`` (lease.py): the guild's single writer; ``retry`` (retry.py): the one
   retry layer under every REST call.
@@ -27,6 +27,7 @@ from .backend import Backend
 from .budget import CacheBudget
 from .bulk import BulkResult, RowProblem, check_rows, plan_import
 from .catalog import Access, Settings
+from .columns import ColumnType
 from .events import Reconciler
 from .gate import WriteGate
 from .lease import Lease
@@ -34,6 +35,7 @@ from .query import Query
 from .record_writes import Progress, RecordWrites
 from .records import Record
 from .schema import Column, TableSchema
+from .schema_changes import AlterResult, SchemaChanges
 from .table_changes import TableChanges
 from .tables import Tables
 
@@ -69,6 +71,7 @@ class GuildStore:
         self.gate = WriteGate(backend, self.tables, lease)
         self._changes = TableChanges(backend, self.tables, self.gate)
         self._records = RecordWrites(backend, self.tables, self.gate)
+        self._schemas = SchemaChanges(backend, self.tables, self.gate)
         self.events = Reconciler(self.tables, self.gate, self._changes, lease)
         self._closed = False
 
@@ -175,6 +178,49 @@ class GuildStore:
     async def add_column(self, name: str, column: Column) -> TableSchema:
         """Add a column; existing records read it as its default (1 request: the catalog edit)."""
         return await self._changes.add_column(name, column)
+
+    async def rename_table(self, name: str, new_name: str) -> TableSchema:
+        """Give a table another name; its channel, ids and records stay as they are (1 request: the catalog edit)."""
+        return await self._schemas.rename_table(name, new_name)
+
+    async def set_description(self, name: str, description: str) -> TableSchema:
+        """Change a table's description (1 request: the catalog edit)."""
+        return await self._schemas.set_description(name, description)
+
+    async def rename_column(self, name: str, column: str, new_name: str) -> TableSchema:
+        """Give a column another name; no record is rewritten (1 request: the catalog edit)."""
+        return await self._schemas.rename_column(name, column, new_name)
+
+    async def drop_column(self, name: str, column: str) -> TableSchema:
+        """Remove a column and its values from every read (1 request: the catalog edit). CANNOT BE REVERSED."""
+        return await self._schemas.drop_column(name, column)
+
+    async def alter_column(
+        self,
+        name: str,
+        column: str,
+        *,
+        column_type: ColumnType | None = None,
+        choices: Sequence[str] | None = None,
+        unique: bool | None = None,
+        optional: bool | None = None,
+        default: Any = None,
+    ) -> AlterResult:
+        """Change a column's type or flags, all records or none (``AlterRejected`` lists those that cannot take it).
+
+        Flags alone cost 1 request (the catalog edit); a change of stored values
+        (type, default, filled empty values) also writes every record again, one
+        batch message per 1,000 records.
+        """
+        return await self._schemas.alter_column(
+            name,
+            column,
+            column_type=column_type,
+            choices=choices,
+            unique=unique,
+            optional=optional,
+            default=default,
+        )
 
     async def drop_table(self, name: str) -> None:
         """Delete a table: its catalog entry first, then its channel. CANNOT BE REVERSED."""

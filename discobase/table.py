@@ -3,7 +3,7 @@
 A class decorated with ``@db.table`` maps to a catalog entry like any table
 made with ``/table create``: its name is the class name in lowercase and its
 fields are the columns (``str`` -> text, ``int``, ``float``, ``bool``, ``date``,
-``datetime``; ``X | None`` is optional; a default is the column's default;
+``datetime``, ``Literal["open", "done"]`` -> choice; ``X | None`` is optional; a default is the column's default;
 ``Annotated[str, discobase.Unique]`` is unique).
 
 As in the published discobase 1.0, ``save()``, ``update()``, ``commit()`` and
@@ -68,17 +68,20 @@ def _split_optional(annotation: Any) -> tuple[Any, bool]:
 
 def _column_of(name: str, annotation: Any, default: Any, metadata: list[Any]) -> Column:
     annotation, optional = _split_optional(annotation)
-    column_type = _TYPES.get(annotation)
+    choices = get_args(annotation) if get_origin(annotation) is Literal else ()
+    column_type = ColumnType.CHOICE if choices and all(isinstance(c, str) for c in choices) else _TYPES.get(annotation)
     if column_type is None:
         raise SchemaError(
-            f"Field `{name}` has type {annotation!r}; a column is str, int, float, bool, date or datetime "
-            "(or one of them | None)."
+            f"Field `{name}` has type {annotation!r}; a column is str, int, float, bool, date, datetime or "
+            'a Literal of texts (Literal["open", "done"]), or one of them | None.'
         )
     stored_default = None
     if default is not PydanticUndefined and default is not None:
         stored_default = column_type.to_json(column_type.convert(default))
     unique = any(item is Unique or isinstance(item, Unique) for item in metadata)
-    return Column(name=name, type=column_type, unique=unique, optional=optional, default=stored_default)
+    return Column(
+        name=name, type=column_type, unique=unique, optional=optional, default=stored_default, choices=choices
+    )
 
 
 @functools.cache

@@ -221,6 +221,13 @@ class Tables:
         self._tables[schema.name] = table
         return table
 
+    def renamed(self, table: CachedTable, schema: TableSchema) -> None:
+        """A table's catalog entry now has another name: it is known by that name only."""
+        if self._tables.get(table.name) is table:
+            del self._tables[table.name]
+        table.set_schema(schema)
+        self._tables[schema.name] = table
+
     def removed(self, table: CachedTable) -> None:
         """A table's catalog entry is gone (dropped, or deleted by hand)."""
         if self._tables.get(table.name) is table:

@@ -40,7 +40,7 @@ def _placeholder(column: discobase.Column) -> str:
         empty = "empty: " + (column.type.display(column.default_value) or '""')
     else:
         empty = "optional" if column.optional else "required"
-    hint = "a member's name, mention or id" if column.type is discobase.ColumnType.USER else column.type.hint
+    hint = "a member's name, mention or id" if column.type is discobase.ColumnType.USER else column.hint
     return cut(f"{hint} ({empty})", 100)
 
 
@@ -79,6 +79,13 @@ class RecordProblems(Refused):
         self.problems = problems
 
 
+def _text(field: discord.ui.TextInput[Any] | discord.ui.Select[Any]) -> str:
+    """What a field holds: a text input's text, a select's choice (or nothing)."""
+    if isinstance(field, discord.ui.Select):
+        return field.values[0] if field.values else ""
+    return field.value
+
+
 class InsertForm(discord.ui.Modal):
     """One field per column (name and type as label, the format as placeholder), or one ``column=value`` field.
 
@@ -89,9 +96,12 @@ class InsertForm(discord.ui.Modal):
         super().__init__(title=cut(f"Insert into {schema.name}", 45), timeout=FORM_TIMEOUT)
         self.schema = schema
         typed = typed or {}
-        self.inputs: list[discord.ui.TextInput[InsertForm]] = []
+        self.inputs: list[discord.ui.TextInput[InsertForm] | discord.ui.Select[InsertForm]] = []
         if len(schema.columns) <= MAX_FIELDS:
             for column in schema.columns:
+                if column.type is discobase.ColumnType.CHOICE:
+                    self._add_choice(column, typed.get(column.name))
+                    continue
                 self.inputs.append(
                     discord.ui.TextInput(
                         label=cut(f"{column.name} ({column.type.value})", 45),
@@ -102,6 +112,7 @@ class InsertForm(discord.ui.Modal):
                         max_length=4000,
                     )
                 )
+                self.add_item(self.inputs[-1])
         else:
             self.inputs.append(
                 discord.ui.TextInput(
@@ -113,18 +124,30 @@ class InsertForm(discord.ui.Modal):
                     max_length=4000,
                 )
             )
-        for field in self.inputs:
-            self.add_item(field)
+            self.add_item(self.inputs[-1])
+
+    def _add_choice(self, column: discobase.Column, typed: str | None) -> None:
+        """A choice column is a select menu of its choices, the one typed before (or the default) picked."""
+        picked = typed or column.default
+        select: discord.ui.Select[InsertForm] = discord.ui.Select(
+            custom_id=column.name,
+            options=[discord.SelectOption(label=c, value=c, default=c == picked) for c in column.choices],
+            min_values=0 if not column.required else 1,
+            required=column.required,
+        )
+        self.inputs.append(select)
+        label = cut(f"{column.name} (choice)", 45)
+        self.add_item(discord.ui.Label(text=label, description=_placeholder(column), component=select))
 
     def typed(self) -> dict[str, str]:
-        """The text of every field as submitted, by field id."""
-        return {str(field.custom_id): field.value for field in self.inputs}
+        """The text of every field as submitted (a select's choice), by field id."""
+        return {str(field.custom_id): _text(field) for field in self.inputs}
 
     def values(self) -> dict[str, Any]:
         """What the member typed, by column; an empty field gives no value."""
         if self.inputs[0].custom_id == PAIRS_FIELD:
-            return _parse_lines(self.inputs[0].value)
-        return {field.custom_id: field.value for field in self.inputs if field.value.strip()}
+            return _parse_lines(_text(self.inputs[0]))
+        return {str(field.custom_id): _text(field) for field in self.inputs if _text(field).strip()}
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
         """Insert the record the form describes; on any problem, list them all and offer the form back."""

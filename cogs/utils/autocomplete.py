@@ -19,13 +19,24 @@ import discord
 from discord import app_commands
 
 import discobase
+from discobase.columns import quote
 
 from .access import may_see_record, visible_names
 from .context import store_of
 from .embeds import record_line
 from .formatting import cut
 
-__all__ = ["MAX_CHOICES", "rank", "record_ids", "sort_keys", "table_names", "value_columns", "where_columns"]
+__all__ = [
+    "MAX_CHOICES",
+    "column_names",
+    "column_types",
+    "rank",
+    "record_ids",
+    "sort_keys",
+    "table_names",
+    "value_columns",
+    "where_columns",
+]
 
 MAX_CHOICES = 25
 CHOICE_LIMIT = 100
@@ -37,6 +48,8 @@ _LAST_CONDITION = re.compile(
     r"^(?P<head>.*(?:,|\s+and\s+|\s+or\s+|\(|\bnot\s+))?(?P<tail>[^,(]*)$", re.IGNORECASE | re.DOTALL
 )
 _PARTIAL_NAME = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*|\s*")
+_PAIR_VALUE = re.compile(r"\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=(?P<value>[^\"]*)")
+_CONDITION_VALUE = re.compile(r"\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:!=|==|~=|=|~)\s*(?P<value>[^\"]*)")
 
 
 def rank(current: str, names: Iterable[str]) -> list[str]:
@@ -88,6 +101,20 @@ async def table_names(interaction: discord.Interaction, current: str) -> list[ap
     return _choices(rank(current, visible_names(interaction.user, store))) if store else []
 
 
+async def column_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The columns of the table chosen in the ``table`` option."""
+    schema = await _schema(interaction)
+    return _choices(rank(current, schema.column_names)) if schema else []
+
+
+async def column_types(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The column types, a choice column with its example list; what was typed stays offered as it is."""
+    types = [t.value for t in discobase.ColumnType if t is not discobase.ColumnType.CHOICE] + ["choice(a|b|c)"]
+    typed = current.strip()
+    offered = rank(typed, types)
+    return _choices([typed, *offered] if typed and typed not in offered and "(" in typed else offered)
+
+
 async def sort_keys(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Every column (and ``id``), ascending and descending (``-year``)."""
     schema = await _schema(interaction)
@@ -109,19 +136,43 @@ def _complete_last(current: str, names: list[str], suffix: str, last: re.Pattern
     return [f"{head}{name}{suffix}" for name in rank(match["tail"], names)]
 
 
+def _complete_choice(
+    current: str, schema: discobase.TableSchema, last: re.Pattern[str], value: re.Pattern[str]
+) -> list[str] | None:
+    """The choices of a choice column whose value is being typed (``status=o`` -> ``status=open``); else None."""
+    match = last.match(current)
+    typed = value.fullmatch(match["tail"]) if match else None
+    if match is None or typed is None:
+        return None
+    column = next((c for c in schema.columns if c.name == typed["name"]), None)
+    if column is None or not column.choices:
+        return None
+    head = match["head"] or ""
+    if head and not head.endswith((" ", "(")):
+        head += " "
+    start = head + match["tail"][: typed.start("value")].lstrip()
+    return [start + (quote(c) if "," in c or c != c.strip() else c) for c in rank(typed["value"], column.choices)]
+
+
 async def where_columns(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    """Column names for the condition being typed (``year >= 1990, au`` -> ``year >= 1990, author``)."""
+    """Column names for the condition being typed (``year >= 1990, au`` -> ``year >= 1990, author``), or choices."""
     schema = await _schema(interaction)
     if schema is None:
         return []
+    choices = _complete_choice(current, schema, _LAST_CONDITION, _CONDITION_VALUE)
+    if choices is not None:
+        return _choices(choices)
     return _choices(_complete_last(current, ["id", *schema.column_names], " ", _LAST_CONDITION))
 
 
 async def value_columns(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    """Column names for the ``column=value`` pair being typed (``year=1999, ti`` -> ``year=1999, title=``)."""
+    """Column names for the pair being typed (``year=1999, ti`` -> ``year=1999, title=``), or choices."""
     schema = await _schema(interaction)
     if schema is None or current.lstrip().startswith("{"):
         return []
+    choices = _complete_choice(current, schema, _LAST_ITEM, _PAIR_VALUE)
+    if choices is not None:
+        return _choices(choices)
     return _choices(_complete_last(current, schema.column_names, "="))
 
 

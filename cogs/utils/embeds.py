@@ -39,7 +39,7 @@ def record_embed(schema: discobase.TableSchema, record: discobase.Record, title:
 
 def column_line(column: discobase.Column) -> str:
     """``title`` text, unique: a column as ``/table describe`` lists it."""
-    flags = [column.type.value]
+    flags = [escape(column.type_text)]
     if column.unique:
         flags.append("unique")
     if column.optional:

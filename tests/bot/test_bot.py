@@ -16,6 +16,11 @@ SPEC_COMMANDS = {
     "table status": [],  # issue 6: an admin's view of the process
     "table access": ["table", "read", "write", "reset"],
     "table audit": ["channel", "off"],
+    "table rename": ["table", "name"],  # issue 15: schema changes
+    "table edit": ["table", "description"],
+    "table rename-column": ["table", "column", "name"],
+    "table drop-column": ["table", "column"],
+    "table alter-column": ["table", "column", "type", "unique", "optional", "default"],
     "record insert": ["table", "values"],
     "record find": ["table", "where", "sort", "limit", "private"],  # private: an answer only the member sees
     "record get": ["table", "id", "private"],

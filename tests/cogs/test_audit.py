@@ -154,3 +154,28 @@ async def test_only_manage_server_sets_it_and_bad_channels_are_refused(
     text = refusal(simcord_env, await admin.slash(channel, "table audit", channel=muted), Refused)
     assert "Send Messages" in text
     assert store.settings() == discobase.Settings()
+
+
+async def test_schema_changes_get_a_line(simcord_env, admin, channel, audited):
+    """Renames, descriptions, column renames, drops and alterations are audited too."""
+    await admin.slash(channel, "table add-column", table="books", column="pages:int optional")
+    await admin.slash(channel, "table rename-column", table="books", column="pages", name="leaves")
+    await admin.slash(channel, "table alter-column", table="books", column="leaves", unique=True)
+    await admin.slash(channel, "table edit", table="books", description="Our shelf")
+    prompt = reply(await admin.slash(channel, "table drop-column", table="books", column="leaves"))
+    await admin.click(prompt, label="Drop leaves")
+    await admin.slash(channel, "table rename", table="books", name="novels")
+    await settled(simcord_env)
+    got = lines(simcord_env, audited)[-5:]
+    for line, part in zip(
+        got,
+        [
+            "`/table rename-column` `books`: renamed column `pages` to `leaves`",
+            "`/table alter-column` `books`: altered column `leaves`: now `leaves:int unique optional`",
+            "`/table edit` `books`: description changed",
+            "`/table drop-column` `books`: dropped column `leaves`",
+            "`/table rename` `novels`: renamed from `books`",
+        ],
+        strict=True,
+    ):
+        assert part in line and f"<@{admin.id}>" in line, line

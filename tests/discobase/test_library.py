@@ -173,3 +173,30 @@ async def test_using_a_table_before_connecting_says_how_to_connect() -> None:
 
     with pytest.raises(discobase.NotConnected, match="db.conn"):
         await Thing(name="x").save()
+
+
+async def test_a_class_after_its_column_was_renamed() -> None:
+    """A field named as a renamed column's old name becomes a new, empty column: never the old values."""
+    db = discobase.Database("Renamed")
+    async with simcord.run(db.bot) as env:
+        env.create_guild("Renamed")
+        await env.settle()
+        await db.wait_ready()
+        assert db.guild is not None
+        store = db.engine.store(db.guild)
+        schema = discobase.TableSchema(name="book", columns=discobase.parse_columns("title:text, year:int optional"))
+        await store.create_table(schema)
+        await store.insert("book", {"title": "Dune", "year": "1965"}, 5)
+        await store.rename_column("book", "year", "published")
+
+        @db.table
+        class Book(discobase.Table):
+            title: str
+            published: int | None = None
+            year: int | None = None
+
+        await db.build_tables()
+        dune = await Book.find_unique(title="Dune")
+        assert (dune.published, dune.year) == (1965, None)
+        assert store.schema("book").column_names == ["title", "published", "year"]
+        await db.close()

@@ -1,0 +1,165 @@
+"""Planning ``alter-column``: every stored value is checked against the column as it would be, before any write.
+
+A change either fits every record or is refused with the records it does not
+fit. When stored values must change (a new type, a new default, empty values
+filled), the column gets a fresh storage key and every record is written again
+in batch messages (see schema_changes.py); flags alone (unique, optional) only
+change the catalog entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .columns import ColumnType, Value, as_typed
+from .errors import BadValue, DatabaseTableError, GrammarError, SchemaError
+from .records import Record
+from .schema import Column, TableSchema
+
+__all__ = ["SHOWN_PROBLEMS", "AlterPlan", "AlterProblem", "AlterRejected", "plan_alter"]
+
+SHOWN_PROBLEMS = 10
+"""Offending records named in a refusal; the rest are counted."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlterProblem:
+    """Why one record cannot take the change: its id, its value now, and the reason."""
+
+    record_id: int
+    value: Value
+    reason: str
+
+    def __str__(self) -> str:
+        shown = as_typed(self.value) if self.value is not None else "no value"
+        return f"record {self.record_id} ({shown}) {self.reason}"
+
+
+class AlterRejected(DatabaseTableError):
+    """Some stored values cannot take a column change, so nothing was changed."""
+
+    def __init__(self, table: str, column: str, problems: Sequence[AlterProblem]) -> None:
+        self.table = table
+        self.column = column
+        self.problems = list(problems)
+        listed = "\n".join(f"\u2022 {problem}" for problem in problems[:SHOWN_PROBLEMS])
+        more = f"\n\u2026 and {len(problems) - SHOWN_PROBLEMS} more" if len(problems) > SHOWN_PROBLEMS else ""
+        count = "1 record" if len(problems) == 1 else f"{len(problems)} records"
+        super().__init__(
+            f"Nothing was changed: {count} of `{table}` cannot take the change to `{column}`:\n{listed}{more}\n"
+            f"Change those records with `/record update` (or give `default=` for empty ones), then try again."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AlterPlan:
+    """The column as it will be, each record's value in it, and whether the stored records must be written again."""
+
+    column: Column
+    values: dict[int, Value]
+    rewrite: bool
+    filled: int
+
+
+def _as_input(old: ColumnType, new: ColumnType, value: Value) -> Any:
+    """A value as input for another type: numbers, text and times between dates as they are, the rest as typed."""
+    if isinstance(value, bool) or (isinstance(value, date) and new not in (ColumnType.DATE, ColumnType.DATETIME)):
+        return old.display(value)  # true, 2024-05-31T14:30:00Z
+    return value
+
+
+def _new_column(
+    old: Column,
+    column_type: ColumnType | None,
+    choices: Sequence[str] | None,
+    unique: bool | None,
+    optional: bool | None,
+    default: Any,
+) -> Column:
+    new_type = column_type or old.type
+    if choices is None:
+        choices = old.choices if new_type is old.type else ()
+    fields: dict[str, Any] = {
+        "name": old.name,
+        "type": new_type,
+        "choices": tuple(choices),
+        "unique": old.unique if unique is None else unique,
+        "optional": old.optional if optional is None else optional,
+        "key": old.key,
+    }
+    shape = Column(**fields)
+    if default is not None:
+        value = shape.convert(default)
+        if value is None:
+            raise GrammarError(f"Column `{old.name}`: `default` needs a value, like `default=0`.")
+        fields["default"] = new_type.to_json(value)
+    elif old.default is not None:
+        try:
+            fields["default"] = new_type.to_json(shape.convert(_as_input(old.type, new_type, old.default_value)))
+        except BadValue as error:
+            raise SchemaError(
+                f"Column `{old.name}`: its default {as_typed(old.default_value)} {error.reason} "
+                "Give a new `default` that fits."
+            ) from None
+    return Column(**fields)
+
+
+def plan_alter(
+    schema: TableSchema,
+    records: Collection[Record],
+    name: str,
+    *,
+    column_type: ColumnType | None = None,
+    choices: Sequence[str] | None = None,
+    unique: bool | None = None,
+    optional: bool | None = None,
+    default: Any = None,
+) -> AlterPlan:
+    """Check a change of column ``name`` against every record; ``AlterRejected`` lists the records it does not fit.
+
+    A required column (neither optional nor defaulted) refuses records with no
+    value, unless a ``default`` is given: then they get it.
+    """
+    old = schema.column(name)
+    column = _new_column(old, column_type, choices, unique, optional, default)
+    schema.replacing(name, column)  # the table's own rules (a unique column has no default, ...)
+    if column == old:
+        raise SchemaError(
+            f"Column `{name}` of `{schema.name}` is like that already: nothing was changed. "
+            "Give a `type`, `unique`, `optional` or `default` that differs."
+        )
+    checked = (column.type, column.choices) != (old.type, old.choices)
+    values: dict[int, Value] = {}
+    problems: list[AlterProblem] = []
+    filled = 0
+    holders: dict[Value, int] = {}
+    for record in sorted(records, key=lambda r: r.id):
+        now = record.values.get(name)
+        value = now
+        if value is not None and checked:
+            try:
+                value = column.convert(_as_input(old.type, column.type, value))
+            except BadValue as error:
+                problems.append(AlterProblem(record.id, now, error.reason))
+                continue
+        if value is None and not column.optional:
+            if column.default is None:
+                problems.append(AlterProblem(record.id, None, "has no value, and the column would need one"))
+                continue
+            value, filled = column.default_value, filled + 1
+        if column.unique and value is not None:
+            if value in holders:
+                problems.append(AlterProblem(record.id, now, f"has the same value as record {holders[value]}"))
+                continue
+            holders[value] = record.id
+        values[record.id] = value
+    if problems:
+        raise AlterRejected(schema.name, name, problems)
+    # A new type changes the stored form (1965 becomes 1965.0); so do new values and a new default, which
+    # records stored without the column read. New choices alone, or flags, leave every stored value right.
+    changed = any(values[record.id] != record.values.get(name) for record in records)
+    rewrite = column.type is not old.type or column.default != old.default or changed
+    return AlterPlan(column, values, rewrite, filled)
