@@ -44,6 +44,7 @@ class Reconciler:
         if holder is None or not holder.loaded:
             return
         owed = False
+        holder.forget_message(message_id)
         for record in holder.in_message(message_id):
             log.info("record %d of %s deleted by hand", record.id, holder.name)
             owed = RecordWrites.gone_by_hand(holder, record) or owed

@@ -3,11 +3,13 @@
 Messages the bot writes in a table channel are compact JSON of three shapes:
 
 - a record: ``{"v": 1, "id": 7, "by": 1234, "d": {"title": "Dune"}}``;
-- a batch, written by bulk imports: ``{"v": 1, "batch": [[7, 1234, {...}], ...]}``,
-  many records in one message (usually in its attached file), so an import is
-  not held to Discord's one message per second per channel. An import tags its
-  batches ``"import": <key>, "part": <n>``, so running it again after an
-  interruption writes only the parts that are missing;
+- a batch: ``{"v": 1, "batch": [[7, 1234, {...}], [8], ...]}``, many records
+  in one message (usually in its attached file), so a table is not held to
+  Discord's one message per second per channel. Bulk imports write them, and so
+  do group commit (writes queued on a table, group_commit.py) and compaction
+  (compaction.py). An item ``[id]`` is a ``gone`` marker inside the batch. An
+  import tags its batches ``"import": <key>, "part": <n>``, so running it again
+  after an interruption writes only the parts that are missing;
 - a ``gone`` marker: ``{"v": 1, "id": 7, "gone": true}``: record 7 is deleted.
   It stands where deleting a message is not enough: the newest id (so ids are
   never reused after a restart) and records whose older copy sits in a batch.
@@ -21,6 +23,7 @@ of the message that first held the record.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +35,7 @@ from .columns import Value
 
 __all__ = [
     "FORMAT_VERSION",
+    "BatchItem",
     "DecodedMessage",
     "Record",
     "StoredRecord",
@@ -80,8 +84,12 @@ def encode_gone(record_id: int) -> str:
     return orjson.dumps({"v": FORMAT_VERSION, "id": record_id, "gone": True}).decode()
 
 
-def encode_batch(records: list[tuple[int, int, dict[str, Any]]], import_key: str | None = None, part: int = 0) -> str:
-    """The message text of a batch of ``(id, creator, data)`` records, tagged with its import if any."""
+BatchItem = tuple[int, int, dict[str, Any]] | tuple[int]
+"""A record in a batch, ``(id, creator, data)``, or ``(id,)``: that record is gone."""
+
+
+def encode_batch(records: Sequence[BatchItem], import_key: str | None = None, part: int = 0) -> str:
+    """The message text of a batch of records and ``gone`` markers, tagged with its import if any."""
     payload: dict[str, Any] = {"v": FORMAT_VERSION, "batch": records}
     if import_key is not None:
         payload["import"], payload["part"] = import_key, part
@@ -134,6 +142,8 @@ def _single(payload: dict[str, Any]) -> StoredRecord | None:
 
 
 def _batch_item(item: Any) -> StoredRecord | None:
+    if isinstance(item, list) and len(item) == 1 and isinstance(item[0], int) and item[0] >= 1:
+        return StoredRecord(item[0], 0, {}, gone=True)
     if not (isinstance(item, list) and len(item) == 3):
         return None
     record_id, creator, data = item

@@ -51,6 +51,10 @@ class StoreStatus:
     cached_records: int
     writes_in_progress: int
     holds_lease: bool
+    packed_writes: int = 0
+    """Writes stored in a batch with others since start (group commit)."""
+    shared_requests: int = 0
+    """The batch messages that stored them."""
 
 
 class GuildStore:
@@ -107,6 +111,8 @@ class GuildStore:
             cached_records=sum(len(table) for table in loaded),
             writes_in_progress=self.gate.running,
             holds_lease=self.lease is None or self.lease.held,
+            packed_writes=self._records.packed_writes,
+            shared_requests=self._records.shared_requests,
         )
 
     async def close(self, grace: float = 20.0) -> None:
