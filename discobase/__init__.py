@@ -12,6 +12,7 @@ from .bulk import BulkResult, ImportRejected, RowProblem
 from .cached_table import CachedTable
 from .catalog import Access
 from .columns import ColumnType
+from .compaction import CompactionResult
 from .database import Database, default_intents
 from .engine import Engine
 from .exceptions import (
@@ -67,6 +68,7 @@ __all__ = [
     "ChannelMissing",
     "Column",
     "ColumnType",
+    "CompactionResult",
     "Condition",
     "Database",
     "DatabaseCorruptionError",

@@ -31,6 +31,7 @@ the next one reads it again in step 3.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import weakref
@@ -40,6 +41,7 @@ from typing import Any, Protocol, TypeVar
 
 from . import guard, retry
 from .backend import Backend
+from .bulk import BATCH_ROWS
 from .cached_table import CachedTable
 from .errors import ChannelMissing, DiscordUnavailable, ShuttingDown, TableDamaged, UnknownTable
 from .lease import Lease
@@ -72,7 +74,9 @@ class WriteGate:
         self.running = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._stopping = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()
+        self._last_write: dict[str, float] = {}
         self._queues: weakref.WeakKeyDictionary[CachedTable, list[Any]] = weakref.WeakKeyDictionary()
 
     # ------------------------------------------------------------ the ways in
@@ -93,9 +97,10 @@ class WriteGate:
 
         The write waits in the table's queue for the lock. Unless a write ahead
         of it stored it meanwhile, it takes the queue (itself first, then those
-        that arrived while it waited) and ``store`` settles every one of them.
+        that arrived while it waited, up to ``BATCH_ROWS``) and ``store`` settles every one of them.
         """
         with self._counted():
+            self._last_write[name] = asyncio.get_running_loop().time()
             await self._hold()
             table = await self.tables.loaded(name)
             queue: list[W] = self._queues.setdefault(table, [])
@@ -106,16 +111,16 @@ class WriteGate:
                         return
                     await self.check_live(table)
                     await self.pay_markers(table)
-                    taken = queue[:]
-                    queue.clear()
+                    taken = queue[:BATCH_ROWS]  # a batch's limit; the rest wait for the next turn
+                    del queue[: len(taken)]
                     await store(table, taken)
             finally:
                 if write in queue:  # it never got to be stored (an error, or cancelled while waiting)
                     queue.remove(write)
 
-    def waiting(self, table: CachedTable) -> int:
-        """How many record writes wait in the table's queue (compaction lets them go first)."""
-        return len(self._queues.get(table, ()))
+    def last_write(self, name: str) -> float:
+        """When (event loop time) a record write to the table last began: compaction lets members go first."""
+        return self._last_write.get(name, float("-inf"))
 
     @asynccontextmanager
     async def catalog(self) -> AsyncIterator[Tables]:
@@ -226,9 +231,15 @@ class WriteGate:
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 
+    async def rest(self, seconds: float) -> None:
+        """Sleep in a background write (compaction's pauses), waking at once when the store begins closing."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
     async def close(self, grace: float) -> bool:
         """Refuse new writes, wait for running ones, write owed markers; True if all is done (release the lease)."""
         self.closing = True
+        self._stopping.set()
         try:
             await asyncio.wait_for(self._idle.wait(), grace)
             await asyncio.wait_for(self.drain(), 2.0)

@@ -1,0 +1,136 @@
+"""Compaction: many single-record messages become a few batches; nothing is lost or brought back."""
+
+from __future__ import annotations
+
+import datetime
+
+import discord
+import pytest
+
+from discobase import GuildStore, MemoryBackend
+
+from .conftest import Harness, SimcordHarness, books_schema
+
+
+def quick(store: GuildStore, threshold: int = 10**9) -> GuildStore:
+    """No pauses between steps; background compaction only past ``threshold`` loose messages."""
+    store.compactor.pause = store.compactor.quiet = 0
+    store.compactor.threshold = threshold
+    return store
+
+
+async def fill(store: GuildStore, count: int) -> dict[int, dict[str, object]]:
+    """Insert ``count`` records one by one; what the table holds."""
+    for n in range(count):
+        await store.insert("books", {"title": f"T{n}", "year": n}, 1)
+    return {r.id: r.values for r in await store.find("books")}
+
+
+async def test_compacted_table_loads_in_a_few_requests(harness: Harness) -> None:
+    """250 singles become one batch; after a restart the table reads the same, in one history page."""
+    store = quick(harness.store)
+    await store.create_table(books_schema())
+    want = await fill(store, 250)
+    result = await store.compact("books")
+    assert result.batches == 1 and result.deleted == 250
+    assert {r.id: r.values for r in await store.find("books")} == want
+    restarted = quick(await harness.restart())
+    await restarted.open()
+    start = harness.requests()
+    assert {r.id: r.values for r in await restarted.find("books")} == want
+    assert harness.requests() - start <= 3  # a history page, and on Discord the batch's file
+    assert (await restarted.insert("books", {"title": "new"}, 1)).id == 251
+
+
+async def test_compaction_deletes_in_bulk_on_discord(harness: Harness) -> None:
+    """The sweep is one bulk-delete request per 100 messages."""
+    if not isinstance(harness, SimcordHarness):
+        pytest.skip("Discord's routes")
+    store = quick(harness.store)
+    await store.create_table(books_schema())
+    await fill(store, 150)
+    start = len(harness.env.http_requests)
+    with harness.env.time_context():  # SimCord's clock tells the messages' age
+        await store.compact("books")
+    paths = [(r.method, r.path.rsplit("/", 1)[-1]) for r in harness.env.http_requests[start:]]
+    assert paths.count(("POST", "bulk-delete")) == 2
+    assert paths.count(("POST", "messages")) == 1
+
+
+async def test_updated_and_deleted_record_by_record_after_a_restart(harness: Harness) -> None:
+    """Compacted, restarted, then every record updated or deleted one by one: exactly right after a restart."""
+    store = quick(harness.store)
+    await store.create_table(books_schema())
+    want = await fill(store, 30)
+    await store.compact("books")
+    store = quick(await harness.restart())
+    for record_id in range(1, 31):
+        if record_id % 3:
+            await store.update("books", record_id, {"read": "yes"})
+            want[record_id]["read"] = True
+        else:
+            await store.delete("books", record_id)
+            del want[record_id]
+    await store.compact("books")
+    restarted = quick(await harness.restart())
+    assert {r.id: r.values for r in await restarted.find("books")} == want
+    assert (await restarted.insert("books", {"title": "new"}, 1)).id == 31
+
+
+async def test_background_compaction_starts_past_the_threshold() -> None:
+    """Past the threshold of loose messages, a write starts compaction in the background."""
+    backend = MemoryBackend()
+    store = quick(GuildStore(backend), threshold=20)
+    await store.create_table(books_schema())
+    await fill(store, 20)
+    await store.drain()
+    assert store.status().compacted_batches == 1
+    assert len(backend.channels[store.tables.entry("books").channel_id].messages) == 1
+
+
+async def test_a_message_deleted_by_hand_before_the_sweep_is_no_error(harness: Harness) -> None:
+    """A record deleted by hand stays deleted; the sweep of its other messages goes on."""
+    store = quick(harness.store)
+    await store.create_table(books_schema())
+    want = await fill(store, 12)
+    await harness.delete_by_hand("books", 4)
+    del want[4]
+    await store.compact("books")
+    restarted = await harness.restart()
+    assert {r.id: r.values for r in await restarted.find("books")} == want
+
+
+async def test_a_compacted_batch_deleted_by_hand_brings_nothing_back() -> None:
+    """The batch goes before the sweep: its records are gone, and their old messages cannot come back."""
+    backend = MemoryBackend()
+    store = quick(GuildStore(backend))
+    await store.create_table(books_schema())
+    await fill(store, 10)
+    channel = store.tables.entry("books").channel_id
+    singles = set(backend.channels[channel].messages)
+    await store.compactor._step("books", store.compactor.total)  # the fold only
+    batch = (await store.get("books", 1)).message_id
+    backend.channels[channel].messages.pop(batch)
+    store.message_deleted(channel, batch)
+    await store.drain()
+    assert await store.find("books") == []
+    assert singles <= set(backend.channels[channel].messages)  # not swept yet: the markers must win
+    assert await GuildStore(backend).find("books") == []
+
+
+async def test_old_messages_are_deleted_one_by_one(harness: Harness) -> None:
+    """Discord bulk-deletes only messages younger than 14 days: older ones go one by one."""
+    if not isinstance(harness, SimcordHarness):
+        pytest.skip("Discord's routes")
+    store = harness.store
+    await store.create_table(books_schema())
+    channel = store.tables.entry("books").channel_id
+    start = len(harness.env.http_requests)
+    with harness.env.time_context():
+        old = discord.utils.time_snowflake(discord.utils.utcnow() - datetime.timedelta(days=15))
+        await store.backend.delete_many(channel, [old, old + 1])
+    requests = [(r.method, r.path) for r in harness.env.http_requests[start:]]
+    assert requests == [
+        ("DELETE", f"/channels/{channel}/messages/{old}"),
+        ("DELETE", f"/channels/{channel}/messages/{old + 1}"),
+    ]
