@@ -177,6 +177,10 @@ class CachedTable:
         for record_id in self._gone_in.pop(message_id, ()):
             self._gone_at.pop(record_id, None)
 
+    def loose_count(self) -> int:
+        """How many messages compaction may fold or delete (no sorting: asked after every write)."""
+        return len(self._loose)
+
     def loose_messages(self) -> list[int]:
         """Messages compaction may fold and delete, oldest first."""
         return sorted(self._loose)

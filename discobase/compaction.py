@@ -54,7 +54,7 @@ import orjson
 from .backend import Backend
 from .bulk import BATCH_BYTES, BATCH_ROWS
 from .cached_table import CachedTable
-from .errors import DiscobaseError
+from .errors import DiscobaseError, ShuttingDown
 from .gate import WriteGate
 from .records import BatchItem, encode_batch
 
@@ -99,7 +99,7 @@ class Compactor:
 
     def consider(self, table: CachedTable) -> None:
         """After a use of the table: start compacting it in the background if it has many loose messages."""
-        loose = len(table.loose_messages()) if table.loaded else 0
+        loose = table.loose_count() if table.loaded else 0
         if loose < self.threshold or self._futile.get(table.name) == loose:
             return
         if table.name in self._running or self.gate.closing:
@@ -110,7 +110,9 @@ class Compactor:
         try:
             await self._yield(name)
             await self.compact(name)
-        except DiscobaseError as error:  # a later use starts it again; nothing is half done (see above)
+        except ShuttingDown:
+            return  # the next process takes it up: nothing is half done (see above)
+        except DiscobaseError as error:  # a later use starts it again
             log.warning("compaction of %s stopped: %s", name, error)
 
     async def compact(self, name: str) -> CompactionResult:
@@ -149,7 +151,7 @@ class Compactor:
                 done.batches += 1
                 self.total.batches += 1
                 return True
-            self._futile[name] = len(table.loose_messages())
+            self._futile[name] = table.loose_count()
             return False
 
     async def _sweep(self, table: CachedTable, messages: list[int]) -> None:
@@ -166,7 +168,8 @@ class Compactor:
             for record_id in live:
                 record = table.get(record_id)
                 records.append(record)
-                items.append((record.id, record.creator_id, table.schema.encode(record.values)))
+                created = record.created_message_id or record.message_id  # the creation time outlives the sweep
+                items.append((record.id, record.creator_id, table.schema.encode(record.values), created))
             gone += deleted
             items += [(record_id,) for record_id in deleted]
         text = encode_batch(items)

@@ -95,7 +95,9 @@ class Draft:
 
     def creator(self, record_id: int) -> int:
         """Who created the record."""
-        return self.creators.get(record_id) or self.table.get(record_id).creator_id
+        if record_id in self.creators:
+            return self.creators[record_id]
+        return self.table.get(record_id).creator_id
 
     def check_unique(self, values: Mapping[str, Value], record_id: int | None = None) -> None:
         """``UniqueViolation`` if another record, in the table or the batch, holds one of these unique values."""
@@ -215,7 +217,10 @@ async def write_packed(gate: WriteGate, backend: Backend, table: CachedTable, wr
         old = before.get(record_id)
         creator = old.creator_id if old is not None else draft.creators[record_id]
         if write.kind == "delete":
-            write.succeed(Record(record_id, values, creator, old.message_id if old else message_id), packed)
+            if old is None:  # inserted earlier in this batch
+                write.succeed(Record(record_id, values, creator, message_id), packed)
+            else:
+                write.succeed(Record(record_id, values, creator, old.message_id, old.created_message_id), packed)
         else:
             first = (old.created_message_id or old.message_id) if old is not None else 0
             write.succeed(Record(record_id, values, creator, message_id, first), packed)

@@ -44,8 +44,9 @@ async def load_table(backend: Backend, table: CachedTable) -> None:
             if stored.id in decided:
                 newer = records.get(stored.id)
                 if newer is not None:
-                    # The newer message is an update of this copy: the record was created here.
-                    newer.created_message_id = message.id
+                    # The newer message is an update of this copy: the record was created here, or before.
+                    first = stored.created or message.id
+                    newer.created_message_id = min(newer.created_message_id or first, first)
                 shadowed.add(stored.id)  # an older copy: deleting the newer message alone would bring it back
                 continue
             decided.add(stored.id)
@@ -53,7 +54,7 @@ async def load_table(backend: Backend, table: CachedTable) -> None:
                 gone_in.setdefault(message.id, set()).add(stored.id)
                 continue
             values = table.schema.decode(stored.data)
-            records[stored.id] = Record(stored.id, values, stored.creator_id, message.id)
+            records[stored.id] = Record(stored.id, values, stored.creator_id, message.id, stored.created)
             if is_batch:
                 batch_messages.add(message.id)
     table.fill(list(records.values()), highest + 1, batch_messages, shadowed, imports, loose, gone_in)

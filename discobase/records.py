@@ -7,7 +7,9 @@ Messages the bot writes in a table channel are compact JSON of three shapes:
   in one message (usually in its attached file), so a table is not held to
   Discord's one message per second per channel. Bulk imports write them, and so
   do group commit (writes queued on a table, group_commit.py) and compaction
-  (compaction.py). An item ``[id]`` is a ``gone`` marker inside the batch. An
+  (compaction.py). An item ``[id]`` is a ``gone`` marker inside the batch; an
+  item may carry a fourth element, the id of the message that first held the
+  record (its creation time), once the older copies that told it may be gone. An
   import tags its batches ``"import": <key>, "part": <n>``, so running it again
   after an interruption writes only the parts that are missing;
 - a ``gone`` marker: ``{"v": 1, "id": 7, "gone": true}``: record 7 is deleted.
@@ -72,6 +74,8 @@ class StoredRecord:
     creator_id: int
     data: dict[str, Any]
     gone: bool = False
+    created: int = 0
+    """The id of the message that first held the record, when the message says (0: it does not)."""
 
 
 def encode_record(record_id: int, creator_id: int, data: dict[str, Any]) -> str:
@@ -84,8 +88,8 @@ def encode_gone(record_id: int) -> str:
     return orjson.dumps({"v": FORMAT_VERSION, "id": record_id, "gone": True}).decode()
 
 
-BatchItem = tuple[int, int, dict[str, Any]] | tuple[int]
-"""A record in a batch, ``(id, creator, data)``, or ``(id,)``: that record is gone."""
+BatchItem = tuple[int, int, dict[str, Any]] | tuple[int, int, dict[str, Any], int] | tuple[int]
+"""A record in a batch, ``(id, creator, data)`` or ``(id, creator, data, created)``, or ``(id,)``: it is gone."""
 
 
 def encode_batch(records: Sequence[BatchItem], import_key: str | None = None, part: int = 0) -> str:
@@ -144,9 +148,10 @@ def _single(payload: dict[str, Any]) -> StoredRecord | None:
 def _batch_item(item: Any) -> StoredRecord | None:
     if isinstance(item, list) and len(item) == 1 and isinstance(item[0], int) and item[0] >= 1:
         return StoredRecord(item[0], 0, {}, gone=True)
-    if not (isinstance(item, list) and len(item) == 3):
+    if not (isinstance(item, list) and len(item) in (3, 4)):
         return None
-    record_id, creator, data = item
+    record_id, creator, data, *rest = item
+    created = rest[0] if rest else 0
     if not (isinstance(record_id, int) and record_id >= 1 and isinstance(creator, int) and isinstance(data, dict)):
         return None
-    return StoredRecord(record_id, creator, data)
+    return StoredRecord(record_id, creator, data, created=created if isinstance(created, int) else 0)

@@ -134,3 +134,16 @@ async def test_old_messages_are_deleted_one_by_one(harness: Harness) -> None:
         ("DELETE", f"/channels/{channel}/messages/{old}"),
         ("DELETE", f"/channels/{channel}/messages/{old + 1}"),
     ]
+
+
+async def test_creation_times_outlive_compaction(harness: Harness) -> None:
+    """A record's creation time (its first message's) is the same after compaction swept that message."""
+    store = quick(harness.store)
+    await store.create_table(books_schema())
+    await fill(store, 5)
+    await store.update("books", 2, {"read": "yes"})
+    created = {r.id: r.created_at for r in await store.find("books")}
+    await store.compact("books")
+    await store.update("books", 3, {"read": "yes"})  # a newer single over the compacted copy
+    restarted = await harness.restart()
+    assert {r.id: r.created_at for r in await restarted.find("books")} == created
