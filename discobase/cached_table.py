@@ -171,11 +171,13 @@ class CachedTable:
                 self._gone_in[older].discard(record_id)
             self._gone_at[record_id] = message_id
 
-    def forget_message(self, message_id: int) -> None:
-        """A message is gone from the channel (deleted by us or by hand)."""
+    def forget_message(self, message_id: int) -> list[int]:
+        """A message is gone from the channel (deleted by us or by hand); the deletions it decided."""
         self._loose.discard(message_id)
-        for record_id in self._gone_in.pop(message_id, ()):
+        gone = sorted(self._gone_in.pop(message_id, ()))
+        for record_id in gone:
             self._gone_at.pop(record_id, None)
+        return gone
 
     def loose_count(self) -> int:
         """How many messages compaction may fold or delete (no sorting: asked after every write)."""

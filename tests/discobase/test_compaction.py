@@ -147,3 +147,32 @@ async def test_creation_times_outlive_compaction(harness: Harness) -> None:
     await store.update("books", 3, {"read": "yes"})  # a newer single over the compacted copy
     restarted = await harness.restart()
     assert {r.id: r.created_at for r in await restarted.find("books")} == created
+
+
+async def test_a_marker_deleted_by_hand_is_written_again() -> None:
+    """A gone marker deleted by hand: it is written again, so the record's older copy cannot come back."""
+    backend = MemoryBackend()
+    store = quick(GuildStore(backend))
+    await store.create_table(books_schema())
+    await fill(store, 6)
+    await store.compact("books")  # every record now in a batch: a delete is a marker
+    await store.delete("books", 3)
+    channel = store.tables.entry("books").channel_id
+    marker = max(backend.channels[channel].messages)
+    backend.channels[channel].messages.pop(marker)
+    store.message_deleted(channel, marker)
+    await store.drain()
+    assert sorted(r.id for r in await GuildStore(backend).find("books")) == [1, 2, 4, 5, 6]
+
+
+async def test_a_process_without_the_lease_does_not_compact(harness: Harness) -> None:
+    """Reading a table with many small messages starts no compaction in a process that does not write."""
+    if not isinstance(harness, SimcordHarness):
+        pytest.skip("the lease lives on Discord")
+    store = harness.store
+    await store.create_table(books_schema())
+    await fill(store, 30)
+    reader = quick(await harness.restart(), threshold=10)
+    assert len(await reader.find("books")) == 30
+    await reader.drain()
+    assert reader.status().compacted_batches == 0 and not reader.lease.held
