@@ -81,8 +81,10 @@ class CompactionResult:
 class Compactor:
     """Compacts one guild's tables, one step at a time; at most one run per table.
 
-    ``pause`` seconds pass between steps, and a step waits until no member has
-    written to the table for ``quiet`` seconds, so members get the rate limits first.
+    ``pause`` seconds pass after a sweep, five times that after a fold (a
+    message create: at most one of the channel's 5 per 5 s), and a step waits
+    until no member has written to the table for ``quiet`` seconds, so members
+    get the rate limits first.
     """
 
     def __init__(
@@ -125,37 +127,37 @@ class Compactor:
         self._running.add(name)
         done = CompactionResult()
         try:
-            while not self.gate.closing and await self._step(name, done):
-                await self._yield(name)
+            while not self.gate.closing and (step := await self._step(name, done)):
+                await self._yield(name, 5 if step == "fold" else 1)
         finally:
             self._running.discard(name)
         if done.batches or done.deleted:
             log.info("table %s compacted: %d batches written, %d messages deleted", name, done.batches, done.deleted)
         return done
 
-    async def _yield(self, name: str) -> None:
+    async def _yield(self, name: str, pauses: int = 1) -> None:
         """Let the members' writes go first: pause, then wait until the table has been quiet a while."""
         loop = asyncio.get_running_loop()
-        await self.gate.rest(self.pause)
+        await self.gate.rest(self.pause * pauses)
         while not self.gate.closing and loop.time() - self.gate.last_write(name) < self.quiet:
             await self.gate.rest(self.quiet)
 
-    async def _step(self, name: str, done: CompactionResult) -> bool:
-        """One write under the table's lock: a sweep, or a fold; False when there is nothing left to do."""
+    async def _step(self, name: str, done: CompactionResult) -> str:
+        """One write under the table's lock: ``"sweep"`` or ``"fold"``; ``""`` when there is nothing left to do."""
         async with self.gate.table(name) as table:
             dead, folding = _plan(table)
             if len(dead) >= SWEEP or (dead and len(folding) < 2):
                 await self._sweep(table, dead[:SWEEP])
                 done.deleted += len(dead[:SWEEP])
                 self.total.deleted += len(dead[:SWEEP])
-                return True
+                return "sweep"
             if len(folding) >= 2:
                 await self._fold(table, folding)
                 done.batches += 1
                 self.total.batches += 1
-                return True
+                return "fold"
             self._futile[name] = table.loose_count()
-            return False
+            return ""
 
     async def _sweep(self, table: CachedTable, messages: list[int]) -> None:
         await self.gate.call(functools.partial(self.backend.delete_many, table.channel_id, messages), table)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import itertools
 
 import discord
 import pytest
 
-from discobase import GuildStore, MemoryBackend
+from discobase import CompactionResult, GuildStore, MemoryBackend
 
 from .conftest import Harness, SimcordHarness, books_schema
 
@@ -108,7 +110,7 @@ async def test_a_compacted_batch_deleted_by_hand_brings_nothing_back() -> None:
     await fill(store, 10)
     channel = store.tables.entry("books").channel_id
     singles = set(backend.channels[channel].messages)
-    await store.compactor._step("books", store.compactor.total)  # the fold only
+    assert await store.compactor._step("books", CompactionResult()) == "fold"  # the fold only
     batch = (await store.get("books", 1)).message_id
     backend.channels[channel].messages.pop(batch)
     store.message_deleted(channel, batch)
@@ -176,3 +178,68 @@ async def test_a_process_without_the_lease_does_not_compact(harness: Harness) ->
     assert len(await reader.find("books")) == 30
     await reader.drain()
     assert reader.status().compacted_batches == 0 and not reader.lease.held
+
+
+async def test_background_compaction_waits_while_members_write() -> None:
+    """While members keep writing, compaction takes no step; once the table is quiet, it runs."""
+    backend = MemoryBackend()
+    store = GuildStore(backend)
+    store.compactor.threshold, store.compactor.pause, store.compactor.quiet = 20, 0.01, 0.2
+    await store.create_table(books_schema())
+    await fill(store, 20)  # past the threshold: compaction starts in the background
+    for n in range(8):
+        await asyncio.sleep(0.05)
+        await store.insert("books", {"title": f"busy{n}"}, 1)
+    assert store.status().compacted_batches == 0
+    await asyncio.sleep(0.3)
+    await store.drain()
+    assert store.status().compacted_batches == 1
+    assert len(await GuildStore(backend).find("books")) == 28
+
+
+async def _mixed_table(backend: MemoryBackend) -> tuple[GuildStore, dict[int, dict[str, object]]]:
+    """Singles, edits, deletes (plain and markers), a packed batch and an import: a table of every message kind."""
+    store = quick(GuildStore(backend))
+    await store.create_table(books_schema())
+    await fill(store, 150)
+    await store.insert_many("books", [{"title": f"I{n}"} for n in range(5)], 1)
+    for record_id in range(1, 150, 9):
+        await store.delete("books", record_id)
+    for record_id in range(2, 150, 13):
+        if record_id % 9 != 1:
+            await store.update("books", record_id, {"read": "yes"})
+    await store.delete("books", 155)  # the newest id, in a batch: a marker
+    return store, {r.id: r.values for r in await store.find("books")}
+
+
+async def test_a_crash_at_any_request_of_compaction_loses_and_brings_back_nothing() -> None:
+    """Compaction dies at its 1st, 2nd, ... request (a sweep torn in half), until it gets through: each time the
+    restarted table reads the same, compacts to the end, and stays right through updates and deletes record by
+    record and another restart."""
+    from .test_model_concurrent import Crash, CrashingBackend
+
+    for crash_at in itertools.count(1):
+        backend = CrashingBackend()
+        store, want = await _mixed_table(backend)
+        backend.crash_in = crash_at
+        try:
+            await store.compact("books")
+        except Crash:
+            pass
+        else:
+            assert crash_at > 3  # a fold and some sweeps, each crashed once
+            return
+        restarted = quick(GuildStore(backend))
+        assert {r.id: r.values for r in await restarted.find("books")} == want
+        await restarted.compact("books")
+        assert {r.id: r.values for r in await quick(GuildStore(backend)).find("books")} == want
+        store = quick(GuildStore(backend))
+        for record_id in sorted(want)[::3]:
+            await store.delete("books", record_id)
+            del want[record_id]
+        for record_id in sorted(want)[::2]:
+            await store.update("books", record_id, {"year": "1999"})
+            want[record_id]["year"] = 1999
+        final = quick(GuildStore(backend))
+        assert {r.id: r.values for r in await final.find("books")} == want
+        assert (await final.insert("books", {"title": "new"}, 1)).id == 156
