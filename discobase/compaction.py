@@ -108,7 +108,6 @@ class Compactor:
             return
         if self.gate.lease is not None and not self.gate.lease.held:
             return  # only the process that writes compacts: a reader (a deploy's new process) must not take the lease
-
         self.gate.spawn(functools.partial(self._background, table.name))
 
     async def _background(self, name: str) -> None:

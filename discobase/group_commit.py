@@ -35,7 +35,7 @@ from typing import Any, Literal
 from .backend import Backend
 from .cached_table import CachedTable
 from .columns import Value
-from .errors import DiscobaseError, DiscordUnavailable, RecordNotFound, UniqueViolation
+from .errors import DiscordUnavailable, RecordNotFound, UniqueViolation
 from .gate import WriteGate
 from .records import BatchItem, Record, encode_batch
 from .schema import TableSchema
@@ -93,12 +93,6 @@ class Draft:
         record = rows.get(record_id)
         return None if record is None else record.values
 
-    def creator(self, record_id: int) -> int:
-        """Who created the record."""
-        if record_id in self.creators:
-            return self.creators[record_id]
-        return self.table.get(record_id).creator_id
-
     def check_unique(self, values: Mapping[str, Value], record_id: int | None = None) -> None:
         """``UniqueViolation`` if another record, in the table or the batch, holds one of these unique values."""
         for column in self.table.schema.unique_columns:
@@ -149,12 +143,19 @@ class Draft:
         return write.record_id, values
 
     def items(self) -> list[BatchItem]:
-        """The batch: each touched id once, as the last write left it."""
+        """The batch: each touched id once, as the last write left it (an updated record with its creation)."""
         encode = self.table.schema.encode
-        return [
-            (record_id,) if values is None else (record_id, self.creator(record_id), encode(values))
-            for record_id, values in self.state.items()
-        ]
+        rows = self.table.records or {}
+        items: list[BatchItem] = []
+        for record_id, values in self.state.items():
+            old = rows.get(record_id)
+            if values is None:
+                items.append((record_id,))
+            elif old is None:
+                items.append((record_id, self.creators[record_id], encode(values)))
+            else:
+                items.append((record_id, old.creator_id, encode(values), old.created_message_id or old.message_id))
+        return items
 
     def commit(self, message_id: int) -> None:
         """The batch is on Discord: the cache takes the draft."""
@@ -188,7 +189,7 @@ async def write_packed(gate: WriteGate, backend: Backend, table: CachedTable, wr
     for write in writes:
         try:
             taken = draft.apply(write)
-        except DiscobaseError as error:
+        except Exception as error:  # its own refusal (or fault), never its neighbours'
             write.fail(error)
             continue
         if taken is None:

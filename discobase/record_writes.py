@@ -201,7 +201,8 @@ class RecordWrites:
         if values == record.values:
             return record
         table.check_unique(values, record.id)
-        text = encode_record(record.id, record.creator_id, table.schema.encode(values))
+        created = record.created_message_id or (record.message_id if table.in_batch(record) else 0)
+        text = encode_record(record.id, record.creator_id, table.schema.encode(values), created)
         if table.in_batch(record):
             # Rewriting a whole batch for one record would be slow: a newer single message supersedes it.
             send = functools.partial(self.backend.send, table.channel_id, text)

@@ -2,14 +2,16 @@
 
 Messages the bot writes in a table channel are compact JSON of three shapes:
 
-- a record: ``{"v": 1, "id": 7, "by": 1234, "d": {"title": "Dune"}}``;
+- a record: ``{"v": 1, "id": 7, "by": 1234, "d": {"title": "Dune"}}``, and
+  ``"c": <message id>`` when a newer copy must keep the record's creation time
+  (the message that first held it), since compaction may delete older copies;
 - a batch: ``{"v": 1, "batch": [[7, 1234, {...}], [8], ...]}``, many records
   in one message (usually in its attached file), so a table is not held to
   Discord's one message per second per channel. Bulk imports write them, and so
   do group commit (writes queued on a table, group_commit.py) and compaction
   (compaction.py). An item ``[id]`` is a ``gone`` marker inside the batch; an
   item may carry a fourth element, the id of the message that first held the
-  record (its creation time), once the older copies that told it may be gone. An
+  record (its creation time, as ``"c"`` above). An
   import tags its batches ``"import": <key>, "part": <n>``, so running it again
   after an interruption writes only the parts that are missing;
 - a ``gone`` marker: ``{"v": 1, "id": 7, "gone": true}``: record 7 is deleted.
@@ -78,9 +80,12 @@ class StoredRecord:
     """The id of the message that first held the record, when the message says (0: it does not)."""
 
 
-def encode_record(record_id: int, creator_id: int, data: dict[str, Any]) -> str:
-    """The message text of a record."""
-    return orjson.dumps({"v": FORMAT_VERSION, "id": record_id, "by": creator_id, "d": data}).decode()
+def encode_record(record_id: int, creator_id: int, data: dict[str, Any], created: int = 0) -> str:
+    """The message text of a record (``created``: the message that first held it, if not this one)."""
+    payload: dict[str, Any] = {"v": FORMAT_VERSION, "id": record_id, "by": creator_id, "d": data}
+    if created:
+        payload["c"] = created
+    return orjson.dumps(payload).decode()
 
 
 def encode_gone(record_id: int) -> str:
@@ -142,7 +147,8 @@ def _single(payload: dict[str, Any]) -> StoredRecord | None:
     creator = payload.get("by")
     if not isinstance(data, dict) or not isinstance(creator, int):
         return None
-    return StoredRecord(record_id, creator, data)
+    created = payload.get("c")
+    return StoredRecord(record_id, creator, data, created=created if isinstance(created, int) else 0)
 
 
 def _batch_item(item: Any) -> StoredRecord | None:

@@ -9,9 +9,14 @@ import itertools
 import discord
 import pytest
 
-from discobase import CompactionResult, GuildStore, MemoryBackend
+from discobase import CompactionResult, GuildStore, MemoryBackend, Record
 
 from .conftest import Harness, SimcordHarness, books_schema
+
+
+def first_messages(records: list[Record]) -> dict[int, int]:
+    """Each record's first message (its creation time), exactly: snowflake times are only to the millisecond."""
+    return {r.id: r.created_message_id or r.message_id for r in records}
 
 
 def quick(store: GuildStore, threshold: int = 10**9) -> GuildStore:
@@ -144,11 +149,11 @@ async def test_creation_times_outlive_compaction(harness: Harness) -> None:
     await store.create_table(books_schema())
     await fill(store, 5)
     await store.update("books", 2, {"read": "yes"})
-    created = {r.id: r.created_at for r in await store.find("books")}
+    created = first_messages(await store.find("books"))
     await store.compact("books")
     await store.update("books", 3, {"read": "yes"})  # a newer single over the compacted copy
     restarted = await harness.restart()
-    assert {r.id: r.created_at for r in await restarted.find("books")} == created
+    assert first_messages(await restarted.find("books")) == created
 
 
 async def test_a_marker_deleted_by_hand_is_written_again() -> None:
@@ -243,3 +248,38 @@ async def test_a_crash_at_any_request_of_compaction_loses_and_brings_back_nothin
         final = quick(GuildStore(backend))
         assert {r.id: r.values for r in await final.find("books")} == want
         assert (await final.insert("books", {"title": "new"}, 1)).id == 156
+
+
+async def test_creation_times_outlive_the_sweep_of_every_older_copy() -> None:
+    """Updated in a packed batch and alone after compaction, then every older copy swept: creation times hold."""
+    from .test_group_commit import RoundTripBackend
+
+    backend = RoundTripBackend()
+    store = quick(GuildStore(backend))
+    await store.create_table(books_schema())
+    await fill(store, 4)
+    created = first_messages(await store.find("books"))
+    await asyncio.gather(*(store.update("books", n, {"read": "yes"}) for n in (1, 2, 3)))  # 1 alone, 2 and 3 packed
+    await store.compact("books")
+    await store.update("books", 4, {"year": "1"})  # a single over the compacted copy
+    await asyncio.gather(*(store.update("books", n, {"year": "2"}) for n in (1, 2, 3, 4)))
+    await store.compact("books")
+    channel = store.tables.entry("books").channel_id
+    assert len(backend.channels[channel].messages) == 1
+    assert first_messages(await GuildStore(backend).find("books")) == created
+
+
+async def test_a_newer_single_keeps_the_creation_time_once_its_batch_is_swept() -> None:
+    """Compacted records updated one by one leave their batch deciding nothing; swept, it takes no time with it."""
+    backend = MemoryBackend()
+    store = quick(GuildStore(backend))
+    await store.create_table(books_schema())
+    await fill(store, 2)
+    created = first_messages(await store.find("books"))
+    await store.compact("books")
+    batch = (await store.get("books", 1)).message_id
+    store = quick(GuildStore(backend))
+    await store.update("books", 1, {"year": "1"})
+    await store.update("books", 2, {"year": "2"})
+    backend.channels[store.tables.entry("books").channel_id].messages.pop(batch)  # as a sweep would
+    assert first_messages(await GuildStore(backend).find("books")) == created
