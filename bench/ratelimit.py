@@ -12,7 +12,10 @@ Discord announces its buckets in response headers; the model uses these
 - every other route: 5 per 1 s per route and major parameter.
 
 Requests are replayed in the order they were made, each as soon as its buckets
-allow, with no network latency (add about 0.1 s per request for a real link).
+allow and not before it arrived (``Request.arrival``: when the member who
+caused it acted, for concurrent members), with no network latency (add about
+0.1 s per request for a real link). Replaying in order is right for one table:
+its writes take turns under its lock, so each waits for the one before it.
 """
 
 from __future__ import annotations
@@ -31,10 +34,11 @@ ASSUMPTIONS = (
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One REST call as recorded: its method and path."""
+    """One REST call as recorded: its method and path, and when (seconds) its cause arrived."""
 
     method: str
     path: str
+    arrival: float = 0.0
 
 
 @dataclass
@@ -101,5 +105,5 @@ def model_seconds(requests: Iterable[Request]) -> float:
     model = _Model()
     clock = 0.0
     for request in requests:
-        clock = model.place(request, clock)
+        clock = model.place(request, max(clock, request.arrival))
     return clock

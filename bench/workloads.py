@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 import simcord
 from discord.ext import commands
 
 from discobase import Engine, GuildStore, TableSchema, default_intents, parse_columns, parse_query
+from discobase.backend import discord_backend
 
 from .ratelimit import Request, model_seconds
 
-__all__ = ["Measurement", "command_workloads", "engine_workloads"]
+__all__ = ["Measurement", "command_workloads", "concurrent_workloads", "engine_workloads"]
 
 COLUMNS = "title:text unique, author:text, year:int optional, read:bool default=false"
 
@@ -51,6 +54,9 @@ class _Session:
         assert guild is not None
         self.engine = Engine(client).attach()
         self.store: GuildStore = self.engine.store(guild)
+        # Compaction runs only when a workload asks, so each figure is what it says; no pauses between its steps.
+        self.store.compactor.threshold = 10**9
+        self.store.compactor.pause = self.store.compactor.quiet = 0
 
     async def restart(self) -> None:
         """A clean restart, as on a deploy: the old process releases its write lease first."""
@@ -145,7 +151,81 @@ async def engine_workloads(big: int = 10_000) -> list[Measurement]:
         results.append(
             await session.measure(f"cold load of {big - 1:,} single-message rows", lambda: session.store.count("books"))
         )
+        await session.store.insert("books", _row(big + 1), 1)  # the write lease, once
+        with session.env.time_context():  # SimCord's clock tells the messages' age (bulk delete: under 14 days)
+            results.append(
+                await session.measure(
+                    f"compaction of {big:,} single-message rows",
+                    lambda: session.store.compact("books"),
+                    "background; yields to members",
+                )
+            )
+        await session.restart()
+        await session.store.open()
+        results.append(
+            await session.measure(
+                f"cold load of {big:,} rows after compaction",
+                lambda: session.store.count("books"),
+                f"plus {_batches(session, 'books')} CDN file reads",
+            )
+        )
     return results
+
+
+def _batches(session: _Session, name: str) -> int:
+    """Batch messages in a table's channel (each one a file to read on a cold load)."""
+    channel = session.env.backend.messages.get(session.store.tables.entry(name).channel_id, {})
+    return sum(1 for message in channel.values() if message.attachments)
+
+
+@contextmanager
+def _round_trips() -> Iterator[None]:
+    """Every Discord call yields to the loop first, as a network round trip does, so members really overlap.
+
+    SimCord answers at once; without this each member's write would end before the next began.
+    """
+    original = discord_backend._call
+
+    async def delayed(*args: Any, **kwargs: Any) -> Any:
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return await original(*args, **kwargs)
+
+    discord_backend._call = delayed
+    try:
+        yield
+    finally:
+        discord_backend._call = original
+
+
+async def concurrent_workloads(crowds: tuple[int, ...] = (10, 50, 200)) -> list[Measurement]:
+    """N members insert, then update, on one table at the same moment: requests and time until the last is stored."""
+    results: list[Measurement] = []
+    async with _session() as session:
+        for members in crowds:
+            results += await _crowd(session, members)
+    return results
+
+
+async def _crowd(session: _Session, members: int) -> list[Measurement]:
+    """``members`` inserts at once on a table of their own, then an update each of their records at once."""
+    name = f"crowd{members}"
+    await session.store.create_table(TableSchema(name=name, columns=parse_columns(COLUMNS)))
+    await session.store.insert(name, _row(-1), 1)  # the write lease and a first record, outside the figure
+    ids: list[int] = []
+
+    async def insert_all() -> None:
+        records = await asyncio.gather(*(session.store.insert(name, _row(n), 1000 + n) for n in range(members)))
+        ids.extend(record.id for record in records)
+
+    async def update_all() -> None:
+        await asyncio.gather(*(session.store.update(name, record_id, {"read": "yes"}) for record_id in ids))
+
+    with _round_trips():
+        inserted = await session.measure(f"{members} members insert at once", insert_all, "one table; all at 0 s")
+        updated = await session.measure(f"{members} members update at once", update_all, "their own records")
+    assert len(set(ids)) == members
+    return [inserted, updated]
 
 
 async def command_workloads(rows: int = 1000) -> list[Measurement]:

@@ -13,6 +13,7 @@ from .bulk import BulkResult, ImportRejected, RowProblem
 from .cached_table import CachedTable
 from .catalog import EVERYONE, Access, Settings
 from .columns import ColumnType
+from .compaction import CompactionResult
 from .database import Database, default_intents
 from .engine import Engine
 from .exceptions import (
@@ -73,6 +74,7 @@ __all__ = [
     "ChannelMissing",
     "Column",
     "ColumnType",
+    "CompactionResult",
     "Condition",
     "Database",
     "DatabaseCorruptionError",

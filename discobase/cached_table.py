@@ -7,7 +7,7 @@ and then applies the change here, so the cache only ever holds what Discord has.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from .catalog import EVERYONE, Access
@@ -30,7 +30,10 @@ class CachedTable:
     several records (bulk imports); a shadowed id's current message is newer
     than a copy of it in a batch, so deleting that message alone would bring the
     old copy back (see records.py); ``import_parts`` are the parts written so
-    far of each tagged import. A stale table may have missed changes (a new
+    far of each tagged import. ``loose`` messages are the ones compaction may
+    fold into a batch and delete (single-record messages, markers, untagged
+    batches, copies that decide nothing any more); ``gone_in`` says which
+    deletions each message decides. A stale table may have missed changes (a new
     gateway session, a lease taken over): it keeps serving the write that holds
     its lock, and is read again before anything else uses it.
     """
@@ -48,6 +51,9 @@ class CachedTable:
     _shadowed: set[int] = field(default_factory=set)
     _imports: dict[str, set[int]] = field(default_factory=dict)
     _owed_markers: set[int] = field(default_factory=set)
+    _loose: set[int] = field(default_factory=set)
+    _gone_in: dict[int, set[int]] = field(default_factory=dict)
+    _gone_at: dict[int, int] = field(default_factory=dict)
     _by_message: dict[int, set[int]] = field(default_factory=dict)
     _unique: dict[str, dict[Value, int]] = field(default_factory=dict)
 
@@ -78,6 +84,8 @@ class CachedTable:
         batch_messages: set[int],
         shadowed: set[int],
         imports: dict[str, set[int]] | None = None,
+        loose: set[int] | None = None,
+        gone_in: dict[int, set[int]] | None = None,
     ) -> None:
         """Take the records read from the channel as the whole table."""
         self.records = {}
@@ -90,6 +98,9 @@ class CachedTable:
         self._batch_messages = batch_messages
         self._shadowed = shadowed
         self._imports = imports or {}
+        self._loose = loose if loose is not None else set()
+        self._gone_in = gone_in if gone_in is not None else {}
+        self._gone_at = {record_id: message for message, ids in self._gone_in.items() for record_id in ids}
         self._stale = False
 
     def set_schema(self, schema: TableSchema) -> None:
@@ -108,7 +119,15 @@ class CachedTable:
                 c.name: old.get(names[c.storage_key]) if c.storage_key in names else c.default_value
                 for c in schema.columns
             }
-        self.fill(list(self.records.values()), self.next_id, self._batch_messages, self._shadowed, self._imports)
+        self.fill(
+            list(self.records.values()),
+            self.next_id,
+            self._batch_messages,
+            self._shadowed,
+            self._imports,
+            self._loose,
+            self._gone_in,
+        )
 
     def set_access(self, access: Access) -> None:
         """Take the table's access rules as its catalog entry now holds them."""
@@ -126,6 +145,9 @@ class CachedTable:
         self._batch_messages = set()
         self._shadowed = set()
         self._imports = {}
+        self._loose = set()
+        self._gone_in = {}
+        self._gone_at = {}
         self._stale = False
 
     def mark_stale(self) -> None:
@@ -143,6 +165,39 @@ class CachedTable:
         self._batch_messages.add(message_id)
         if import_key is not None:
             self._imports.setdefault(import_key, set()).add(part)
+
+    def note_message(self, message_id: int, gone: Iterable[int] = ()) -> None:
+        """A message compaction may fold was written (a single record, a marker, an untagged batch).
+
+        ``gone`` are the deletions it decides. A deletion is decided by one message only: the newest naming the id.
+        """
+        self._loose.add(message_id)
+        for record_id in gone:
+            self._gone_in.setdefault(message_id, set()).add(record_id)
+            older = self._gone_at.get(record_id)
+            if older is not None and older != message_id:
+                self._gone_in[older].discard(record_id)
+            self._gone_at[record_id] = message_id
+
+    def forget_message(self, message_id: int) -> list[int]:
+        """A message is gone from the channel (deleted by us or by hand); the deletions it decided."""
+        self._loose.discard(message_id)
+        gone = sorted(self._gone_in.pop(message_id, ()))
+        for record_id in gone:
+            self._gone_at.pop(record_id, None)
+        return gone
+
+    def loose_count(self) -> int:
+        """How many messages compaction may fold or delete (no sorting: asked after every write)."""
+        return len(self._loose)
+
+    def loose_messages(self) -> list[int]:
+        """Messages compaction may fold and delete, oldest first."""
+        return sorted(self._loose)
+
+    def decided_by(self, message_id: int) -> tuple[list[int], list[int]]:
+        """The ids this message decides: records it holds now, and deletions."""
+        return sorted(self._by_message.get(message_id, ())), sorted(self._gone_in.get(message_id, ()))
 
     def owe_marker(self, record_id: int) -> None:
         """A ``gone`` marker for this deleted record could not be written yet; the next write on the table owes it."""
@@ -192,6 +247,10 @@ class CachedTable:
         if record is None:
             raise RecordNotFound(self.name, record_id)
         return record
+
+    def holder(self, column: str, value: Value) -> int | None:
+        """The id of the record holding ``value`` in the unique ``column``, if any."""
+        return self._unique.get(column, {}).get(value)
 
     def check_unique(self, values: Mapping[str, Value], record_id: int | None = None) -> None:
         """Raise ``UniqueViolation`` if another record holds one of these unique values."""

@@ -47,6 +47,11 @@ class Reconciler:
         if holder is None or not holder.loaded:
             return
         owed = False
+        for record_id in holder.forget_message(message_id):
+            # A marker (or a batch's [id]) deleted by hand: an older copy of the record must not come back.
+            log.info("deletion marker of record %d of %s deleted by hand", record_id, holder.name)
+            holder.owe_marker(record_id)
+            owed = True
         for record in holder.in_message(message_id):
             log.info("record %d of %s deleted by hand", record.id, holder.name)
             owed = RecordWrites.gone_by_hand(holder, record) or owed

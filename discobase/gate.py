@@ -10,8 +10,13 @@ Every write takes the same steps in the same order, here and nowhere else:
 3. **lock**: the table's lock (record writes) or the catalog's (table changes),
    so two writes never interleave; under it the write checks that the store is
    not closing, the table is still in the catalog and not damaged, and reads it
-   again if it is stale;
-4. **checks**: the caller's (ids, unique columns), against the cache;
+   again if it is stale. A record write waits for the lock in the table's
+   queue (``join``): whoever gets the lock takes the whole queue and stores it
+   with one call (group commit, group_commit.py); a write another one stored
+   meanwhile finds itself settled and returns its outcome at once, even if the
+   store began closing since (it is stored);
+4. **checks**: the caller's (ids, unique columns), against the cache (and,
+   for a packed write, the writes packed before it);
 5. **one Discord call** through ``call()``: the lease still held with time to
    spare (renewed if due), the call bounded by that time (retry.py), a vanished
    channel marking the table damaged, an unknown outcome marking it stale;
@@ -26,24 +31,36 @@ the next one reads it again in step 3.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from . import guard, retry
 from .backend import Backend
+from .bulk import BATCH_ROWS
 from .cached_table import CachedTable
 from .errors import ChannelMissing, DiscordUnavailable, ShuttingDown, TableDamaged, UnknownTable
 from .lease import Lease
-from .records import encode_gone
+from .records import encode_batch, encode_gone
 from .tables import Tables
 
 __all__ = ["WriteGate"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class Queued(Protocol):
+    """A write waiting in a table's queue: settled once some write's call stored it or it was refused."""
+
+    settled: bool
+
+
+W = TypeVar("W", bound=Queued)
 
 
 class WriteGate:
@@ -57,7 +74,10 @@ class WriteGate:
         self.running = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._stopping = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()
+        self._last_write: dict[str, float] = {}
+        self._queues: weakref.WeakKeyDictionary[CachedTable, list[Any]] = weakref.WeakKeyDictionary()
 
     # ------------------------------------------------------------ the ways in
 
@@ -71,6 +91,36 @@ class WriteGate:
                 await self.check_live(table)
                 await self.pay_markers(table)
                 yield table
+
+    async def join(self, name: str, write: W, store: Callable[[CachedTable, list[W]], Awaitable[None]]) -> None:
+        """Steps 1 to 6 for a record write that may be packed with others: returns once ``write`` is settled.
+
+        The write waits in the table's queue for the lock. Unless a write ahead
+        of it stored it meanwhile, it takes the queue (itself first, then those
+        that arrived while it waited, up to ``BATCH_ROWS``) and ``store`` settles every one of them.
+        """
+        with self._counted():
+            self._last_write[name] = asyncio.get_running_loop().time()
+            await self._hold()
+            table = await self.tables.loaded(name)
+            queue: list[W] = self._queues.setdefault(table, [])
+            queue.append(write)
+            try:
+                async with table.lock:
+                    if write.settled:
+                        return
+                    await self.check_live(table)
+                    await self.pay_markers(table)
+                    taken = queue[:BATCH_ROWS]  # a batch's limit; the rest wait for the next turn
+                    del queue[: len(taken)]
+                    await store(table, taken)
+            finally:
+                if write in queue:  # it never got to be stored (an error, or cancelled while waiting)
+                    queue.remove(write)
+
+    def last_write(self, name: str) -> float:
+        """When (event loop time) a record write to the table last began: compaction lets members go first."""
+        return self._last_write.get(name, float("-inf"))
 
     @asynccontextmanager
     async def catalog(self) -> AsyncIterator[Tables]:
@@ -148,9 +198,14 @@ class WriteGate:
         await self.tables.reload_if_needed(table)
 
     async def pay_markers(self, table: CachedTable) -> None:
-        """Under the table's lock: write the ``gone`` markers it owes (see ``CachedTable.owe_marker``)."""
-        for record_id in table.owed_markers():
-            await self.call(functools.partial(self.backend.send, table.channel_id, encode_gone(record_id)), table)
+        """Under the table's lock: write the ``gone`` markers it owes (``CachedTable.owe_marker``), in one message."""
+        owed = table.owed_markers()
+        if not owed:
+            return
+        text = encode_gone(owed[0]) if len(owed) == 1 else encode_batch([(record_id,) for record_id in owed])
+        message_id = await self.call(functools.partial(self.backend.send, table.channel_id, text), table)
+        table.note_message(message_id, owed)
+        for record_id in owed:
             table.marker_written(record_id)
 
     async def settle(self, name: str) -> None:
@@ -176,9 +231,15 @@ class WriteGate:
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 
+    async def rest(self, seconds: float) -> None:
+        """Sleep in a background write (compaction's pauses), waking at once when the store begins closing."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
     async def close(self, grace: float) -> bool:
         """Refuse new writes, wait for running ones, write owed markers; True if all is done (release the lease)."""
         self.closing = True
+        self._stopping.set()
         try:
             await asyncio.wait_for(self._idle.wait(), grace)
             await asyncio.wait_for(self.drain(), 2.0)

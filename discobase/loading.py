@@ -3,6 +3,8 @@
 History comes newest first, 100 messages a request. The first message that
 names an id decides it (see records.py): later (older) copies of that id are
 shadowed, a ``gone`` marker deletes it. Only the bot's own messages are read.
+Messages compaction may fold are noted as it goes (compaction.py): every one
+it can read, but the tagged parts of imports.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ async def load_table(backend: Backend, table: CachedTable) -> None:
     batch_messages: set[int] = set()
     shadowed: set[int] = set()
     imports: dict[str, set[int]] = {}
+    loose: set[int] = set()
+    gone_in: dict[int, set[int]] = {}
     highest = 0
     async for message in backend.history(table.channel_id):
         if message.author_id != backend.me_id:
@@ -33,21 +37,25 @@ async def load_table(backend: Backend, table: CachedTable) -> None:
         is_batch = decoded.is_batch
         if decoded.import_key is not None:
             imports.setdefault(decoded.import_key, set()).add(decoded.part)
+        elif decoded.records:
+            loose.add(message.id)
         for stored in decoded.records:
             highest = max(highest, stored.id)
             if stored.id in decided:
                 newer = records.get(stored.id)
                 if newer is not None:
-                    # The newer message is an update of this copy: the record was created here.
-                    newer.created_message_id = message.id
-                shadowed.add(stored.id)  # an older copy (a batch, or a single that alter-column rewrote)
+                    # The newer message is an update of this copy: the record was created here, or before.
+                    first = stored.created or message.id
+                    newer.created_message_id = min(newer.created_message_id or first, first)
+                shadowed.add(stored.id)  # an older copy: deleting the newer message alone would bring it back
                 continue
             decided.add(stored.id)
             if stored.gone:
+                gone_in.setdefault(message.id, set()).add(stored.id)
                 continue
             values = table.schema.decode(stored.data)
-            records[stored.id] = Record(stored.id, values, stored.creator_id, message.id)
+            records[stored.id] = Record(stored.id, values, stored.creator_id, message.id, stored.created)
             if is_batch:
                 batch_messages.add(message.id)
-    table.fill(list(records.values()), highest + 1, batch_messages, shadowed, imports)
+    table.fill(list(records.values()), highest + 1, batch_messages, shadowed, imports, loose, gone_in)
     log.info("table %s loaded: %d records", table.name, len(records))

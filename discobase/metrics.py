@@ -2,21 +2,33 @@
 
 ``start_counting()`` puts a fresh counter in the current context; every REST
 request the Discord backend makes from that context (tasks it spawns share it)
-adds one, retries included.
+adds one, retries included. A write stored in a batch with others (group
+commit) made no request of its own: it notes how many writes shared the one
+that stored it, so the log line still tells what it cost.
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar
+from dataclasses import dataclass
 
-__all__ = ["note_request", "start_counting"]
-
-_counter: ContextVar[list[int] | None] = ContextVar("discobase_requests", default=None)
+__all__ = ["Counter", "note_packed", "note_request", "start_counting"]
 
 
-def start_counting() -> list[int]:
-    """A counter (``counter[0]``) of the requests made from now on in this context."""
-    counter = [0]
+@dataclass(slots=True)
+class Counter:
+    """Requests made in a context, and the most writes that shared one of its writes' requests."""
+
+    requests: int = 0
+    packed: int = 0
+
+
+_counter: ContextVar[Counter | None] = ContextVar("discobase_requests", default=None)
+
+
+def start_counting() -> Counter:
+    """A counter of the requests made from now on in this context."""
+    counter = Counter()
     _counter.set(counter)
     return counter
 
@@ -25,4 +37,11 @@ def note_request() -> None:
     """Count one request, if someone is counting."""
     counter = _counter.get()
     if counter is not None:
-        counter[0] += 1
+        counter.requests += 1
+
+
+def note_packed(writes: int) -> None:
+    """A write of this context was stored in one request with ``writes - 1`` others (1: alone)."""
+    counter = _counter.get()
+    if counter is not None:
+        counter.packed = max(counter.packed, writes)

@@ -2,12 +2,18 @@
 
 Messages the bot writes in a table channel are compact JSON of three shapes:
 
-- a record: ``{"v": 1, "id": 7, "by": 1234, "d": {"title": "Dune"}}``;
-- a batch, written by bulk imports: ``{"v": 1, "batch": [[7, 1234, {...}], ...]}``,
-  many records in one message (usually in its attached file), so an import is
-  not held to Discord's one message per second per channel. An import tags its
-  batches ``"import": <key>, "part": <n>``, so running it again after an
-  interruption writes only the parts that are missing;
+- a record: ``{"v": 1, "id": 7, "by": 1234, "d": {"title": "Dune"}}``, and
+  ``"c": <message id>`` when a newer copy must keep the record's creation time
+  (the message that first held it), since compaction may delete older copies;
+- a batch: ``{"v": 1, "batch": [[7, 1234, {...}], [8], ...]}``, many records
+  in one message (usually in its attached file), so a table is not held to
+  Discord's one message per second per channel. Bulk imports write them, and so
+  do group commit (writes queued on a table, group_commit.py) and compaction
+  (compaction.py). An item ``[id]`` is a ``gone`` marker inside the batch; an
+  item may carry a fourth element, the id of the message that first held the
+  record (its creation time, as ``"c"`` above). An
+  import tags its batches ``"import": <key>, "part": <n>``, so running it again
+  after an interruption writes only the parts that are missing;
 - a ``gone`` marker: ``{"v": 1, "id": 7, "gone": true}``: record 7 is deleted.
   It stands where deleting a message is not enough: the newest id (so ids are
   never reused after a restart) and records whose older copy sits in a batch.
@@ -21,6 +27,7 @@ of the message that first held the record.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +39,7 @@ from .columns import Value
 
 __all__ = [
     "FORMAT_VERSION",
+    "BatchItem",
     "DecodedMessage",
     "Record",
     "StoredRecord",
@@ -68,11 +76,16 @@ class StoredRecord:
     creator_id: int
     data: dict[str, Any]
     gone: bool = False
+    created: int = 0
+    """The id of the message that first held the record, when the message says (0: it does not)."""
 
 
-def encode_record(record_id: int, creator_id: int, data: dict[str, Any]) -> str:
-    """The message text of a record."""
-    return orjson.dumps({"v": FORMAT_VERSION, "id": record_id, "by": creator_id, "d": data}).decode()
+def encode_record(record_id: int, creator_id: int, data: dict[str, Any], created: int = 0) -> str:
+    """The message text of a record (``created``: the message that first held it, if not this one)."""
+    payload: dict[str, Any] = {"v": FORMAT_VERSION, "id": record_id, "by": creator_id, "d": data}
+    if created:
+        payload["c"] = created
+    return orjson.dumps(payload).decode()
 
 
 def encode_gone(record_id: int) -> str:
@@ -80,8 +93,12 @@ def encode_gone(record_id: int) -> str:
     return orjson.dumps({"v": FORMAT_VERSION, "id": record_id, "gone": True}).decode()
 
 
-def encode_batch(records: list[tuple[int, int, dict[str, Any]]], import_key: str | None = None, part: int = 0) -> str:
-    """The message text of a batch of ``(id, creator, data)`` records, tagged with its import if any."""
+BatchItem = tuple[int, int, dict[str, Any]] | tuple[int, int, dict[str, Any], int] | tuple[int]
+"""A record in a batch, ``(id, creator, data)`` or ``(id, creator, data, created)``, or ``(id,)``: it is gone."""
+
+
+def encode_batch(records: Sequence[BatchItem], import_key: str | None = None, part: int = 0) -> str:
+    """The message text of a batch of records and ``gone`` markers, tagged with its import if any."""
     payload: dict[str, Any] = {"v": FORMAT_VERSION, "batch": records}
     if import_key is not None:
         payload["import"], payload["part"] = import_key, part
@@ -130,13 +147,17 @@ def _single(payload: dict[str, Any]) -> StoredRecord | None:
     creator = payload.get("by")
     if not isinstance(data, dict) or not isinstance(creator, int):
         return None
-    return StoredRecord(record_id, creator, data)
+    created = payload.get("c")
+    return StoredRecord(record_id, creator, data, created=created if isinstance(created, int) else 0)
 
 
 def _batch_item(item: Any) -> StoredRecord | None:
-    if not (isinstance(item, list) and len(item) == 3):
+    if isinstance(item, list) and len(item) == 1 and isinstance(item[0], int) and item[0] >= 1:
+        return StoredRecord(item[0], 0, {}, gone=True)
+    if not (isinstance(item, list) and len(item) in (3, 4)):
         return None
-    record_id, creator, data = item
+    record_id, creator, data, *rest = item
+    created = rest[0] if rest else 0
     if not (isinstance(record_id, int) and record_id >= 1 and isinstance(creator, int) and isinstance(data, dict)):
         return None
-    return StoredRecord(record_id, creator, data)
+    return StoredRecord(record_id, creator, data, created=created if isinstance(created, int) else 0)

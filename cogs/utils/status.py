@@ -39,6 +39,10 @@ def status_embed(client: discord.Client, store: discobase.GuildStore) -> discord
         value=(
             f"Tables loaded: {here.loaded_tables} of {here.tables} ({plural(here.cached_records, 'record')} cached)\n"
             f"Writes under way: {here.writes_in_progress}\n"
+            f"Writes packed together: {plural(here.packed_writes, 'write')} "
+            f"in {plural(here.shared_requests, 'shared message')}\n"
+            f"Compaction: {plural(here.compacted_batches, 'batch message')} written, "
+            f"{plural(here.compacted_deleted, 'message')} deleted\n"
             f"Write lease: {'held by this process' if here.holds_lease else 'not held (taken at the next write)'}"
         ),
         inline=False,

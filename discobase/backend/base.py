@@ -75,6 +75,10 @@ class Backend(ABC):
         """Delete a message; one already gone is not an error."""
 
     @abstractmethod
+    async def delete_many(self, channel_id: int, message_ids: list[int]) -> None:
+        """Delete up to 100 messages, in bulk where Discord allows it; ones already gone are not an error."""
+
+    @abstractmethod
     async def fetch(self, channel_id: int, message_id: int) -> StoredMessage | None:
         """One message, read again from Discord; None if it is gone."""
 

@@ -12,6 +12,7 @@ after an unknown outcome cannot store the record twice.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import io
 import logging
@@ -36,6 +37,7 @@ ATTACHMENT_NAME = "data.json"
 _HISTORY_PAGE = 100
 _UNKNOWN_CHANNEL = 10003
 _UNKNOWN_MESSAGE = 10008
+_BULK_AGE = datetime.timedelta(days=14) - datetime.timedelta(hours=1)
 
 
 @contextmanager
@@ -200,6 +202,24 @@ class DiscordBackend(Backend):
             await _call(message.delete, "Manage Messages", "delete records", channel_id)
         except MessageMissing:
             return
+
+    async def delete_many(self, channel_id: int, message_ids: list[int]) -> None:
+        """One bulk delete for 2 to 100 messages younger than 14 days; older ones one by one, as Discord requires.
+
+        Discord refuses to bulk-delete a message 14 days old or older; an hour's
+        margin keeps a message that ages while the request is under way out of
+        the bulk request.
+        """
+        channel = self._channel(channel_id)
+        oldest = discord.utils.time_snowflake(discord.utils.utcnow() - _BULK_AGE)
+        young = [discord.Object(message_id) for message_id in message_ids if message_id > oldest]
+        old = [message_id for message_id in message_ids if message_id <= oldest]
+        if len(young) >= 2:
+            await _call(lambda: channel.delete_messages(young), "Manage Messages", "delete records", channel_id)
+        else:
+            old += [message.id for message in young]
+        for message_id in old:
+            await self.delete(channel_id, message_id)
 
     async def fetch(self, channel_id: int, message_id: int) -> StoredMessage | None:  # noqa: D102
         channel = self._channel(channel_id)

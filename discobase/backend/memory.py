@@ -95,6 +95,12 @@ class MemoryBackend(Backend):
         self.calls.append("delete")
         channel.messages.pop(message_id, None)
 
+    async def delete_many(self, channel_id: int, message_ids: list[int]) -> None:  # noqa: D102
+        channel = self._get(channel_id)
+        self.calls.append("delete_many")
+        for message_id in message_ids:
+            channel.messages.pop(message_id, None)
+
     async def fetch(self, channel_id: int, message_id: int) -> StoredMessage | None:  # noqa: D102
         channel = self._get(channel_id)
         self.calls.append("fetch")

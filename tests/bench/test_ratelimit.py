@@ -34,3 +34,9 @@ def test_edits_share_the_create_bucket_and_deletes_do_not() -> None:
     assert model_seconds(edits) == 5
     deletes = [Request("DELETE", "/channels/1/messages/9")] * 10
     assert model_seconds(deletes) == 1
+
+
+def test_a_request_is_not_sent_before_its_member_arrived() -> None:
+    """A request whose member acts at 3 s goes at 3 s, however free the buckets are."""
+    assert model_seconds([_create(1), Request("POST", "/channels/1/messages", arrival=3.0)]) == 3
+    assert model_seconds([Request("POST", "/channels/1/messages", arrival=1.0)] * 6) == 6

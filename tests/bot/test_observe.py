@@ -20,7 +20,7 @@ async def test_each_command_logs_one_line_with_outcome_and_requests(member, chan
     lines = [r.getMessage() for r in caplog.records if r.name == "bot.commands"]
     assert len(lines) == 2
     assert "command='record insert' table=books outcome=ok" in lines[0]
-    assert "requests=1" in lines[0] and f"guild={channel.guild.id}" in lines[0]
+    assert "requests=1 packed=1" in lines[0] and f"guild={channel.guild.id}" in lines[0]
     assert "command='record get' table=boks outcome=error:UnknownTable" in lines[1]
 
 

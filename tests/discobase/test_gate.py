@@ -27,6 +27,7 @@ class GuardedBackend(MemoryBackend):
 
     async def send(self, channel_id: int, text: str) -> int:
         self._check()
+        await asyncio.sleep(0)  # a round trip: writes arriving meanwhile queue and are packed
         return await super().send(channel_id, text)
 
     async def edit(self, channel_id: int, message_id: int, text: str) -> None:
@@ -36,6 +37,10 @@ class GuardedBackend(MemoryBackend):
     async def delete(self, channel_id: int, message_id: int) -> None:
         self._check()
         await super().delete(channel_id, message_id)
+
+    async def delete_many(self, channel_id: int, message_ids: list[int]) -> None:
+        self._check()
+        await super().delete_many(channel_id, message_ids)
 
     async def create_channel(self, category_id: int, name: str, topic: str) -> int:
         self._check()
@@ -47,7 +52,8 @@ class GuardedBackend(MemoryBackend):
 
 
 async def test_every_write_path_passes_the_gate() -> None:
-    """Creates, columns, inserts, imports, updates, deletes, hand deletions, a rebuilt catalog, a drop: all gated."""
+    """Creates, columns, inserts, packed writes, imports, updates, deletes, compaction, hand deletions, a rebuilt
+    catalog, a drop: all gated."""
     backend = GuardedBackend()
     store = GuildStore(backend, lease=Lease(backend, "me", settle=0))
     await store.create_table(books_schema())
@@ -58,7 +64,11 @@ async def test_every_write_path_passes_the_gate() -> None:
     await store.update("books", 1, {"year": "1965"})
     await store.update("books", 3, {"year": "1999"})  # in a batch: a new message
     await store.delete("books", 2)  # in a batch: a marker
-    newest = await store.get("books", 6)
+    await asyncio.gather(*(store.insert("books", {"title": f"p{n}"}, 1) for n in range(3)))
+    assert store.status().packed_writes == 2
+    store.compactor.pause = store.compactor.quiet = 0
+    assert (await store.compact("books")).deleted
+    newest = await store.get("books", 9)
     channel = store.tables.entry("books").channel_id
     await MemoryBackend.delete(backend, channel, newest.message_id)  # by hand
     store.message_deleted(channel, newest.message_id)  # the newest id: its marker is written in the background

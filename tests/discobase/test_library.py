@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated
 
@@ -200,3 +201,35 @@ async def test_a_class_after_its_column_was_renamed() -> None:
         assert (dune.published, dune.year) == (1965, None)
         assert store.schema("book").column_names == ["title", "published", "year"]
         await db.close()
+
+
+async def test_library_saves_at_once_share_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thirty Table.save() at once: each object gets its own id, and they share a couple of messages."""
+    from discobase.backend import discord_backend
+
+    original = discord_backend._call
+
+    async def round_trip(*args: object, **kwargs: object) -> object:
+        for _ in range(3):  # SimCord answers at once; a real request yields to the loop
+            await asyncio.sleep(0)
+        return await original(*args, **kwargs)  # type: ignore[arg-type]
+
+    db = discobase.Database("Crowd")
+
+    @db.table
+    class Item(discobase.Table):
+        kind: str
+
+    async with simcord.run(db.bot) as env:
+        env.create_guild("Crowd")
+        await env.settle()
+        await db.wait_ready()
+        await Item(kind="first").save()  # the table and the write lease
+        monkeypatch.setattr(discord_backend, "_call", round_trip)
+        items = [Item(kind=f"k{n}") for n in range(30)]
+        start = len(env.http_requests)
+        await asyncio.gather(*(item.save() for item in items))
+        creates = [r for r in env.http_requests[start:] if r.method == "POST" and r.path.endswith("/messages")]
+        assert sorted(item.id for item in items) == list(range(2, 32))
+        assert len(creates) <= 3
+        assert sorted(i.kind for i in await Item.find()) == sorted(["first", *(f"k{n}" for n in range(30))])
