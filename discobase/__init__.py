@@ -10,6 +10,7 @@ from . import guard, retry
 from .alteration import AlterProblem, AlterRejected
 from .backend import Backend, DiscordBackend, MemoryBackend
 from .bulk import BulkResult, ImportRejected, RowProblem
+from .bulk_changes import BulkRejected, BulkUpdate, RecordProblem, UpsertResult
 from .cached_table import CachedTable
 from .catalog import EVERYONE, Access, Settings
 from .columns import ColumnType
@@ -33,6 +34,7 @@ from .exceptions import (
     NotConnectedError,
     NotSaved,
     NoUniqueMatch,
+    PartlyStored,
     RecordNotFound,
     RecordRejected,
     SchemaError,
@@ -69,7 +71,9 @@ __all__ = [
     "AlterResult",
     "Backend",
     "BadValue",
+    "BulkRejected",
     "BulkResult",
+    "BulkUpdate",
     "CachedTable",
     "ChannelMissing",
     "Column",
@@ -95,9 +99,11 @@ __all__ = [
     "NotConnected",
     "NotConnectedError",
     "NotSaved",
+    "PartlyStored",
     "Query",
     "Record",
     "RecordNotFound",
+    "RecordProblem",
     "RecordRejected",
     "RowProblem",
     "SchemaError",
@@ -113,6 +119,7 @@ __all__ = [
     "UniqueViolation",
     "UnknownColumn",
     "UnknownTable",
+    "UpsertResult",
     "__license__",
     "__version__",
     "default_intents",

@@ -273,6 +273,18 @@ class ShuttingDown(DatabaseStorageError):
         super().__init__(f"The bot is restarting. {detail} Try again in a minute.")
 
 
+class PartlyStored(DatabaseStorageError):
+    """A bulk change stopped between two of its batches: the first ones are stored, the rest not."""
+
+    def __init__(self, cause: DiscobaseError, stored: int, total: int) -> None:
+        self.cause = cause
+        self.stored = stored
+        self.total = total
+        super().__init__(
+            f"{cause} {stored} of {total} changes were stored before that; run the same change again for the rest."
+        )
+
+
 class NotConnected(DiscobaseError, RuntimeError):
     """The database is used before it is connected and ready."""
 

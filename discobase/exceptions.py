@@ -10,6 +10,7 @@ catches ``DatabaseTableError`` (a class or table problem),
 """
 
 from .bulk import ImportRejected
+from .bulk_changes import BulkRejected
 from .errors import (
     AlreadySaved,
     BadValue,
@@ -28,6 +29,7 @@ from .errors import (
     NotConnectedError,
     NotSaved,
     NoUniqueMatch,
+    PartlyStored,
     RecordNotFound,
     RecordRejected,
     SchemaError,
@@ -44,6 +46,7 @@ from .errors import (
 __all__ = [
     "AlreadySaved",
     "BadValue",
+    "BulkRejected",
     "ChannelMissing",
     "DatabaseCorruptionError",
     "DatabaseLookupError",
@@ -60,6 +63,7 @@ __all__ = [
     "NotConnected",
     "NotConnectedError",
     "NotSaved",
+    "PartlyStored",
     "RecordNotFound",
     "RecordRejected",
     "SchemaError",

@@ -28,14 +28,14 @@ from .metrics import note_packed
 from .records import Record, encode_batch, encode_gone, encode_record
 from .tables import Tables
 
-__all__ = ["RecordWrites"]
+__all__ = ["Progress", "ProgressReports", "RecordWrites"]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], Awaitable[None]]
 
 
-class _ProgressReports:
+class ProgressReports:
     """Runs an import's ``on_progress`` beside the import, never under the table's lock.
 
     A slow progress edit would otherwise hold up every write to the table. At
@@ -48,6 +48,7 @@ class _ProgressReports:
         self._task: asyncio.Task[None] | None = None
 
     async def report(self, done: int, total: int) -> None:
+        """Show that ``done`` of ``total`` are stored (the newest count wins; never waits for a slow report)."""
         if self.on_progress is None:
             return
         self._waiting = (done, total)
@@ -66,6 +67,7 @@ class _ProgressReports:
                 log.exception("import progress report failed")
 
     async def finish(self) -> None:
+        """Wait for the last report."""
         if self._task is not None:
             await self._task
 
@@ -132,7 +134,7 @@ class RecordWrites:
         """Insert many records, all or none: checked first, then written in batch messages (see bulk.py)."""
         await self.tables.open()
         self.tables.entry(name)
-        reports = _ProgressReports(on_progress)
+        reports = ProgressReports(on_progress)
         try:
             async with self.gate.table(name) as table:
                 plan = plan_import(table, rows, resumable)

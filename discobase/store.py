@@ -29,6 +29,7 @@ from typing import Any
 from .backend import Backend
 from .budget import CacheBudget
 from .bulk import BulkResult, RowProblem, check_rows, plan_import
+from .bulk_changes import BulkUpdate, RecordChanges, RecordProblem, UpsertResult
 from .cached_table import CachedTable
 from .catalog import Access, Settings
 from .columns import ColumnType
@@ -85,6 +86,7 @@ class GuildStore:
         self.gate = WriteGate(backend, self.tables, lease)
         self._changes = TableChanges(backend, self.tables, self.gate)
         self._records = RecordWrites(backend, self.tables, self.gate)
+        self._bulk = RecordChanges(backend, self.tables, self.gate)
         self._schemas = SchemaChanges(backend, self.tables, self.gate)
         self.compactor = Compactor(backend, self.gate)
         self.events = Reconciler(self.tables, self.gate, self._changes, lease)
@@ -327,6 +329,49 @@ class GuildStore:
         record = await self._records.delete(name, record_id)
         self._written(name)
         return record
+
+    # ------------------------------------------------------------ bulk changes (bulk_changes.py)
+
+    async def check_update_many(
+        self, name: str, record_ids: Sequence[int], changes: Mapping[str, Any]
+    ) -> list[RecordProblem]:
+        """Every problem that would stop ``update_many`` from changing these records now (no request when loaded)."""
+        return await self._bulk.check_update(name, record_ids, changes)
+
+    async def update_many(self, name: str, record_ids: Sequence[int], changes: Mapping[str, Any]) -> list[BulkUpdate]:
+        """Set the same columns of many records, all or none, in batch messages (1 request per 1,000 records).
+
+        Raises ``BulkRejected`` naming every record that cannot take the change, with nothing written.
+        """
+        changed = await self._bulk.update_many(name, record_ids, changes)
+        self._written(name)
+        return changed
+
+    async def delete_many(self, name: str, record_ids: Sequence[int]) -> list[Record]:
+        """Delete many records, all or none, in batch messages; returns them as they were."""
+        deleted = await self._bulk.delete_many(name, record_ids)
+        self._written(name)
+        return deleted
+
+    async def check_upsert(self, name: str, rows: Sequence[Mapping[str, Any]], key: str) -> list[RowProblem]:
+        """Every problem that would stop ``upsert_many`` from writing these rows now (no request when loaded)."""
+        return await self._bulk.check_upsert(name, rows, key)
+
+    async def upsert_many(
+        self,
+        name: str,
+        rows: Sequence[Mapping[str, Any]],
+        key: str,
+        creator_id: int,
+        on_progress: Progress | None = None,
+    ) -> UpsertResult:
+        """Rows whose ``key`` (a unique column) names a record update it; the others insert. All or none.
+
+        Raises ``ImportRejected`` listing every problem of every row, with nothing written.
+        """
+        result = await self._bulk.upsert_many(name, rows, key, creator_id, on_progress)
+        self._written(name)
+        return result
 
     async def compact(self, name: str) -> CompactionResult:
         """Fold the table's small messages into batches and delete them now (else done in the background).

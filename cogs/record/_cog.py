@@ -24,7 +24,7 @@ from ..utils.access import (
     readable,
 )
 from ..utils.audit import audit, changes_text
-from ..utils.autocomplete import record_ids, sort_keys, where_columns
+from ..utils.autocomplete import record_ids, sort_keys, unique_columns, where_columns
 from ..utils.embeds import COLOR, record_embed, record_line
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut, plural, show
@@ -33,10 +33,11 @@ from ..utils.observed import mark_outcome
 from ..utils.replies import answer, timely
 from ..utils.transformers import TableName, Values
 from ..utils.views import Paginator
+from ._bulk import delete_where, update_where
 from ._buttons import show_record_view
 from ._files import has_header, read_rows, to_csv, to_json, without_ids
 from ._form import LINE_LIMIT, InsertForm, insert_and_answer
-from ._import import Progress, problem_report, run_import
+from ._import import Progress, problem_report, run_import, run_upsert
 
 PER_PAGE = 10
 PAGES_TIMEOUT = 180.0
@@ -63,6 +64,17 @@ def _find_page(
         embed.add_field(name=f"#{record.id}", value=record_line(schema, record, 350), inline=False)
     shown = f" \u00b7 showing the first {len(records)}" if matched > len(records) else ""
     return embed.set_footer(text=f"{plural(matched, 'record')} matched{shown} \u00b7 page {page + 1} of {pages}")
+
+
+def _id_or_where(record_id: int | None, where: str | None, verb: str) -> None:
+    """One record by ``id``, or all matching ``where``: exactly one of them must be given."""
+    if record_id is not None and where:
+        raise Refused(f"Give `id` to {verb} one record, or `where` to {verb} every record that matches; not both.")
+    if record_id is None and not where:
+        raise Refused(
+            f"Give the `id` of the record to {verb}, or a `where` to {verb} every record that matches "
+            "(example: `where:year < 1900`)."
+        )
 
 
 @app_commands.guild_only()
@@ -154,19 +166,27 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
     @app_commands.command(name="update")
     @app_commands.describe(
         table="the record's table",
-        record_id="the record's id",
         changes="column=value pairs to change (example: year=1966)",
+        record_id="the record's id",
+        where="instead of an id: every record matching these conditions, after you confirm",
     )
     @app_commands.rename(record_id="id", changes="set")
     @app_commands.autocomplete(record_id=record_ids)
+    @app_commands.autocomplete(where=where_columns)
     async def update(
         self,
         interaction: discord.Interaction,
         table: Table,
-        record_id: RecordId,
         changes: app_commands.Transform[dict[str, Any], Values],
+        record_id: RecordId | None = None,
+        where: str | None = None,
     ) -> None:
-        """Change some columns of one record (its creator, or Manage Messages)."""
+        """Change some columns of one record, or of every record matching where (its creator, or Manage Messages)."""
+        _id_or_where(record_id, where, "change")
+        if where:
+            await update_where(interaction, table, where, changes)
+            return
+        assert record_id is not None
         store, access = await open_seen(interaction, table)
         private = is_secret(access)
         before = await timely(interaction, store.get(table, record_id), ephemeral=private)
@@ -203,11 +223,27 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         )
 
     @app_commands.command(name="delete")
-    @app_commands.describe(table="the record's table", record_id="the record's id")
+    @app_commands.describe(
+        table="the record's table",
+        record_id="the record's id",
+        where="instead of an id: every record matching these conditions, after you confirm",
+    )
     @app_commands.rename(record_id="id")
     @app_commands.autocomplete(record_id=record_ids)
-    async def delete(self, interaction: discord.Interaction, table: Table, record_id: RecordId) -> None:
-        """Delete one record (its creator, or Manage Messages)."""
+    @app_commands.autocomplete(where=where_columns)
+    async def delete(
+        self,
+        interaction: discord.Interaction,
+        table: Table,
+        record_id: RecordId | None = None,
+        where: str | None = None,
+    ) -> None:
+        """Delete one record, or every record matching where (its creator, or Manage Messages)."""
+        _id_or_where(record_id, where, "delete")
+        if where:
+            await delete_where(interaction, table, where)
+            return
+        assert record_id is not None
         store, access = await open_seen(interaction, table)
         private = is_secret(access)
         record = await timely(interaction, store.get(table, record_id), ephemeral=private)
@@ -256,12 +292,29 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
 
     @app_commands.command(name="import")
     @app_commands.describe(
-        table="the table to add the records to", file="CSV with a header row, a JSON array, or JSON lines"
+        table="the table to add the records to",
+        file="CSV with a header row, a JSON array, or JSON lines",
+        mode="insert: every row is a new record (default); upsert: a row whose key exists updates that record",
+        key="for upsert: the unique column that finds a row's record (example: title)",
     )
-    async def import_(self, interaction: discord.Interaction, table: Table, file: discord.Attachment) -> None:
-        """Add every row of a file, or none if any row is wrong (write access and Manage Messages)."""
+    @app_commands.autocomplete(key=unique_columns)
+    async def import_(
+        self,
+        interaction: discord.Interaction,
+        table: Table,
+        file: discord.Attachment,
+        mode: Literal["insert", "upsert"] = "insert",
+        key: str | None = None,
+    ) -> None:
+        """Add every row of a file (or, with upsert, update the records they name), or none if any row is wrong."""
         store, access = await open_writable(interaction, table)
         check_may_import(interaction, table)
+        if mode == "upsert" and not key:
+            raise Refused(
+                "An upsert needs a `key`: the unique column that finds each row's record (example: `key:title`)."
+            )
+        if mode == "insert" and key:
+            raise Refused("`key` is for `mode:upsert`; an insert makes every row a new record. Add `mode:upsert`.")
         if file.size > MAX_IMPORT_BYTES:
             raise Refused(
                 f"{code(file.filename)} is {file.size // 1024} KiB; an import takes files of up to "
@@ -272,10 +325,17 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         data = await timely(interaction, file.read(), ephemeral=private)
         rows = without_ids(schema, read_rows(file.filename, data))
         header = has_header(file.filename, data)
-        problems = await store.check_rows(table, rows, resumable=True)
+        key = key.strip().lower() if key else None
+        if key is not None:
+            problems = await store.check_upsert(table, rows, key)
+        else:
+            problems = await store.check_rows(table, rows, resumable=True)
         if problems:
             mark_outcome(interaction, "rejected")
             await answer(interaction, problem_report(problems, len(rows), header=header), ephemeral=True)
             return
         progress = Progress(interaction, table, len(rows), self.clock, private=private)
+        if key is not None:
+            await run_upsert(store, progress, rows, key, interaction.user.id, header=header)
+            return
         await run_import(store, progress, rows, interaction.user.id, header=header)

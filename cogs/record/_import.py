@@ -1,4 +1,4 @@
-"""Writing an import: the engine's ``insert_many``, with one progress message edited as it goes.
+"""Writing an import: the engine's ``insert_many`` (or ``upsert_many``), with one progress message edited as it goes.
 
 The engine checks every row before writing any, then writes batches of records
 (one message each). The message shows done/total, a bar and an ETA, edited at
@@ -10,8 +10,8 @@ message in the same channel.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import discord
 
@@ -22,9 +22,10 @@ from ..utils.formatting import bar, code, cut, duration, escape, plural
 from ..utils.observed import mark_outcome
 from ..utils.replies import NO_PINGS, answer
 
-__all__ = ["EVERY", "PROBLEMS_SHOWN", "Progress", "problem_report", "run_import"]
+__all__ = ["EVERY", "PROBLEMS_SHOWN", "Progress", "problem_report", "run_import", "run_upsert"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EVERY = 2.0
 """Least number of seconds between two edits of the progress message."""
@@ -117,17 +118,15 @@ class Progress:
         self.lost = True  # never repeat a refused request in a loop
 
 
-async def run_import(
-    store: discobase.GuildStore, progress: Progress, rows: list[dict[str, Any]], creator_id: int, *, header: bool
-) -> None:
-    """Write the rows and end the progress message with a summary of what happened."""
+async def _attempt(progress: Progress, work: Awaitable[T], rows: int, *, header: bool) -> T | None:
+    """Run the import's writes under its progress message; a stop is shown there (and None returned)."""
     await progress.start()
     try:
-        result = await store.insert_many(progress.table, rows, creator_id, on_progress=progress.update, resumable=True)
+        return await work
     except discobase.ImportRejected as error:  # a row became bad after the check (a concurrent write)
         mark_outcome(progress.interaction, "rejected")
-        await progress.show(problem_report(error.problems, len(rows), header=header))
-        return
+        await progress.show(problem_report(error.problems, rows, header=header))
+        return None
     except discobase.DiscobaseError as error:
         mark_outcome(progress.interaction, f"stopped:{type(error).__name__}")
         if progress.done:
@@ -137,6 +136,16 @@ async def run_import(
             f"The import into {code(progress.table)} stopped: {error}\nSo far {done} written; "
             "importing the same file again writes only the rest."
         )
+        return None
+
+
+async def run_import(
+    store: discobase.GuildStore, progress: Progress, rows: list[dict[str, Any]], creator_id: int, *, header: bool
+) -> None:
+    """Write the rows and end the progress message with a summary of what happened."""
+    work = store.insert_many(progress.table, rows, creator_id, on_progress=progress.update, resumable=True)
+    result = await _attempt(progress, work, len(rows), header=header)
+    if result is None:
         return
     if result.written:
         first, last = result.written[0].id, result.written[-1].id
@@ -146,6 +155,37 @@ async def run_import(
             f"imported {plural(len(result.written), 'record')} (#{first} to #{last})",
         )
     await progress.show(_summary(progress, result))
+
+
+async def run_upsert(
+    store: discobase.GuildStore,
+    progress: Progress,
+    rows: list[dict[str, Any]],
+    key: str,
+    creator_id: int,
+    *,
+    header: bool,
+) -> None:
+    """Update the records the rows' keys name, insert the rest, and end with how many of each."""
+    work = store.upsert_many(progress.table, rows, key, creator_id, on_progress=progress.update)
+    result = await _attempt(progress, work, len(rows), header=header)
+    if result is None:
+        return
+    inserted, updated = len(result.inserted), len(result.updated)
+    if inserted or updated:
+        audit(
+            progress.interaction,
+            progress.table,
+            f"upserted by `{key}`: {plural(inserted, 'record')} inserted, {plural(updated, 'record')} updated",
+        )
+    seconds = progress.clock() - progress.started
+    took = f"in {duration(seconds)}" if seconds >= 1 else "in under a second"
+    ids = f" (ids {result.inserted[0].id} to {result.inserted[-1].id})" if inserted > 1 else ""
+    unchanged = f", {result.unchanged} already as in the file" if result.unchanged else ""
+    await progress.show(
+        f"Imported into {code(progress.table)} by {code(key)} {took}: {plural(inserted, 'record')} inserted{ids}, "
+        f"{plural(updated, 'record')} updated{unchanged}."
+    )
 
 
 def _summary(progress: Progress, result: discobase.BulkResult) -> str:

@@ -33,6 +33,7 @@ from .replies import timely
 
 __all__ = [
     "check_may_change",
+    "check_may_change_all",
     "check_may_import",
     "is_secret",
     "may_read",
@@ -165,6 +166,27 @@ def check_may_change(
     raise NotAllowed(
         f"Only the member who created record {record.id} (<@{record.creator_id}>) or members with the "
         f"**Manage Messages** permission can {verb} it."
+    )
+
+
+def check_may_change_all(
+    interaction: discord.Interaction, access: discobase.Access, records: list[discobase.Record], verb: str
+) -> None:
+    """A bulk change: Manage Messages (with read access), or the creator, with write access, of every record."""
+    user = interaction.user
+    if isinstance(user, discord.Member) and user.guild_permissions.manage_messages and may_read(user, access):
+        return
+    others = sum(1 for record in records if record.creator_id != user.id)
+    if not others and may_write(user, access):
+        return
+    if not others:
+        raise NotAllowed(
+            f"Only members with the {role_text(access.write_role_id)} role can {verb} records of this table now."
+        )
+    raise NotAllowed(
+        f"{others} of the {len(records)} matching records were created by other members: only members with the "
+        f"**Manage Messages** permission can {verb} others' records. Narrow the `where` to your own "
+        f"(for example add `and id = …`), or ask a moderator."
     )
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "record_ids",
     "sort_keys",
     "table_names",
+    "unique_columns",
     "value_columns",
     "where_columns",
 ]
@@ -105,6 +106,12 @@ async def column_names(interaction: discord.Interaction, current: str) -> list[a
     """The columns of the table chosen in the ``table`` option."""
     schema = await _schema(interaction)
     return _choices(rank(current, schema.column_names)) if schema else []
+
+
+async def unique_columns(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The unique columns of the chosen table: the keys an upsert can find records by."""
+    schema = await _schema(interaction)
+    return _choices(rank(current, schema.unique_columns)) if schema else []
 
 
 async def column_types(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -24,11 +24,11 @@ SPEC_COMMANDS = {
     "record insert": ["table", "values"],
     "record find": ["table", "where", "sort", "limit", "private"],  # private: an answer only the member sees
     "record get": ["table", "id", "private"],
-    "record update": ["table", "id", "set"],
-    "record delete": ["table", "id"],
+    "record update": ["table", "set", "id", "where"],  # issue 15: where, for many records
+    "record delete": ["table", "id", "where"],
     "record count": ["table", "where"],
     "record export": ["table", "format"],
-    "record import": ["table", "file"],
+    "record import": ["table", "file", "mode", "key"],
 }
 
 

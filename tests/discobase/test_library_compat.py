@@ -93,6 +93,8 @@ def note_class(db: discobase.Database) -> type[discobase.Table]:
         (discobase.MissingPermission, DatabaseStorageError),
         (discobase.StorageBusy, DatabaseStorageError),
         (discobase.ShuttingDown, DatabaseStorageError),
+        (discobase.BulkRejected, DatabaseStorageError),
+        (discobase.PartlyStored, DatabaseStorageError),
         (discobase.TableDamaged, DatabaseCorruptionError),
         (discobase.StorageDamaged, DatabaseCorruptionError),
     ],

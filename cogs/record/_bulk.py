@@ -1,0 +1,219 @@
+"""``/record update`` and ``/record delete`` with ``where``: every match, once the member confirms.
+
+The member first sees, privately, how many records match and the first few.
+A change some record cannot take (a unique column it would break) is refused
+there, every such record named, and nothing is asked. The button applies the
+change through the engine as one group of batch writes, all or none
+(discobase/bulk_changes.py), to the records shown that still match when it is
+pressed: a record changed meanwhile so that it no longer matches is left
+alone, and the answer says so. Permissions are checked again at the press.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+
+import discobase
+
+from ..utils.access import check_may_change_all, is_secret, open_readable, readable
+from ..utils.audit import audit
+from ..utils.context import store_of
+from ..utils.embeds import record_line
+from ..utils.errors import Refused
+from ..utils.formatting import code, cut, plural, show
+from ..utils.members import resolve_users
+from ..utils.observed import mark_outcome
+from ..utils.replies import answer, timely
+from ..utils.views import Confirm
+
+__all__ = ["CONFIRM_TIMEOUT", "delete_where", "update_where"]
+
+CONFIRM_TIMEOUT = 120.0
+SHOWN = 5
+"""Matching records shown in the confirmation."""
+IDS_SHOWN = 20
+
+
+def _ids(ids: Sequence[int]) -> str:
+    """``#1, #2, #5`` and how many more."""
+    shown = ", ".join(f"#{record_id}" for record_id in ids[:IDS_SHOWN])
+    return shown + (f" and {len(ids) - IDS_SHOWN} more" if len(ids) > IDS_SHOWN else "")
+
+
+def _sample(schema: discobase.TableSchema, records: list[discobase.Record]) -> str:
+    lines = [f"#{record.id} {record_line(schema, record, 150)}" for record in records[:SHOWN]]
+    if len(records) > SHOWN:
+        lines.append(f"\u2026and {len(records) - SHOWN} more")
+    return "\n".join(lines)
+
+
+def _settings(schema: discobase.TableSchema, converted: dict[str, discobase.columns.Value]) -> str:
+    """``year = 1965, read = true``: what an update sets, as typed."""
+    return ", ".join(f"{code(name)} = {show(schema.column(name).type, value, 60)}" for name, value in converted.items())
+
+
+def _problems(problems: list[discobase.RecordProblem]) -> str:
+    lines = [f"Record {p.record_id}, column {code(p.column)}: {cut(p.reason, 200)}" for p in problems[:15]]
+    if len(problems) > 15:
+        lines.append(f"\u2026and {len(problems) - 15} more.")
+    return "\n".join(lines)
+
+
+async def _matches(
+    interaction: discord.Interaction, table: str, where: str, verb: str
+) -> tuple[discobase.GuildStore, discobase.Access, list[discobase.Record]]:
+    """The store, the table's rules and the records ``where`` matches, which the member may all change."""
+    store, access = await open_readable(interaction, table, ephemeral=True)
+    query = discobase.parse_query(store.schema(table), where)
+    records = await timely(interaction, store.find(table, query), ephemeral=True)
+    if records:
+        check_may_change_all(interaction, access, records, verb)
+    return store, access, records
+
+
+async def update_where(interaction: discord.Interaction, table: str, where: str, changes: dict[str, Any]) -> None:
+    """Show what ``set`` would change in the records matching ``where``, and ask to confirm."""
+    store, access, records = await _matches(interaction, table, where, "change")
+    schema = store.schema(table)
+    picked = await timely(interaction, resolve_users(interaction, schema, changes), ephemeral=True)
+    if picked.problems:
+        raise next(iter(picked.problems.values()))
+    converted = schema.validate_changes(picked.values)
+    targets = [r for r in records if any(r.values.get(name) != value for name, value in converted.items())]
+    if not targets:
+        mark_outcome(interaction, "unchanged")
+        which = f"the {plural(len(records), 'matching record')} already" if records else "no record matches, so none"
+        await answer(
+            interaction,
+            f"Nothing changed: in {code(table)}, {which} has {_settings(schema, converted)}.",
+            ephemeral=True,
+        )
+        return
+    ids = [record.id for record in targets]
+    problems = await timely(interaction, store.check_update_many(table, ids, picked.values), ephemeral=True)
+    if problems:
+        mark_outcome(interaction, "rejected")
+        raise Refused(
+            cut(f"Nothing was changed in {code(table)}: this change cannot be made.\n" + _problems(problems), 2000)
+        )
+    already = len(records) - len(targets)
+    rest = (
+        f" ({already} other matching {'record has' if already == 1 else 'records have'} it already)" if already else ""
+    )
+    action = functools.partial(_apply_update, table, where, ids, picked.values, is_secret(access))
+    view = Confirm(interaction, f"Update {plural(len(ids), 'record')}", action, timeout=CONFIRM_TIMEOUT)
+    await answer(
+        interaction,
+        cut(
+            f"Set {_settings(schema, converted)} in {plural(len(ids), 'record')} of {code(table)} matching "
+            f"{code(cut(where, 200))}{rest}?{picked.note()}\n{_sample(schema, targets)}\n"
+            f"Nothing happens unless you press the button within {CONFIRM_TIMEOUT:.0f} seconds.",
+            2000,
+        ),
+        view=view,
+        ephemeral=True,
+    )
+
+
+async def delete_where(interaction: discord.Interaction, table: str, where: str) -> None:
+    """Show the records matching ``where`` and ask to confirm deleting them."""
+    store, access, records = await _matches(interaction, table, where, "delete")
+    schema = store.schema(table)
+    if not records:
+        mark_outcome(interaction, "unchanged")
+        await answer(
+            interaction,
+            f"No record of {code(table)} matches {code(cut(where, 300))}: nothing to delete.",
+            ephemeral=True,
+        )
+        return
+    ids = [record.id for record in records]
+    action = functools.partial(_apply_delete, table, where, ids, is_secret(access))
+    view = Confirm(interaction, f"Delete {plural(len(ids), 'record')}", action, timeout=CONFIRM_TIMEOUT)
+    await answer(
+        interaction,
+        cut(
+            f"Delete {plural(len(ids), 'record')} of {code(table)} matching {code(cut(where, 200))}? "
+            f"This cannot be undone.\n{_sample(schema, records)}\n"
+            f"Nothing happens unless you press the button within {CONFIRM_TIMEOUT:.0f} seconds.",
+            2000,
+        ),
+        view=view,
+        ephemeral=True,
+    )
+
+
+async def _still_matching(
+    interaction: discord.Interaction, table: str, where: str, ids: list[int], verb: str
+) -> tuple[discobase.GuildStore, list[int], int]:
+    """At the press: the records shown that still match (the member may still change them), and how many left."""
+    store = store_of(interaction)
+    access = readable(interaction, store, table)
+    matching = {r.id: r for r in await store.find(table, discobase.parse_query(store.schema(table), where))}
+    chosen = [matching[record_id] for record_id in ids if record_id in matching]
+    check_may_change_all(interaction, access, chosen, verb)
+    return store, [record.id for record in chosen], len(ids) - len(chosen)
+
+
+def _left_alone(count: int) -> str:
+    return (
+        f" {plural(count, 'record')} shown no longer matched and {'was' if count == 1 else 'were'} left alone."
+        if count
+        else ""
+    )
+
+
+async def _apply_update(
+    table: str, where: str, ids: list[int], changes: dict[str, Any], private: bool, interaction: discord.Interaction
+) -> None:
+    """The confirmed update: all the records, or none."""
+    await interaction.response.edit_message(content=f"Updating {plural(len(ids), 'record')}\u2026", view=None)
+    try:
+        store, chosen, gone = await _still_matching(interaction, table, where, ids, "change")
+        changed = await store.update_many(table, chosen, changes)
+    except Exception:
+        await interaction.edit_original_response(content="Nothing was changed.")
+        raise
+    schema = store.schema(table)
+    done = [c.after.id for c in changed if c.after.values != c.before.values]
+    what = _settings(schema, schema.validate_changes(changes))
+    await interaction.edit_original_response(content=f"Updated {plural(len(done), 'record')}.{_left_alone(gone)}")
+    audit(interaction, table, f"{plural(len(done), 'record')} ({_ids(done)}) set {what}", command="record update")
+    if not private:
+        await answer(
+            interaction,
+            cut(
+                f"{interaction.user.mention} set {what} in {plural(len(done), 'record')} of {code(table)} "
+                f"matching {code(cut(where, 200))}: {_ids(done)}.",
+                2000,
+            ),
+        )
+
+
+async def _apply_delete(
+    table: str, where: str, ids: list[int], private: bool, interaction: discord.Interaction
+) -> None:
+    """The confirmed delete: all the records, or none."""
+    await interaction.response.edit_message(content=f"Deleting {plural(len(ids), 'record')}\u2026", view=None)
+    try:
+        store, chosen, gone = await _still_matching(interaction, table, where, ids, "delete")
+        deleted = await store.delete_many(table, chosen)
+    except Exception:
+        await interaction.edit_original_response(content="Nothing was deleted.")
+        raise
+    done = [record.id for record in deleted]
+    await interaction.edit_original_response(content=f"Deleted {plural(len(done), 'record')}.{_left_alone(gone)}")
+    audit(interaction, table, f"{plural(len(done), 'record')} deleted ({_ids(done)})", command="record delete")
+    if not private:
+        await answer(
+            interaction,
+            cut(
+                f"{interaction.user.mention} deleted {plural(len(done), 'record')} of {code(table)} matching "
+                f"{code(cut(where, 200))}: {_ids(done)}.",
+                2000,
+            ),
+        )
