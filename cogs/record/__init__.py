@@ -6,12 +6,12 @@ from discord.ext import commands
 
 from ._buttons import ShowRecord
 from ._cog import RecordCog
-from ._record_buttons import DeleteRecord, EditRecord
+from ._record_buttons import RecordButton
 
 __all__ = ["RecordCog", "setup"]
 
 
 async def setup(bot: commands.Bot) -> None:
     """Load the ``/record`` commands and the record buttons (Show record, Edit, Delete), which outlive restarts."""
-    bot.add_dynamic_items(ShowRecord, EditRecord, DeleteRecord)
+    bot.add_dynamic_items(ShowRecord, RecordButton)
     await bot.add_cog(RecordCog())

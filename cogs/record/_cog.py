@@ -31,6 +31,7 @@ from ..utils.observed import mark_outcome
 from ..utils.replies import answer, timely
 from ..utils.transformers import TableName, Values
 from ._buttons import show_record_view
+from ._edit import updated_text
 from ._files import has_header, read_rows, to_csv, to_json, without_ids
 from ._form import LINE_LIMIT, InsertForm, insert_and_answer
 from ._import import Progress, problem_report, run_import
@@ -181,17 +182,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             return
         after = await timely(interaction, store.update(table, record_id, changes), ephemeral=private)
         audit(interaction, table, f"#{after.id} {changes_text(schema, before.values, after.values)}")
-        lines = [
-            f"{code(name)}: {show(schema.column(name).type, before.values.get(name), 60)} \u2192 "
-            f"{show(schema.column(name).type, after.values.get(name), 60)}"
-            for name in changed
-        ]
-        await answer(
-            interaction,
-            cut(f"Updated record **{after.id}** of {code(table)}{picked.note()}:\n" + "\n".join(lines), 2000),
-            view=show_record_view(table, after.id),
-            ephemeral=private,
-        )
+        text = updated_text(schema, before, after, changed, picked.note())
+        await answer(interaction, text, view=show_record_view(table, after.id), ephemeral=private)
 
     @app_commands.command(name="delete")
     @app_commands.describe(table="the record's table", record_id="the record's id")

@@ -23,7 +23,7 @@ from ..utils.replies import answer, timely
 from ._buttons import show_record_view
 from ._form import MAX_FIELDS, PAIRS_FIELD, InsertForm, RecordProblems, parse_lines
 
-__all__ = ["EditForm", "change_problems", "checked_record", "filled"]
+__all__ = ["EditForm", "change_problems", "checked_record", "filled", "updated_text"]
 
 
 def filled(schema: discobase.TableSchema, record: discobase.Record) -> dict[str, str]:
@@ -32,6 +32,18 @@ def filled(schema: discobase.TableSchema, record: discobase.Record) -> dict[str,
         return {column.name: column.type.display(record.values.get(column.name)) for column in schema.columns}
     lines = (f"{name}={as_typed(record.values.get(name))}" for name in schema.column_names)
     return {PAIRS_FIELD: "\n".join(lines)}
+
+
+def updated_text(
+    schema: discobase.TableSchema, before: discobase.Record, after: discobase.Record, changed: list[str], note: str
+) -> str:
+    """The answer to an update: ``Updated record **3** of `books`:`` and ``year``: 1965 → 1966 a changed column."""
+    lines = [
+        f"{code(name)}: {show(schema.column(name).type, before.values.get(name), 60)} \u2192 "
+        f"{show(schema.column(name).type, after.values.get(name), 60)}"
+        for name in changed
+    ]
+    return cut(f"Updated record **{after.id}** of {code(schema.name)}{note}:\n" + "\n".join(lines), 2000)
 
 
 def change_problems(schema: discobase.TableSchema, changes: dict[str, Any]) -> list[str]:
@@ -127,14 +139,5 @@ class EditForm(InsertForm):
             f"#{after.id} {changes_text(schema, before.values, after.values)}",
             command="record update",
         )
-        lines = [
-            f"{code(name)}: {show(schema.column(name).type, before.values.get(name), 60)} \u2192 "
-            f"{show(schema.column(name).type, after.values.get(name), 60)}"
-            for name in changes
-        ]
-        await answer(
-            interaction,
-            cut(f"Updated record **{after.id}** of {code(table)}{picked.note()}:\n" + "\n".join(lines), 2000),
-            view=show_record_view(table, after.id),
-            ephemeral=private,
-        )
+        text = updated_text(schema, before, after, list(changes), picked.note())
+        await answer(interaction, text, view=show_record_view(table, after.id), ephemeral=private)

@@ -27,82 +27,66 @@ from ..utils.views import Confirm, Paginator
 from ._edit import EditForm, checked_record, filled
 from ._form import LINE_LIMIT
 
-__all__ = ["DeleteRecord", "EditRecord", "FindPages", "answer_record", "change_view"]
+__all__ = ["FindPages", "RecordButton", "answer_record", "change_view"]
 
-_TEMPLATE = r"(?P<table>[a-z][a-z0-9_]{0,31}):(?P<id>[0-9]{1,19})"
 CONFIRM_TIMEOUT = 60.0
+_LOOKS = {"edit": ("Edit", discord.ButtonStyle.primary), "delete": ("Delete", discord.ButtonStyle.danger)}
 
 
-class EditRecord(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"discobase:edit:" + _TEMPLATE):
-    """A button that opens a form filled with the record's values."""
-
-    def __init__(self, table: str, record_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Edit", style=discord.ButtonStyle.primary, custom_id=f"discobase:edit:{table}:{record_id}"
-            )
-        )
-        self.table = table
-        self.record_id = record_id
-
-    @classmethod
-    async def from_custom_id(  # type: ignore[override]
-        cls, interaction: discord.Interaction, item: discord.ui.Button[discord.ui.View], match: re.Match[str], /
-    ) -> EditRecord:
-        """Rebuild the button from the custom id of a pressed one (also after a restart)."""
-        return cls(match["table"], int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Open the form with the record as it is now, if the member may change it."""
-        try:
-            async with observed(interaction, "Edit", self.table):
-                store, _, record = await checked_record(interaction, self.table, self.record_id, "change")
-                if interaction.response.is_done():  # a form can only be the first answer
-                    await answer(
-                        interaction,
-                        "Loading took a moment, so the form could not open. Press Edit again.",
-                        ephemeral=True,
-                    )
-                    return
-                schema = store.schema(self.table)
-                await interaction.response.send_modal(EditForm(schema, record.id, filled(schema, record)))
-        except Exception as error:  # every failure is answered like a failed command
-            await answer_error(interaction, error)
-
-
-class DeleteRecord(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"discobase:delete:" + _TEMPLATE
+class RecordButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"discobase:(?P<action>edit|delete):(?P<table>[a-z][a-z0-9_]{0,31}):(?P<id>[0-9]{1,19})",
 ):
-    """A button that deletes the record once the member who pressed it confirms."""
+    """Edit (a form filled with the record's values) or Delete (once the member who pressed it confirms)."""
 
-    def __init__(self, table: str, record_id: int) -> None:
+    def __init__(self, action: str, table: str, record_id: int) -> None:
+        label, style = _LOOKS[action]
         super().__init__(
-            discord.ui.Button(
-                label="Delete", style=discord.ButtonStyle.danger, custom_id=f"discobase:delete:{table}:{record_id}"
-            )
+            discord.ui.Button(label=label, style=style, custom_id=f"discobase:{action}:{table}:{record_id}")
         )
+        self.action = action
         self.table = table
         self.record_id = record_id
 
     @classmethod
     async def from_custom_id(  # type: ignore[override]
         cls, interaction: discord.Interaction, item: discord.ui.Button[discord.ui.View], match: re.Match[str], /
-    ) -> DeleteRecord:
+    ) -> RecordButton:
         """Rebuild the button from the custom id of a pressed one (also after a restart)."""
-        return cls(match["table"], int(match["id"]))
+        return cls(match["action"], match["table"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        """Ask, privately, whether to delete the record."""
+        """Check the record is there and the member may change it now; then open the form, or ask."""
         try:
-            async with observed(interaction, "Delete", self.table):
-                store, _, record = await checked_record(interaction, self.table, self.record_id, "delete")
-                line = record_line(store.schema(self.table), record, LINE_LIMIT)
-                view = Confirm(interaction, f"Delete record {record.id}", self._delete, timeout=CONFIRM_TIMEOUT)
-                view.table = self.table
-                text = f"Delete record **{record.id}** of {code(self.table)}? It has: {line}"
-                await answer(interaction, cut(text, 2000), view=view, ephemeral=True)
+            async with observed(interaction, _LOOKS[self.action][0], self.table):
+                verb = "change" if self.action == "edit" else "delete"
+                store, _, record = await checked_record(interaction, self.table, self.record_id, verb)
+                if self.action == "edit":
+                    await self._edit(interaction, store.schema(self.table), record)
+                else:
+                    await self._ask(interaction, store.schema(self.table), record)
         except Exception as error:  # every failure is answered like a failed command
             await answer_error(interaction, error)
+
+    async def _edit(
+        self, interaction: discord.Interaction, schema: discobase.TableSchema, record: discobase.Record
+    ) -> None:
+        """Open the form with the record as it is now."""
+        if interaction.response.is_done():  # a form can only be the first answer
+            text = "Loading took a moment, so the form could not open. Press Edit again."
+            await answer(interaction, text, ephemeral=True)
+            return
+        await interaction.response.send_modal(EditForm(schema, record.id, filled(schema, record)))
+
+    async def _ask(
+        self, interaction: discord.Interaction, schema: discobase.TableSchema, record: discobase.Record
+    ) -> None:
+        """Ask, privately, whether to delete the record."""
+        line = record_line(schema, record, LINE_LIMIT)
+        view = Confirm(interaction, f"Delete record {record.id}", self._delete, timeout=CONFIRM_TIMEOUT)
+        view.table = self.table
+        text = f"Delete record **{record.id}** of {code(self.table)}? It has: {line}"
+        await answer(interaction, cut(text, 2000), view=view, ephemeral=True)
 
     async def _delete(self, interaction: discord.Interaction) -> None:
         """Delete the record (checking again: minutes may have passed), and say so in place of the question."""
@@ -126,8 +110,8 @@ def change_view(
     except NotAllowed:
         return None
     view = discord.ui.View(timeout=None)
-    view.add_item(EditRecord(table, record.id))
-    view.add_item(DeleteRecord(table, record.id))
+    view.add_item(RecordButton("edit", table, record.id))
+    view.add_item(RecordButton("delete", table, record.id))
     return view
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import discord
 import pytest
 
 import cogs.utils.audit
@@ -270,7 +269,7 @@ async def test_who_may_no_longer_see_the_table_is_told_it_does_not_exist(
 
 def test_the_buttons_name_table_and_record_in_their_ids() -> None:
     """The custom ids carry all a press needs, so no state is kept between restarts."""
-    from cogs.record._record_buttons import DeleteRecord, EditRecord
+    from cogs.record._record_buttons import RecordButton
 
-    assert EditRecord("books", 3).item.custom_id == "discobase:edit:books:3"
-    assert isinstance(DeleteRecord("books", 3).item, discord.ui.Button)
+    assert RecordButton("edit", "books", 3).item.custom_id == "discobase:edit:books:3"
+    assert RecordButton("delete", "books", 3).item.custom_id == "discobase:delete:books:3"
