@@ -127,6 +127,10 @@ class InsertForm(discord.ui.Modal):
                         custom_id=column.name,
                         placeholder=_placeholder(column),
                         default=typed.get(column.name) or None,
+                        # a value of several lines (an edited record's text) keeps its lines
+                        style=discord.TextStyle.paragraph
+                        if "\n" in typed.get(column.name, "")
+                        else discord.TextStyle.short,
                         required=column.required,
                         max_length=4000,
                     )
@@ -206,6 +210,7 @@ class FixForm(OwnedView):
     def __init__(self, interaction: discord.Interaction, form: InsertForm, typed: dict[str, str]) -> None:
         super().__init__(interaction, timeout=FORM_TIMEOUT)
         self.form = form
+        self.table = form.schema.name
         self.typed = typed
 
     @discord.ui.button(label="Fix the form", style=discord.ButtonStyle.primary)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import discord
 import pytest
 
 import cogs.utils.audit
@@ -52,6 +55,21 @@ async def test_edit_opens_a_form_filled_with_the_record(member, card):
     shown = await member.click(card, label="Edit")
     assert shown.modal["title"] == "Edit books #1"
     assert fields(shown) == {"title": "Dune", "author": "Herbert", "year": "1965", "read": "false"}
+
+
+async def test_show_record_offers_the_buttons_to_who_may_change_it(member, other_member, channel, books):
+    """The private card of Show record has Edit and Delete for the creator, not for others."""
+    inserted = reply(await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert"))
+    assert labels(reply(await member.click(inserted, label="Show record"))) == ["Edit", "Delete"]
+    assert labels(reply(await other_member.click(inserted, label="Show record"))) == []
+
+
+async def test_a_text_of_several_lines_is_edited_in_a_paragraph(member, channel, books):
+    """A value with line breaks gets a field that keeps them."""
+    await member.slash(channel, "record insert", table="books", values='title="Dune\nMessiah", author=Herbert')
+    shown = await member.click(reply(await member.slash(channel, "record get", table="books", id=1)), label="Edit")
+    title = shown.modal["components"][0]["components"][0]
+    assert title["value"] == "Dune\nMessiah" and title["style"] == discord.TextStyle.paragraph.value
 
 
 async def test_edit_updates_what_changed_and_audits_it(simcord_env, monkeypatch, admin, member, channel, card, store):
@@ -273,3 +291,20 @@ def test_the_buttons_name_table_and_record_in_their_ids() -> None:
 
     assert RecordButton("edit", "books", 3).item.custom_id == "discobase:edit:books:3"
     assert RecordButton("delete", "books", 3).item.custom_id == "discobase:delete:books:3"
+
+
+async def test_presses_and_the_form_log_a_line_each(member, other_member, card, caplog):
+    """Edit, the Edit form, Delete and a refused press each log their line, with the table."""
+    caplog.set_level(logging.INFO, logger="bot.commands")
+    shown = await member.click(card, label="Edit")
+    await member.submit_modal(shown, {**fields(shown), "year": "1966"})
+    await member.click(card, label="Delete")
+    await other_member.click(card, label="Edit")
+    got = [
+        r.getMessage() for r in caplog.records if r.name == "bot.commands" and not r.getMessage().startswith("command")
+    ]
+    assert [line.split(" guild=")[0] for line in got] == ["button", "form", "button", "button"]
+    assert "item='Edit' table=books outcome=ok" in got[0]
+    assert "item='Edit form' table=books outcome=ok" in got[1]
+    assert "item='Delete' table=books outcome=ok" in got[2]
+    assert "item='Edit' table=books outcome=error:NotAllowed" in got[3]
