@@ -84,7 +84,7 @@ def problems_text(table: str, problems: list[str], *, head: str | None = None) -
 
 
 class RecordProblems(Refused):
-    """Several problems of one new record, all named in one answer."""
+    """Several problems of one record (new, or edited in its form), all named in one answer."""
 
     def __init__(self, table: str, problems: list[str], *, head: str | None = None) -> None:
         super().__init__(problems_text(table, problems, head=head))
