@@ -12,11 +12,8 @@ import re
 
 import discord
 
-from ..utils.access import may_see_record, open_seen, readable
-from ..utils.embeds import record_embed
 from ..utils.errors import answer_error
 from ..utils.observed import observed
-from ..utils.replies import answer, timely
 
 __all__ = ["ShowRecord", "show_record_view"]
 
@@ -46,15 +43,13 @@ class ShowRecord(
         return cls(match["table"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        """Show the record as it is now; a deleted one is said to be gone."""
+        """Show the record as it is now (with Edit and Delete if the member may change it); a deleted one is gone."""
         try:
+            # Imported here: the Edit form's answer carries this module's button.
+            from ._record_buttons import answer_record
+
             async with observed(interaction, "Show record", self.table):
-                store, access = await open_seen(interaction, self.table, ephemeral=True)
-                record = await timely(interaction, store.get(self.table, self.record_id), ephemeral=True)
-                if not may_see_record(interaction.user, access, record):
-                    readable(interaction, store, self.table)  # says why not
-                embed = record_embed(store.schema(self.table), record, f"{self.table} #{record.id}")
-                await answer(interaction, embed=embed, ephemeral=True)
+                await answer_record(interaction, self.table, self.record_id, private=True)
         except Exception as error:  # every failure is answered like a failed command
             await answer_error(interaction, error)
 

@@ -17,27 +17,26 @@ from ..utils.access import (
     check_may_change,
     check_may_import,
     is_secret,
-    may_see_record,
     open_readable,
     open_seen,
     open_writable,
-    readable,
 )
 from ..utils.audit import audit, changes_text
 from ..utils.autocomplete import record_ids, sort_keys, unique_columns, where_columns
-from ..utils.embeds import COLOR, record_embed, record_line
+from ..utils.embeds import COLOR, record_line
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut, plural, show
 from ..utils.members import resolve_users
 from ..utils.observed import mark_outcome
 from ..utils.replies import answer, timely
 from ..utils.transformers import TableName, Values
-from ..utils.views import Paginator
 from ._bulk import delete_where, update_where
 from ._buttons import show_record_view
+from ._edit import updated_text
 from ._files import has_header, read_rows, to_csv, to_json, without_ids
 from ._form import LINE_LIMIT, InsertForm, insert_and_answer
 from ._import import Progress, problem_report, run_import, run_upsert
+from ._record_buttons import FindPages, answer_record
 
 PER_PAGE = 10
 PAGES_TIMEOUT = 180.0
@@ -127,7 +126,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         limit: app_commands.Range[int, 1, 1000] | None = None,
         private: bool = False,
     ) -> None:
-        """Records that match, ten a page."""
+        """Records that match, ten a page, with a menu to open one."""
         store, access = await open_readable(interaction, table, ephemeral=private)
         private = private or is_secret(access)
         query = discobase.parse_query(store.schema(table), where, sort, limit)  # a typo costs no table load
@@ -139,8 +138,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             return
         matched = len(records) if query.limit is None else await store.count(table, query.without_limit())
         render = functools.partial(_find_page, schema, records, matched, where)
-        pages = -(-len(records) // PER_PAGE)
-        view = Paginator(interaction, pages, render, timeout=PAGES_TIMEOUT) if pages > 1 else None
+        view = FindPages(interaction, schema, records, PER_PAGE, render, timeout=PAGES_TIMEOUT)
         await answer(interaction, embed=render(0), view=view, ephemeral=private)
 
     @app_commands.command(name="get")
@@ -154,14 +152,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
     async def get(
         self, interaction: discord.Interaction, table: Table, record_id: RecordId, private: bool = False
     ) -> None:
-        """One record, every column."""
-        store, access = await open_seen(interaction, table, ephemeral=private)
-        private = private or is_secret(access)
-        record = await timely(interaction, store.get(table, record_id), ephemeral=private)
-        if not may_see_record(interaction.user, access, record):
-            readable(interaction, store, table)  # says why not
-        embed = record_embed(store.schema(table), record, f"{table} #{record.id}")
-        await answer(interaction, embed=embed, ephemeral=private)
+        """One record, every column; Edit and Delete buttons for members who may change it."""
+        await answer_record(interaction, table, record_id, private=private)
 
     @app_commands.command(name="update")
     @app_commands.describe(
@@ -210,17 +202,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             return
         after = await timely(interaction, store.update(table, record_id, changes), ephemeral=private)
         audit(interaction, table, f"#{after.id} {changes_text(schema, before.values, after.values)}")
-        lines = [
-            f"{code(name)}: {show(schema.column(name).type, before.values.get(name), 60)} \u2192 "
-            f"{show(schema.column(name).type, after.values.get(name), 60)}"
-            for name in changed
-        ]
-        await answer(
-            interaction,
-            cut(f"Updated record **{after.id}** of {code(table)}{picked.note()}:\n" + "\n".join(lines), 2000),
-            view=show_record_view(table, after.id),
-            ephemeral=private,
-        )
+        text = updated_text(schema, before, after, changed, picked.note())
+        await answer(interaction, text, view=show_record_view(table, after.id), ephemeral=private)
 
     @app_commands.command(name="delete")
     @app_commands.describe(

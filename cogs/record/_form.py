@@ -24,7 +24,17 @@ from ..utils.replies import answer, timely
 from ..utils.views import OwnedView
 from ._buttons import show_record_view
 
-__all__ = ["LINE_LIMIT", "MAX_FIELDS", "FixForm", "InsertForm", "insert_and_answer", "problems_text"]
+__all__ = [
+    "LINE_LIMIT",
+    "MAX_FIELDS",
+    "PAIRS_FIELD",
+    "FixForm",
+    "InsertForm",
+    "RecordProblems",
+    "insert_and_answer",
+    "parse_lines",
+    "problems_text",
+]
 
 MAX_FIELDS = 5
 """A modal holds at most 5 text inputs: up to that many columns get one field each."""
@@ -44,10 +54,11 @@ def _placeholder(column: discobase.Column) -> str:
     return cut(f"{hint} ({empty})", 100)
 
 
-def _parse_lines(text: str) -> dict[str, Any]:
+def parse_lines(text: str, *, keep_empty: bool = False) -> dict[str, Any]:
     """``column=value`` pairs, one or more a line; a JSON object is taken whole.
 
-    A line left as the form wrote it (``year=``) is left out, so the column gets its default.
+    A line left as the form wrote it (``year=``) is left out, so the column gets
+    its default; with ``keep_empty`` (an edit) it empties the column.
     """
     if text.strip().startswith("{"):
         return discobase.parse_values(text)
@@ -56,7 +67,7 @@ def _parse_lines(text: str) -> dict[str, Any]:
         if not line.strip():
             continue
         for name, value in discobase.parse_values(line).items():
-            if value is None:
+            if value is None and not keep_empty:
                 continue
             if name in values:
                 raise discobase.GrammarError(f"Column `{name}` is given twice. Give each column once.")
@@ -64,18 +75,19 @@ def _parse_lines(text: str) -> dict[str, Any]:
     return values
 
 
-def problems_text(table: str, problems: list[str]) -> str:
-    """Every problem of one record, as a list under one line that says nothing was inserted."""
+def problems_text(table: str, problems: list[str], *, head: str | None = None) -> str:
+    """Every problem of one record, as a list under one line that says nothing was inserted (or ``head``)."""
     lines = "\n".join(f"\u2022 {cut(problem, 300)}" for problem in problems)
     count = "a problem" if len(problems) == 1 else f"{len(problems)} problems"
-    return cut(f"Nothing was inserted into {code(table)}: the record has {count}.\n{lines}", 1900)
+    head = head or f"Nothing was inserted into {code(table)}: the record"
+    return cut(f"{head} has {count}.\n{lines}", 1900)
 
 
 class RecordProblems(Refused):
-    """Several problems of one new record, all named in one answer."""
+    """Several problems of one record (new, or edited in its form), all named in one answer."""
 
-    def __init__(self, table: str, problems: list[str]) -> None:
-        super().__init__(problems_text(table, problems))
+    def __init__(self, table: str, problems: list[str], *, head: str | None = None) -> None:
+        super().__init__(problems_text(table, problems, head=head))
         self.problems = problems
 
 
@@ -89,11 +101,18 @@ def _text(field: discord.ui.TextInput[Any] | discord.ui.Select[Any]) -> str:
 class InsertForm(discord.ui.Modal):
     """One field per column (name and type as label, the format as placeholder), or one ``column=value`` field.
 
-    ``typed`` fills the fields in again (by field id) when the form reopens after a problem.
+    ``typed`` fills the fields in (by field id): with what was typed when the form
+    reopens after a problem, or with a record's values for an edit. A form for
+    another write (``EditForm``) replaces ``write``, ``again`` and ``log_name``.
     """
 
-    def __init__(self, schema: discobase.TableSchema, typed: dict[str, str] | None = None) -> None:
-        super().__init__(title=cut(f"Insert into {schema.name}", 45), timeout=FORM_TIMEOUT)
+    log_name = "form"
+    """The form's name in log lines."""
+
+    def __init__(
+        self, schema: discobase.TableSchema, typed: dict[str, str] | None = None, *, title: str | None = None
+    ) -> None:
+        super().__init__(title=cut(title or f"Insert into {schema.name}", 45), timeout=FORM_TIMEOUT)
         self.schema = schema
         typed = typed or {}
         self.inputs: list[discord.ui.TextInput[InsertForm] | discord.ui.Select[InsertForm]] = []
@@ -108,6 +127,10 @@ class InsertForm(discord.ui.Modal):
                         custom_id=column.name,
                         placeholder=_placeholder(column),
                         default=typed.get(column.name) or None,
+                        # a value of several lines (an edited record's text) keeps its lines
+                        style=discord.TextStyle.paragraph
+                        if "\n" in typed.get(column.name, "")
+                        else discord.TextStyle.short,
                         required=column.required,
                         max_length=4000,
                     )
@@ -128,7 +151,7 @@ class InsertForm(discord.ui.Modal):
 
     def _add_choice(self, column: discobase.Column, typed: str | None) -> None:
         """A choice column is a select menu of its choices, the one typed before (or the default) picked."""
-        picked = typed or column.default
+        picked = column.default if typed is None else typed  # "" is nothing picked
         select: discord.ui.Select[InsertForm] = discord.ui.Select(
             custom_id=column.name,
             options=[discord.SelectOption(label=c, value=c, default=c == picked) for c in column.choices],
@@ -146,31 +169,35 @@ class InsertForm(discord.ui.Modal):
     def values(self) -> dict[str, Any]:
         """What the member typed, by column; an empty field gives no value."""
         if self.inputs[0].custom_id == PAIRS_FIELD:
-            return _parse_lines(_text(self.inputs[0]))
+            return parse_lines(_text(self.inputs[0]))
         return {str(field.custom_id): _text(field) for field in self.inputs if _text(field).strip()}
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
         """Insert the record the form describes; on any problem, list them all and offer the form back."""
-        async with observed(interaction, "form", self.schema.name):
+        async with observed(interaction, self.log_name, self.schema.name):
             await self._submit(interaction)
 
     async def _submit(self, interaction: discord.Interaction) -> None:
-        table = self.schema.name
         try:
-            values = self.values()
-        except discobase.GrammarError as error:
-            problems = [str(error)]
-        else:
-            try:
-                await insert_and_answer(interaction, table, values)
-                return
-            except RecordProblems as error:
-                problems = error.problems
-            except (discobase.DiscobaseError, Refused) as error:  # a taken unique value, Discord failing, …
-                problems = [str(error)]
+            await self.write(interaction)
+            return
+        except RecordProblems as error:
+            problems, text = error.problems, str(error)
+        except (discobase.DiscobaseError, Refused) as error:  # a bad line, a taken unique value, Discord failing, …
+            problems, text = [str(error)], ""
         mark_outcome(interaction, "rejected")
-        text = problems_text(table, problems) + "\nPress **Fix the form** to get it back as you typed it."
-        await answer(interaction, text, view=FixForm(interaction, self.schema, self.typed()), ephemeral=True)
+        text = (text or problems_text(self.schema.name, problems)) + (
+            "\nPress **Fix the form** to get it back as you typed it."
+        )
+        await answer(interaction, text, view=FixForm(interaction, self, self.typed()), ephemeral=True)
+
+    async def write(self, interaction: discord.Interaction) -> None:
+        """Insert the record the form describes (raising its problems)."""
+        await insert_and_answer(interaction, self.schema.name, self.values())
+
+    def again(self, schema: discobase.TableSchema, typed: dict[str, str]) -> InsertForm:
+        """The same form, for the table's current columns, filled in with ``typed``."""
+        return InsertForm(schema, typed)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         """Answer like a failed command."""
@@ -180,19 +207,19 @@ class InsertForm(discord.ui.Modal):
 class FixForm(OwnedView):
     """The button under a failed form's problems: the same form again, filled in with what was typed."""
 
-    def __init__(self, interaction: discord.Interaction, schema: discobase.TableSchema, typed: dict[str, str]) -> None:
+    def __init__(self, interaction: discord.Interaction, form: InsertForm, typed: dict[str, str]) -> None:
         super().__init__(interaction, timeout=FORM_TIMEOUT)
-        self.schema = schema
-        self.table = schema.name
+        self.form = form
+        self.table = form.schema.name
         self.typed = typed
 
     @discord.ui.button(label="Fix the form", style=discord.ButtonStyle.primary)
     async def reopen(self, interaction: discord.Interaction, _: discord.ui.Button[FixForm]) -> None:
         """Open the form again, with the table's current columns and the text typed before."""
         store = store_of(interaction)
-        writable(interaction, store, self.schema.name)  # the rules may have changed since
-        schema = store.schema(self.schema.name)
-        await interaction.response.send_modal(InsertForm(schema, self.typed))
+        table = self.form.schema.name
+        writable(interaction, store, table)  # the rules may have changed since
+        await interaction.response.send_modal(self.form.again(store.schema(table), self.typed))
 
 
 async def insert_and_answer(interaction: discord.Interaction, table: str, values: dict[str, Any]) -> None:

@@ -54,9 +54,9 @@ class OwnedView(discord.ui.View):
         await answer_error(interaction, error)
 
     async def on_timeout(self) -> None:
-        """Grey out the buttons once the view stops listening."""
+        """Grey out the buttons and menus once the view stops listening."""
         for item in self.children:
-            if isinstance(item, discord.ui.Button):
+            if isinstance(item, discord.ui.Button | discord.ui.Select):
                 item.disabled = True
         with contextlib.suppress(discord.HTTPException):  # the message is gone or the interaction expired
             await self.interaction.edit_original_response(view=self)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import discobase
 from cogs.record._files import read_rows, to_csv, without_ids
-from cogs.record._form import _parse_lines
+from cogs.record._form import parse_lines
 from cogs.utils.errors import NotAllowed, Refused
 from discobase.bulk import check_rows, import_key, parts
 from discobase.cached_table import CachedTable
@@ -120,7 +120,7 @@ def test_values(text: str) -> None:
 @example(text='{"title": "x"}\nyear=1')
 def test_form_lines(text: str) -> None:
     """The wide form's lines parse like values, or are refused."""
-    outcome(lambda: _parse_lines(text))
+    outcome(lambda: parse_lines(text))
 
 
 @FUZZ

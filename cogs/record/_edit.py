@@ -1,0 +1,143 @@
+"""The form behind a record's Edit button: the insert form, filled with the record's values, that updates it.
+
+Only the fields the member changed are written, so an edit does not undo
+someone else's change to another column made while the form was open. The
+answer is ``/record update``'s: old → new, a line for each changed column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+import discobase
+from discobase.columns import as_typed
+
+from ..utils.access import check_may_change, is_secret, may_see_record, open_seen, readable
+from ..utils.audit import audit, changes_text
+from ..utils.formatting import code, cut, show
+from ..utils.members import resolve_users
+from ..utils.observed import mark_outcome, observed
+from ..utils.replies import answer, timely
+from ._buttons import show_record_view
+from ._form import MAX_FIELDS, PAIRS_FIELD, InsertForm, RecordProblems, parse_lines
+
+__all__ = ["EditForm", "change_problems", "checked_record", "filled", "updated_text"]
+
+
+def filled(schema: discobase.TableSchema, record: discobase.Record) -> dict[str, str]:
+    """A record's values as a member would type them into the form, by field id."""
+    if len(schema.columns) <= MAX_FIELDS:
+        return {column.name: column.type.display(record.values.get(column.name)) for column in schema.columns}
+    lines = (f"{name}={as_typed(record.values.get(name))}" for name in schema.column_names)
+    return {PAIRS_FIELD: "\n".join(lines)}
+
+
+def updated_text(
+    schema: discobase.TableSchema, before: discobase.Record, after: discobase.Record, changed: list[str], note: str
+) -> str:
+    """The answer to an update: ``Updated record **3** of `books`:`` and ``year``: 1965 → 1966 a changed column."""
+    lines = [
+        f"{code(name)}: {show(schema.column(name).type, before.values.get(name), 60)} \u2192 "
+        f"{show(schema.column(name).type, after.values.get(name), 60)}"
+        for name in changed
+    ]
+    return cut(f"Updated record **{after.id}** of {code(schema.name)}{note}:\n" + "\n".join(lines), 2000)
+
+
+def change_problems(schema: discobase.TableSchema, changes: dict[str, Any]) -> list[str]:
+    """Every problem of an update's changes at once, each column checked on its own."""
+    problems = []
+    for name, raw in changes.items():
+        try:
+            schema.validate_changes({name: raw})
+        except (discobase.BadValue, discobase.UnknownColumn) as error:
+            problems.append(str(error))
+    return problems
+
+
+async def checked_record(
+    interaction: discord.Interaction, table: str, record_id: int, verb: str
+) -> tuple[discobase.GuildStore, discobase.Access, discobase.Record]:
+    """The store, the table's rules and the record, now, if the member may ``verb`` it; else why not.
+
+    A member who may not see the table is told it does not exist; one who may
+    not see the record, why not, before anything about who made it.
+    """
+    store, access = await open_seen(interaction, table, ephemeral=True)
+    record = await timely(interaction, store.get(table, record_id), ephemeral=True)
+    if not may_see_record(interaction.user, access, record):
+        readable(interaction, store, table)  # says why not
+    check_may_change(interaction, access, record, verb)
+    return store, access, record
+
+
+class EditForm(InsertForm):
+    """A record's fields filled with its values; submitting updates the columns whose text changed."""
+
+    log_name = "Edit form"
+    store: discobase.GuildStore
+    access: discobase.Access
+    before: discobase.Record
+    """Set when the form is submitted: the record as it is then."""
+
+    def __init__(
+        self,
+        schema: discobase.TableSchema,
+        record_id: int,
+        original: dict[str, str],
+        typed: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(schema, typed or original, title=f"Edit {schema.name} #{record_id}")
+        self.record_id = record_id
+        self.original = original
+
+    def again(self, schema: discobase.TableSchema, typed: dict[str, str]) -> EditForm:
+        """The form again, as typed, still comparing with the record's values when it opened."""
+        return EditForm(schema, self.record_id, self.original, typed)
+
+    def _given(self, typed: dict[str, str]) -> dict[str, Any]:
+        if PAIRS_FIELD in typed:
+            return parse_lines(typed[PAIRS_FIELD], keep_empty=True)
+        return {name: text if text.strip() else None for name, text in typed.items()}
+
+    def changes(self) -> dict[str, Any]:
+        """The columns whose field the member changed, with what they typed (None for an emptied field)."""
+        given, was = self._given(self.typed()), self._given(self.original)
+        return {name: value for name, value in given.items() if name not in was or was[name] != value}
+
+    async def on_submit(self, interaction: discord.Interaction, /) -> None:
+        """Check again that the record is there and the member may change it, then update it."""
+        async with observed(interaction, self.log_name, self.schema.name):
+            self.store, self.access, self.before = await checked_record(
+                interaction, self.schema.name, self.record_id, "change"
+            )
+            await self._submit(interaction)
+
+    async def write(self, interaction: discord.Interaction) -> None:
+        """Update the changed columns and answer as ``/record update`` does; every problem at once."""
+        table, before, private = self.schema.name, self.before, is_secret(self.access)
+        schema = self.store.schema(table)
+        picked = await timely(interaction, resolve_users(interaction, schema, self.changes()), ephemeral=private)
+        rest = {name: value for name, value in picked.values.items() if name not in picked.problems}
+        problems = [str(problem) for problem in picked.problems.values()] + change_problems(schema, rest)
+        if problems:
+            raise RecordProblems(table, problems, head=f"Nothing was changed: record **{before.id}** of {code(table)}")
+        converted = schema.validate_changes(picked.values) if picked.values else {}
+        changes = {name: picked.values[name] for name, value in converted.items() if value != before.values.get(name)}
+        if not changes:
+            mark_outcome(interaction, "unchanged")
+            await answer(
+                interaction, f"Nothing changed: record **{before.id}** of {code(table)} is as it was.", ephemeral=True
+            )
+            return
+        after = await timely(interaction, self.store.update(table, before.id, changes), ephemeral=private)
+        audit(
+            interaction,
+            table,
+            f"#{after.id} {changes_text(schema, before.values, after.values)}",
+            command="record update",
+        )
+        text = updated_text(schema, before, after, list(changes), picked.note())
+        await answer(interaction, text, view=show_record_view(table, after.id), ephemeral=private)
