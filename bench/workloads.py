@@ -146,6 +146,7 @@ async def engine_workloads(big: int = 10_000) -> list[Measurement]:
             await session.measure("update 1 (imported record)", lambda: session.store.update("big", 7, {"read": "yes"}))
         )
         results.append(await session.measure("delete 1 (imported record)", lambda: session.store.delete("big", 8)))
+        results += await _bulk_changes(session)
         await session.restart()
         await session.store.open()
         results.append(
@@ -169,6 +170,34 @@ async def engine_workloads(big: int = 10_000) -> list[Measurement]:
                 f"plus {_batches(session, 'books')} CDN file reads",
             )
         )
+    return results
+
+
+async def _bulk_changes(session: _Session) -> list[Measurement]:
+    """Day-two work on the 1,000 imported rows: a bulk update and a bulk delete by where, an upsert of 1,000 rows."""
+    store = session.store
+    schema = store.schema("imported")
+    first_thousand = parse_query(schema, where="id <= 1000")
+
+    async def update_where() -> None:
+        ids = [record.id for record in await store.find("imported", first_thousand)]
+        await store.update_many("imported", ids, {"read": "yes"})
+
+    rows = [{**_row(n), "year": "2024"} for n in range(500, 1500)]  # 500 updates, 500 inserts
+    results = [
+        await session.measure("update 1,000 records by where", update_where, "1 batch message; +1: the cold table read"),
+        await session.measure(
+            "upsert import of 1,000 rows (500 new)",
+            lambda: store.upsert_many("imported", rows, "title", 1),
+            "key: title",
+        ),
+    ]
+
+    async def delete_where() -> None:
+        old = parse_query(schema, where="year < 1950")
+        await store.delete_many("imported", [record.id for record in await store.find("imported", old)])
+
+    results.append(await session.measure("delete by where (about 350 records)", delete_where))
     return results
 
 
