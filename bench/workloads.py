@@ -185,7 +185,7 @@ async def _bulk_changes(session: _Session) -> list[Measurement]:
 
     rows = [{**_row(n), "year": "2024"} for n in range(500, 1500)]  # 500 updates, 500 inserts
     results = [
-        await session.measure("update 1,000 records by where", update_where, "1 batch message; +1: the cold table read"),
+        await session.measure("update 1,000 records by where", update_where, "1 batch; +1: the cold table read"),
         await session.measure(
             "upsert import of 1,000 rows (500 new)",
             lambda: store.upsert_many("imported", rows, "title", 1),

@@ -116,12 +116,17 @@ def writable(interaction: discord.Interaction, store: discobase.GuildStore, tabl
     return access
 
 
+async def _opened(interaction: discord.Interaction, ephemeral: bool) -> discobase.GuildStore:
+    store = store_of(interaction)
+    await timely(interaction, store.open(), ephemeral=ephemeral)
+    return store
+
+
 async def open_readable(
     interaction: discord.Interaction, table: str, *, ephemeral: bool = False
 ) -> tuple[discobase.GuildStore, discobase.Access]:
     """The guild's store, open, and the rules of a table the member may read (see ``readable``)."""
-    store = store_of(interaction)
-    await timely(interaction, store.open(), ephemeral=ephemeral)
+    store = await _opened(interaction, ephemeral)
     return store, readable(interaction, store, table)
 
 
@@ -129,8 +134,7 @@ async def open_seen(
     interaction: discord.Interaction, table: str, *, ephemeral: bool = False
 ) -> tuple[discobase.GuildStore, discobase.Access]:
     """The guild's store, open, and the rules of a table the member may read or write (else ``UnknownTable``)."""
-    store = store_of(interaction)
-    await timely(interaction, store.open(), ephemeral=ephemeral)
+    store = await _opened(interaction, ephemeral)
     return store, _seen(interaction, store, table)
 
 
@@ -138,8 +142,7 @@ async def open_writable(
     interaction: discord.Interaction, table: str, *, ephemeral: bool = False
 ) -> tuple[discobase.GuildStore, discobase.Access]:
     """The guild's store, open, and the rules of a table the member may write (see ``writable``)."""
-    store = store_of(interaction)
-    await timely(interaction, store.open(), ephemeral=ephemeral)
+    store = await _opened(interaction, ephemeral)
     return store, writable(interaction, store, table)
 
 

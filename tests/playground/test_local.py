@@ -146,7 +146,7 @@ async def test_the_clock_follows_real_time_so_a_drop_confirmation_expires(
     world: Playground, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the simulated clock following the real one, "press within N seconds" really runs out."""
-    monkeypatch.setattr(sys.modules["cogs.table"], "CONFIRM_TIMEOUT", 1.0)  # the module the bot loaded
+    monkeypatch.setattr(sys.modules["cogs.table._cog"], "CONFIRM_TIMEOUT", 1.0)  # the module the bot loaded
     monkeypatch.setattr(bot.playground, "CLOCK_TICK", 0.2)
     async with real_time(world.env):
         asked = await world.admin.slash(world.general, "table drop", table=DEMO_TABLE)

@@ -1,4 +1,4 @@
-"""``/table``: create, list, describe, change and drop the tables of a server and their columns; access; the audit."""
+"""The ``/table`` commands: create, list, describe, change and drop tables and their columns; access; the audit."""
 
 from __future__ import annotations
 
@@ -11,69 +11,25 @@ from discord.ext import commands
 
 import discobase
 
-from .utils.access import is_secret, open_readable, visible_names
-from .utils.audit import audit
-from .utils.autocomplete import column_names, column_types
-from .utils.checks import manage_server
-from .utils.context import store_of
-from .utils.embeds import COLOR, access_text, schema_embed
-from .utils.errors import Refused
-from .utils.formatting import code, cut, escape, plural, show
-from .utils.replies import answer, timely
-from .utils.status import status_embed
-from .utils.transformers import ColumnSpec, ColumnSpecs, TableName
-from .utils.views import Confirm, Paginator
+from ..utils.access import is_secret, open_readable, visible_names
+from ..utils.audit import audit
+from ..utils.autocomplete import column_names, column_types
+from ..utils.checks import manage_server
+from ..utils.context import store_of
+from ..utils.embeds import COLOR, schema_embed
+from ..utils.formatting import code, cut, escape, plural, show
+from ..utils.replies import answer, timely
+from ..utils.status import status_embed
+from ..utils.transformers import ColumnSpec, ColumnSpecs, TableName
+from ..utils.views import Confirm, Paginator
+from ._answers import answer_changed, orphans_note, record_count, size_text
+from ._rules import set_access, set_audit
 
 TABLES_PER_PAGE = 15
 CONFIRM_TIMEOUT = 60.0
 PAGES_TIMEOUT = 180.0
 
 Table = app_commands.Transform[str, TableName]
-
-
-async def _count(store: discobase.GuildStore, name: str) -> int | None:
-    """Records in a table, or None when its channel is gone (damaged)."""
-    try:
-        return await store.count(name)
-    except discobase.TableDamaged:
-        return None
-
-
-async def _size(store: discobase.GuildStore, name: str) -> str:
-    """A table's record count for the list; one table that cannot be read does not sink the whole list."""
-    try:
-        return plural(await store.count(name), "record")
-    except discobase.TableDamaged:
-        return "**damaged**"
-    except discobase.DiscobaseError:
-        return "count unavailable"
-
-
-def _orphans_note(channels: list[str]) -> str:
-    """A warning about storage channels no table owns (their catalog entries were deleted by hand), or nothing."""
-    if not channels:
-        return ""
-    shown = ", ".join(code(name) for name in channels[:10]) + (", \u2026" if len(channels) > 10 else "")
-    return (
-        f"\n\n\u26a0\ufe0f The storage category has {plural(len(channels), 'channel')} that no table owns: {shown}. "
-        "If they held tables, their catalog entries were deleted by hand and their records cannot be read: "
-        "a server admin can delete those channels."
-    )
-
-
-def _role_id(role: discord.Role) -> int | None:
-    """A role of an access rule: @everyone is no rule."""
-    return None if role.is_default() else role.id
-
-
-def _check_audit_channel(channel: discord.TextChannel, store: discobase.GuildStore) -> None:
-    """Refuse a channel the audit cannot use: one of the storage channels, or one the bot cannot post in."""
-    if channel.category_id is not None and channel.category_id == store.category_id:
-        raise Refused(f"{channel.mention} holds the database itself. Pick a channel outside the storage category.")
-    if not channel.permissions_for(channel.guild.me).send_messages:
-        raise Refused(
-            f"I cannot post in {channel.mention}. Give my role **Send Messages** there, or pick another channel."
-        )
 
 
 @app_commands.guild_only()
@@ -112,7 +68,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         store = store_of(interaction)
         await timely(interaction, store.open())
         names = visible_names(interaction.user, store, reading=True)
-        orphans = _orphans_note(store.orphaned_channels()) if interaction.permissions.manage_guild else ""
+        orphans = orphans_note(store.orphaned_channels()) if interaction.permissions.manage_guild else ""
         if not names:
             await answer(
                 interaction,
@@ -120,7 +76,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
                 + orphans,
             )
             return
-        sizes = await timely(interaction, asyncio.gather(*(_size(store, name) for name in names)))
+        sizes = await timely(interaction, asyncio.gather(*(size_text(store, name) for name in names)))
         lines = []
         for name, size in zip(names, sizes, strict=True):
             about = store.schema(name).description
@@ -142,7 +98,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         """A table's columns, types and flags, its record count, who created it and who may use it."""
         store, access = await open_readable(interaction, table)
         schema = store.schema(table)
-        count = await timely(interaction, _count(store, table), ephemeral=is_secret(access))
+        count = await timely(interaction, record_count(store, table), ephemeral=is_secret(access))
         await answer(interaction, embed=schema_embed(schema, count, access), ephemeral=is_secret(access))
 
     @app_commands.command(name="add-column")
@@ -162,12 +118,8 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         else:
             existing = "Existing records have no value in it yet."
         audit(interaction, table, f"added column {code(column.name)}")
-        count = await _count(store, table)
-        await answer(
-            interaction,
-            f"Added column {code(column.name)} to {code(table)}. {existing}",
-            embed=schema_embed(schema, count),
-            ephemeral=is_secret(store.access(table)),
+        await answer_changed(
+            interaction, store, schema, f"Added column {code(column.name)} to {code(table)}. {existing}"
         )
 
     @app_commands.command(name="rename")
@@ -195,13 +147,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         store = store_of(interaction)
         schema = await timely(interaction, store.set_description(table, description.strip()))
         audit(interaction, table, "description changed")
-        count = await timely(interaction, _count(store, table))
-        await answer(
-            interaction,
-            f"Changed the description of {code(table)}.",
-            embed=schema_embed(schema, count),
-            ephemeral=is_secret(store.access(table)),
-        )
+        await answer_changed(interaction, store, schema, f"Changed the description of {code(table)}.")
 
     @app_commands.command(name="rename-column")
     @app_commands.describe(table="the column's table", column="the column to rename", name="its new name")
@@ -213,12 +159,11 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         old, new = column.strip(), name.strip()
         schema = await timely(interaction, store.rename_column(table, old, new))
         audit(interaction, table, f"renamed column {code(old)} to {code(new)}")
-        count = await timely(interaction, _count(store, table))
-        await answer(
+        await answer_changed(
             interaction,
+            store,
+            schema,
             f"Renamed column {code(old)} of {code(table)} to {code(new)}. Every record keeps its value.",
-            embed=schema_embed(schema, count),
-            ephemeral=is_secret(store.access(table)),
         )
 
     @app_commands.command(name="drop-column")
@@ -232,7 +177,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         schema = store.schema(table)
         dropped = schema.column(column.strip())
         schema.without_column(dropped.name)  # the last column is refused before anything is asked
-        count = await timely(interaction, _count(store, table), ephemeral=True)
+        count = await timely(interaction, record_count(store, table), ephemeral=True)
         values = f" and its values in {plural(count, 'record')}" if count is not None else " and its values"
         unique = " Its `unique` rule goes with it." if dropped.unique else ""
         action = functools.partial(self._drop_column, table, dropped.name, is_secret(store.access(table)))
@@ -300,12 +245,8 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         audit(
             interaction, table, f"altered column {code(name)}: now {now}" + (f"; {written.strip()}" if written else "")
         )
-        count = await timely(interaction, _count(store, table))
-        await answer(
-            interaction,
-            f"Altered column {code(name)} of {code(table)}: now {now}.{written}",
-            embed=schema_embed(result.schema, count),
-            ephemeral=is_secret(store.access(table)),
+        await answer_changed(
+            interaction, store, result.schema, f"Altered column {code(name)} of {code(table)}: now {now}.{written}"
         )
 
     @app_commands.command(name="drop")
@@ -316,7 +257,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         store = store_of(interaction)
         await timely(interaction, store.open(), ephemeral=True)
         store.schema(table)  # an unknown table is refused before anything is asked
-        count = await timely(interaction, _count(store, table), ephemeral=True)
+        count = await timely(interaction, record_count(store, table), ephemeral=True)
         contents = f"its {plural(count, 'record')}" if count is not None else "what is left of it (its channel is gone)"
         view = Confirm(
             interaction,
@@ -369,34 +310,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         reset: bool = False,
     ) -> None:
         """Who may read and who may write a table; without options, the rules as they are (needs Manage Server)."""
-        store = store_of(interaction)
-        await timely(interaction, store.open(), ephemeral=True)
-        before = store.access(table)
-        if reset and (read or write):
-            raise Refused("Give `reset:True` alone (back to everyone), or the roles to set, not both.")
-        if reset:
-            rules = discobase.EVERYONE
-        else:
-            rules = discobase.Access(
-                _role_id(read) if read else before.read_role_id, _role_id(write) if write else before.write_role_id
-            )
-        if rules == before:
-            unchanged = "" if not (reset or read or write) else "They were already so: nothing changed. "
-            await answer(
-                interaction,
-                f"{unchanged}{code(table)}: {access_text(before)}. Members with Manage Server may always do both.",
-                ephemeral=True,
-            )
-            return
-        await timely(interaction, store.set_access(table, rules), ephemeral=True)
-        audit(interaction, table, f"access {access_text(before)} \u2192 {access_text(rules)}")
-        await answer(
-            interaction,
-            f"{code(table)} is now {access_text(rules)}. Members with Manage Server may always do both; "
-            "members with Manage Messages may change others' records where they may read."
-            + (" Answers about this table are private from now on." if is_secret(rules) else ""),
-            ephemeral=True,
-        )
+        await set_access(interaction, table, read, write, reset)
 
     @app_commands.command(name="audit")
     @app_commands.describe(
@@ -408,46 +322,10 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None, off: bool = False
     ) -> None:
         """Where a line is posted for every change to records and tables (needs Manage Server)."""
-        store = store_of(interaction)
-        await timely(interaction, store.open(), ephemeral=True)
-        current = store.settings().audit_channel_id
-        if off and channel:
-            raise Refused("Give a `channel` to audit in, or `off:True` to stop, not both.")
-        if not off and channel is None:
-            where = f"are posted in <#{current}>" if current else "are not posted anywhere"
-            await answer(
-                interaction, f"Audit lines {where}. Set a channel with `/table audit channel:`.", ephemeral=True
-            )
-            return
-        if channel is not None:
-            _check_audit_channel(channel, store)
-        wanted = channel.id if channel else None
-        if wanted == current:
-            await answer(interaction, "Nothing changed: that is the audit setting already.", ephemeral=True)
-            return
-        await timely(interaction, store.set_settings(discobase.Settings(audit_channel_id=wanted)), ephemeral=True)
-        if current is not None:  # the old channel's last line
-            moved = f"moved to <#{wanted}>" if wanted else "stopped"
-            audit(interaction, None, f"audit trail {moved}", channel_id=current)
-        if wanted is None:
-            await answer(interaction, "Audit lines are no longer posted.", ephemeral=True)
-            return
-        audit(interaction, None, "audit trail started here")
-        await answer(
-            interaction,
-            f"From now on every change to records and tables gets a line in <#{wanted}>: who, which command, "
-            "which table and what changed (values included, also of private tables, so pick a channel only "
-            "trusted members can read). Lines never ping anyone.",
-            ephemeral=True,
-        )
+        await set_audit(interaction, channel, off)
 
     @app_commands.command(name="status")
     @manage_server()
     async def status(self, interaction: discord.Interaction) -> None:
         """How the bot is doing here: tables in memory, writes under way, cache, rate limits (needs Manage Server)."""
         await answer(interaction, embed=status_embed(interaction.client, store_of(interaction)), ephemeral=True)
-
-
-async def setup(bot: commands.Bot) -> None:
-    """Load the ``/table`` commands."""
-    await bot.add_cog(TableCog())
