@@ -120,10 +120,10 @@ class SchemaChanges:
     ) -> AlterResult:
         """Change a column's type or flags after checking every stored value (see alteration.py).
 
-        When stored values change, every record is written again under the
-        column's fresh key, in batch messages of up to 1,000 that keep the old
-        key's values too: until the catalog edit lands, the table reads as it
-        did. Then 1 request for the catalog edit.
+        When stored values change, the column's fresh key is first reserved in
+        the catalog (1 request), then every record is written again under it,
+        in batch messages of up to 1,000 that keep the old key's values too:
+        until the last catalog edit lands (1 request), the table reads as it did.
         """
         async with self.gate.catalog() as tables:
             table = tables.entry(name)
@@ -142,7 +142,14 @@ class SchemaChanges:
                 )
                 new_column = plan.column
                 if plan.rewrite:
-                    new_column = new_column.model_copy(update={"key": old.fresh_key(column)})
+                    key = old.fresh_key(column)
+                    assert key is not None, "the column's own key is taken, so a rewrite gets a new one"
+                    # Reserved in the catalog first: if what follows fails, no later column takes this key and
+                    # reads the values the rewrite left under it.
+                    reserved = old.model_copy(update={"retired_keys": (*old.retired_keys, key)}).revalidated()
+                    await self._write_entry(tables, table, reserved)
+                    table.set_schema(reserved)
+                    new_column = new_column.model_copy(update={"key": key})
                 schema = old.replacing(column, new_column)
                 try:
                     written = await self._rewrite(table, schema, column, plan.values) if plan.rewrite else []
@@ -159,23 +166,27 @@ class SchemaChanges:
                         table.shadow(record_id)  # older copies of it lie below the batch
         rewritten = sum(len(ids) for _, ids in written)
         log.info("table %s: column %s altered, %d records written again", name, column, rewritten)
-        return AlterResult(schema, rewritten, plan.filled, len(written) + 1)
+        return AlterResult(schema, rewritten, plan.filled, len(written) + (2 if plan.rewrite else 1))
 
     async def _rewrite(
         self, table: CachedTable, schema: TableSchema, column: str, values: dict[int, Any]
     ) -> list[tuple[int, list[int]]]:
-        """Write every record again in batch messages, under both the old and the new keys; (message, ids) each."""
-        rows = [
+        """Write every record again in batch messages, under both the old and the new keys; (message, ids) each.
+
+        Each copy names the message that first held its record, so its creation time outlives the older copies.
+        """
+        rows: list[tuple[int, int, dict[str, Any], int]] = [
             (
                 record.id,
                 record.creator_id,
                 {**table.schema.encode(record.values), **schema.encode({**record.values, column: values[record.id]})},
+                record.created_message_id or record.message_id,
             )
             for record in sorted(table, key=lambda r: r.id)
         ]
         written: list[tuple[int, list[int]]] = []
-        for cut in parts([data for _, _, data in rows]):
+        for cut in parts([row[2] for row in rows]):
             batch = [rows[index] for index in cut]
             send = functools.partial(self.backend.send, table.channel_id, encode_batch(batch))
-            written.append((await self.gate.call(send, table), [record_id for record_id, _, _ in batch]))
+            written.append((await self.gate.call(send, table), [row[0] for row in batch]))
         return written

@@ -65,19 +65,19 @@ def _problems(problems: list[discobase.RecordProblem]) -> str:
 
 async def _matches(
     interaction: discord.Interaction, table: str, where: str, verb: str
-) -> tuple[discobase.GuildStore, discobase.Access, list[discobase.Record]]:
-    """The store, the table's rules and the records ``where`` matches, which the member may all change."""
+) -> tuple[discobase.GuildStore, list[discobase.Record]]:
+    """The store and the records ``where`` matches, which the member may all change."""
     store, access = await open_readable(interaction, table, ephemeral=True)
     query = discobase.parse_query(store.schema(table), where)
     records = await timely(interaction, store.find(table, query), ephemeral=True)
     if records:
         check_may_change_all(interaction, access, records, verb)
-    return store, access, records
+    return store, records
 
 
 async def update_where(interaction: discord.Interaction, table: str, where: str, changes: dict[str, Any]) -> None:
     """Show what ``set`` would change in the records matching ``where``, and ask to confirm."""
-    store, access, records = await _matches(interaction, table, where, "change")
+    store, records = await _matches(interaction, table, where, "change")
     schema = store.schema(table)
     picked = await timely(interaction, resolve_users(interaction, schema, changes), ephemeral=True)
     if picked.problems:
@@ -104,7 +104,7 @@ async def update_where(interaction: discord.Interaction, table: str, where: str,
     rest = (
         f" ({already} other matching {'record has' if already == 1 else 'records have'} it already)" if already else ""
     )
-    action = functools.partial(_apply_update, table, where, ids, picked.values, is_secret(access))
+    action = functools.partial(_apply_update, table, where, ids, picked.values)
     view = Confirm(interaction, f"Update {plural(len(ids), 'record')}", action, timeout=CONFIRM_TIMEOUT)
     await answer(
         interaction,
@@ -121,7 +121,7 @@ async def update_where(interaction: discord.Interaction, table: str, where: str,
 
 async def delete_where(interaction: discord.Interaction, table: str, where: str) -> None:
     """Show the records matching ``where`` and ask to confirm deleting them."""
-    store, access, records = await _matches(interaction, table, where, "delete")
+    store, records = await _matches(interaction, table, where, "delete")
     schema = store.schema(table)
     if not records:
         mark_outcome(interaction, "unchanged")
@@ -132,7 +132,7 @@ async def delete_where(interaction: discord.Interaction, table: str, where: str)
         )
         return
     ids = [record.id for record in records]
-    action = functools.partial(_apply_delete, table, where, ids, is_secret(access))
+    action = functools.partial(_apply_delete, table, where, ids)
     view = Confirm(interaction, f"Delete {plural(len(ids), 'record')}", action, timeout=CONFIRM_TIMEOUT)
     await answer(
         interaction,
@@ -149,14 +149,17 @@ async def delete_where(interaction: discord.Interaction, table: str, where: str)
 
 async def _still_matching(
     interaction: discord.Interaction, table: str, where: str, ids: list[int], verb: str
-) -> tuple[discobase.GuildStore, list[int], int]:
-    """At the press: the records shown that still match (the member may still change them), and how many left."""
+) -> tuple[discobase.GuildStore, bool, list[int], int]:
+    """At the press: the store, whether the table is private now, the ids still matching, and how many left out.
+
+    The member must still be allowed to change every record kept.
+    """
     store = store_of(interaction)
     access = readable(interaction, store, table)
     matching = {r.id: r for r in await store.find(table, discobase.parse_query(store.schema(table), where))}
     chosen = [matching[record_id] for record_id in ids if record_id in matching]
     check_may_change_all(interaction, access, chosen, verb)
-    return store, [record.id for record in chosen], len(ids) - len(chosen)
+    return store, is_secret(access), [record.id for record in chosen], len(ids) - len(chosen)
 
 
 def _left_alone(count: int) -> str:
@@ -168,21 +171,24 @@ def _left_alone(count: int) -> str:
 
 
 async def _apply_update(
-    table: str, where: str, ids: list[int], changes: dict[str, Any], private: bool, interaction: discord.Interaction
+    table: str, where: str, ids: list[int], changes: dict[str, Any], interaction: discord.Interaction
 ) -> None:
     """The confirmed update: all the records, or none."""
     await interaction.response.edit_message(content=f"Updating {plural(len(ids), 'record')}\u2026", view=None)
     try:
-        store, chosen, gone = await _still_matching(interaction, table, where, ids, "change")
+        store, private, chosen, gone = await _still_matching(interaction, table, where, ids, "change")
         changed = await store.update_many(table, chosen, changes)
     except Exception:
         await interaction.edit_original_response(content="Nothing was changed.")
         raise
     schema = store.schema(table)
     done = [c.after.id for c in changed if c.after.values != c.before.values]
-    what = _settings(schema, schema.validate_changes(changes))
+    converted = schema.validate_changes(changes)
+    what = _settings(schema, converted)
     await interaction.edit_original_response(content=f"Updated {plural(len(done), 'record')}.{_left_alone(gone)}")
-    audit(interaction, table, f"{plural(len(done), 'record')} ({_ids(done)}) set {what}", command="record update")
+    records = f"{plural(len(done), 'record')} ({_ids(done)})"
+    columns = ", ".join(code(name) for name in converted)
+    audit(interaction, table, f"{records} updated {columns}", values=f"{records} set {what}", command="record update")
     if not private:
         await answer(
             interaction,
@@ -194,13 +200,11 @@ async def _apply_update(
         )
 
 
-async def _apply_delete(
-    table: str, where: str, ids: list[int], private: bool, interaction: discord.Interaction
-) -> None:
+async def _apply_delete(table: str, where: str, ids: list[int], interaction: discord.Interaction) -> None:
     """The confirmed delete: all the records, or none."""
     await interaction.response.edit_message(content=f"Deleting {plural(len(ids), 'record')}\u2026", view=None)
     try:
-        store, chosen, gone = await _still_matching(interaction, table, where, ids, "delete")
+        store, private, chosen, gone = await _still_matching(interaction, table, where, ids, "delete")
         deleted = await store.delete_many(table, chosen)
     except Exception:
         await interaction.edit_original_response(content="Nothing was deleted.")

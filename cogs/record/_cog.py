@@ -20,8 +20,10 @@ from ..utils.access import (
     open_readable,
     open_seen,
     open_writable,
+    readable,
+    seen_record,
 )
-from ..utils.audit import audit, changes_text
+from ..utils.audit import audit, update_lines
 from ..utils.autocomplete import record_ids, sort_keys, unique_columns, where_columns
 from ..utils.embeds import COLOR, record_line
 from ..utils.errors import Refused
@@ -181,7 +183,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         assert record_id is not None
         store, access = await open_seen(interaction, table)
         private = is_secret(access)
-        before = await timely(interaction, store.get(table, record_id), ephemeral=private)
+        before = await seen_record(interaction, store, access, table, record_id, ephemeral=private)
         check_may_change(interaction, access, before, "change")
         schema = store.schema(table)
         picked = await timely(interaction, resolve_users(interaction, schema, changes), ephemeral=private)
@@ -201,7 +203,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             )
             return
         after = await timely(interaction, store.update(table, record_id, changes), ephemeral=private)
-        audit(interaction, table, f"#{after.id} {changes_text(schema, before.values, after.values)}")
+        what, values = update_lines(after.id, schema, before.values, after.values)
+        audit(interaction, table, what, values=values)
         text = updated_text(schema, before, after, changed, picked.note())
         await answer(interaction, text, view=show_record_view(table, after.id), ephemeral=private)
 
@@ -229,11 +232,11 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         assert record_id is not None
         store, access = await open_seen(interaction, table)
         private = is_secret(access)
-        record = await timely(interaction, store.get(table, record_id), ephemeral=private)
+        record = await seen_record(interaction, store, access, table, record_id, ephemeral=private)
         check_may_change(interaction, access, record, "delete")
         gone = await timely(interaction, store.delete(table, record_id), ephemeral=private)
         line = record_line(store.schema(table), gone, LINE_LIMIT)
-        audit(interaction, table, f"#{gone.id} deleted; it had: {line}")
+        audit(interaction, table, f"#{gone.id} deleted", values=f"#{gone.id} deleted; it had: {line}")
         await answer(interaction, f"Deleted record **{gone.id}** from {code(table)}. It had: {line}", ephemeral=private)
 
     @app_commands.command(name="count")
@@ -296,6 +299,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             raise Refused(
                 "An upsert needs a `key`: the unique column that finds each row's record (example: `key:title`)."
             )
+        if mode == "upsert":
+            readable(interaction, store, table)  # an upsert changes the records its keys find: it must see them
         if mode == "insert" and key:
             raise Refused("`key` is for `mode:upsert`; an insert makes every row a new record. Add `mode:upsert`.")
         if file.size > MAX_IMPORT_BYTES:

@@ -14,8 +14,8 @@ import discord
 import discobase
 from discobase.columns import as_typed
 
-from ..utils.access import check_may_change, is_secret, may_see_record, open_seen, readable
-from ..utils.audit import audit, changes_text
+from ..utils.access import check_may_change, is_secret, open_seen, seen_record
+from ..utils.audit import audit, update_lines
 from ..utils.formatting import code, cut, show
 from ..utils.members import resolve_users
 from ..utils.observed import mark_outcome, observed
@@ -63,12 +63,10 @@ async def checked_record(
     """The store, the table's rules and the record, now, if the member may ``verb`` it; else why not.
 
     A member who may not see the table is told it does not exist; one who may
-    not see the record, why not, before anything about who made it.
+    not see the record, that the record does not exist.
     """
     store, access = await open_seen(interaction, table, ephemeral=True)
-    record = await timely(interaction, store.get(table, record_id), ephemeral=True)
-    if not may_see_record(interaction.user, access, record):
-        readable(interaction, store, table)  # says why not
+    record = await seen_record(interaction, store, access, table, record_id, ephemeral=True)
     check_may_change(interaction, access, record, verb)
     return store, access, record
 
@@ -133,11 +131,7 @@ class EditForm(InsertForm):
             )
             return
         after = await timely(interaction, self.store.update(table, before.id, changes), ephemeral=private)
-        audit(
-            interaction,
-            table,
-            f"#{after.id} {changes_text(schema, before.values, after.values)}",
-            command="record update",
-        )
+        what, values = update_lines(after.id, schema, before.values, after.values)
+        audit(interaction, table, what, values=values, command="record update")
         text = updated_text(schema, before, after, list(changes), picked.note())
         await answer(interaction, text, view=show_record_view(table, after.id), ephemeral=private)

@@ -239,7 +239,9 @@ async def insert_and_answer(interaction: discord.Interaction, table: str, values
         raise RecordProblems(table, [str(problem) for problem in problems])
     record = await timely(interaction, store.insert(table, picked.values, interaction.user.id), ephemeral=private)
     line = record_line(store.schema(table), record, LINE_LIMIT)
-    audit(interaction, table, f"#{record.id} inserted: {line}", command="record insert")
+    audit(
+        interaction, table, f"#{record.id} inserted", values=f"#{record.id} inserted: {line}", command="record insert"
+    )
     await answer(
         interaction,
         cut(f"Inserted record **{record.id}** into {code(table)}: {line}{picked.note()}", 2000),

@@ -16,7 +16,7 @@ import discord
 
 import discobase
 
-from ..utils.access import check_may_change, is_secret, may_see_record, open_seen, readable
+from ..utils.access import check_may_change, is_secret, open_seen, seen_record
 from ..utils.audit import audit
 from ..utils.embeds import record_embed, record_line
 from ..utils.errors import NotAllowed, answer_error
@@ -93,7 +93,13 @@ class RecordButton(
         store, _, _ = await checked_record(interaction, self.table, self.record_id, "delete")
         gone = await timely(interaction, store.delete(self.table, self.record_id), ephemeral=True)
         line = record_line(store.schema(self.table), gone, LINE_LIMIT)
-        audit(interaction, self.table, f"#{gone.id} deleted; it had: {line}", command="record delete")
+        audit(
+            interaction,
+            self.table,
+            f"#{gone.id} deleted",
+            values=f"#{gone.id} deleted; it had: {line}",
+            command="record delete",
+        )
         text = cut(f"Deleted record **{gone.id}** from {code(self.table)}. It had: {line}", 2000)
         if interaction.response.is_done():
             await answer(interaction, text, ephemeral=True)
@@ -119,9 +125,7 @@ async def answer_record(interaction: discord.Interaction, table: str, record_id:
     """One record's card, every column, with Edit and Delete if the member may change it."""
     store, access = await open_seen(interaction, table, ephemeral=private)
     private = private or is_secret(access)
-    record = await timely(interaction, store.get(table, record_id), ephemeral=private)
-    if not may_see_record(interaction.user, access, record):
-        readable(interaction, store, table)  # says why not
+    record = await seen_record(interaction, store, access, table, record_id, ephemeral=private)
     embed = record_embed(store.schema(table), record, f"{table} #{record.id}")
     await answer(interaction, embed=embed, view=change_view(interaction, access, table, record), ephemeral=private)
 

@@ -64,7 +64,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
 
     @app_commands.command(name="list")
     async def list_tables(self, interaction: discord.Interaction) -> None:
-        """The tables of this server, with their record counts and descriptions."""
+        """The tables you may read, with their record counts and descriptions."""
         store = store_of(interaction)
         await timely(interaction, store.open())
         names = visible_names(interaction.user, store, reading=True)
@@ -76,11 +76,15 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
                 + orphans,
             )
             return
-        sizes = await timely(interaction, asyncio.gather(*(size_text(store, name) for name in names)))
+        private = any(is_secret(store.access(name)) for name in names)  # the channel must not see a private table
+        sizes = await timely(
+            interaction, asyncio.gather(*(size_text(store, name) for name in names)), ephemeral=private
+        )
         lines = []
         for name, size in zip(names, sizes, strict=True):
             about = store.schema(name).description
-            lines.append(f"{code(name)} \u00b7 {size}" + (f" \u00b7 {escape(cut(about, 80))}" if about else ""))
+            lock = " \U0001f512" if is_secret(store.access(name)) else ""
+            lines.append(f"{code(name)}{lock} \u00b7 {size}" + (f" \u00b7 {escape(cut(about, 80))}" if about else ""))
         pages = [lines[start : start + TABLES_PER_PAGE] for start in range(0, len(lines), TABLES_PER_PAGE)]
 
         def render(page: int) -> discord.Embed:
@@ -90,7 +94,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
             )
 
         view = Paginator(interaction, len(pages), render, timeout=PAGES_TIMEOUT) if len(pages) > 1 else None
-        await answer(interaction, orphans.strip() or None, embed=render(0), view=view)
+        await answer(interaction, orphans.strip() or None, embed=render(0), view=view, ephemeral=private)
 
     @app_commands.command(name="describe")
     @app_commands.describe(table="the table to describe")
@@ -180,7 +184,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         count = await timely(interaction, record_count(store, table), ephemeral=True)
         values = f" and its values in {plural(count, 'record')}" if count is not None else " and its values"
         unique = " Its `unique` rule goes with it." if dropped.unique else ""
-        action = functools.partial(self._drop_column, table, dropped.name, is_secret(store.access(table)))
+        action = functools.partial(self._drop_column, table, dropped.name)
         view = Confirm(interaction, f"Drop {dropped.name}", action, timeout=CONFIRM_TIMEOUT)
         await answer(
             interaction,
@@ -190,11 +194,13 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
             ephemeral=True,
         )
 
-    async def _drop_column(self, table: str, column: str, secret: bool, interaction: discord.Interaction) -> None:
+    async def _drop_column(self, table: str, column: str, interaction: discord.Interaction) -> None:
         """The confirmed column drop: the prompt says it is under way, then everyone sees it done."""
         await interaction.response.edit_message(content=f"Dropping {code(column)}\u2026", view=None)
+        store = store_of(interaction)
         try:
-            await store_of(interaction).drop_column(table, column)
+            secret = is_secret(store.access(table))  # as the table is now, not when the question was asked
+            await store.drop_column(table, column)
         except Exception:
             await interaction.edit_original_response(content=f"{code(column)} was not dropped.")
             raise
@@ -262,7 +268,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         view = Confirm(
             interaction,
             f"Drop {table}",
-            functools.partial(self._drop, table, count, is_secret(store.access(table))),
+            functools.partial(self._drop, table, count),
             timeout=CONFIRM_TIMEOUT,
         )
         await answer(
@@ -273,11 +279,13 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
             ephemeral=True,
         )
 
-    async def _drop(self, table: str, count: int | None, secret: bool, interaction: discord.Interaction) -> None:
+    async def _drop(self, table: str, count: int | None, interaction: discord.Interaction) -> None:
         """The confirmed drop: the prompt says it is under way, then everyone sees it done."""
         await interaction.response.edit_message(content=f"Dropping {code(table)}\u2026", view=None)
+        store = store_of(interaction)
         try:
-            await store_of(interaction).drop_table(table)
+            secret = is_secret(store.access(table))  # as the table is now, not when the question was asked
+            await store.drop_table(table)
         except Exception:
             await interaction.edit_original_response(content=f"{code(table)} was not dropped.")
             raise

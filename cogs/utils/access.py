@@ -43,6 +43,7 @@ __all__ = [
     "open_seen",
     "open_writable",
     "readable",
+    "seen_record",
     "visible_names",
     "writable",
 ]
@@ -149,6 +150,25 @@ async def open_writable(
 def may_see_record(user: discord.abc.User, access: discobase.Access, record: discobase.Record) -> bool:
     """Readers see every record; a member who may only write sees the records they created."""
     return may_read(user, access) or (record.creator_id == user.id and may_write(user, access))
+
+
+async def seen_record(
+    interaction: discord.Interaction,
+    store: discobase.GuildStore,
+    access: discobase.Access,
+    table: str,
+    record_id: int,
+    *,
+    ephemeral: bool = False,
+) -> discobase.Record:
+    """The record, if the member may see it; one they may not see is answered as a record that does not exist.
+
+    So a member who may only write a table learns nothing of others' records: not that an id is used, nor who made it.
+    """
+    record = await timely(interaction, store.get(table, record_id), ephemeral=ephemeral)
+    if not may_see_record(interaction.user, access, record):
+        raise discobase.RecordNotFound(table, record_id)
+    return record
 
 
 def check_may_change(

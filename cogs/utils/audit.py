@@ -18,10 +18,11 @@ import discord
 import discobase
 from discobase.columns import Value
 
+from .context import store_of
 from .formatting import code, cut, show
 from .replies import NO_PINGS
 
-__all__ = ["EVENT", "PACE", "AuditTrail", "audit", "changes_text"]
+__all__ = ["EVENT", "PACE", "AuditTrail", "audit", "changed_columns", "changes_text", "update_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +36,42 @@ def audit(
     table: str | None,
     what: str,
     *,
+    values: str | None = None,
     command: str | None = None,
     channel_id: int | None = None,
 ) -> None:
     """Report a stored change: ``<t:…:T> @ada `/record update` `books`: #3 year: 1965 → 1966``.
 
-    ``command`` names the command for a button or form (which has none of its
-    own); ``channel_id`` posts there instead of the audit channel set now (the
-    last line of an audit trail being turned off).
+    ``what`` names the change without any record's values (``#3 updated `year```);
+    ``values`` says it with them, and is posted instead unless the table has a
+    read role: a private table's values never leave it, whoever reads the audit
+    channel. ``command`` names the command for a button or form (which has none
+    of its own); ``channel_id`` posts there instead of the audit channel set now
+    (the last line of an audit trail being turned off).
     """
     if interaction.guild is None:
         return
+    if values is not None and not _secret(interaction, table):
+        what = values
     name = command or (interaction.command.qualified_name if interaction.command else "a button")
     where = f" {code(table)}" if table else ""
     line = f"<t:{int(time.time())}:T> {interaction.user.mention} `/{name}`{where}: {what}"
     interaction.client.dispatch(EVENT, interaction.guild, cut(line, LINE_LIMIT), channel_id)
+
+
+def _secret(interaction: discord.Interaction, table: str | None) -> bool:
+    """Whether the table has a read role; unknown (a table dropped meanwhile) counts as secret, to say less."""
+    if table is None:
+        return False
+    try:
+        return store_of(interaction).access(table).read_role_id is not None
+    except discobase.DiscobaseError:
+        return True
+
+
+def changed_columns(schema: discobase.TableSchema, before: dict[str, Value], after: dict[str, Value]) -> list[str]:
+    """The columns whose value changed, in the table's order."""
+    return [name for name in schema.column_names if before.get(name) != after.get(name)]
 
 
 def changes_text(schema: discobase.TableSchema, before: dict[str, Value], after: dict[str, Value]) -> str:
@@ -57,9 +79,16 @@ def changes_text(schema: discobase.TableSchema, before: dict[str, Value], after:
     return ", ".join(
         f"{name}: {show(schema.column(name).type, before.get(name), 60)} \u2192 "
         f"{show(schema.column(name).type, after.get(name), 60)}"
-        for name in schema.column_names
-        if before.get(name) != after.get(name)
+        for name in changed_columns(schema, before, after)
     )
+
+
+def update_lines(
+    record_id: int, schema: discobase.TableSchema, before: dict[str, Value], after: dict[str, Value]
+) -> tuple[str, str]:
+    """The audit texts of one record's update: without values (the columns), and with them (old → new)."""
+    columns = ", ".join(code(name) for name in changed_columns(schema, before, after))
+    return f"#{record_id} updated {columns}", f"#{record_id} {changes_text(schema, before, after)}"
 
 
 PACE = 2.0

@@ -94,7 +94,7 @@ async def test_list_and_autocomplete_show_only_what_the_member_may_see(member, s
         choices = await who.autocomplete(channel, "record insert", "table", "")
         assert sorted(choice["value"] for choice in choices) == expected
     staff_list = reply(await staffer.slash(channel, "table list")).embeds[0].description
-    assert "`notes` \u00b7 1 record" in staff_list
+    assert "`notes` \U0001f512 \u00b7 1 record" in staff_list
     admin_list = reply(await admin.slash(channel, "table list")).embeds[0].description
     assert "`apps`" in admin_list and "`notes`" in admin_list
 
@@ -140,11 +140,10 @@ async def test_a_write_only_member_applies_and_sees_only_their_own(
     await other_member.slash(channel, "record insert", table="apps", values="why=me too")
     ids = await member.autocomplete(channel, "record update", "id", "", table="apps")
     assert [choice["value"] for choice in ids] == [1]
-    for result in (
-        await member.slash(channel, "record get", table="apps", id=2),
-        await member.slash(channel, "record find", table="apps"),
-    ):
-        assert "only members with the" in refusal(simcord_env, result, NotAllowed)
+    hidden = await member.slash(channel, "record get", table="apps", id=2)
+    assert "has no record with id 2" in refusal(simcord_env, hidden, discobase.RecordNotFound)
+    listing = await member.slash(channel, "record find", table="apps")
+    assert "only members with the" in refusal(simcord_env, listing, NotAllowed)
     updated = reply(await member.slash(channel, "record update", table="apps", id=1, set="why=I love books"))
     assert updated.ephemeral and "I love books" in updated.content
     assert len(await staffer.autocomplete(channel, "record get", "id", "", table="apps")) == 2
@@ -225,3 +224,39 @@ async def test_storage_channels_stay_hidden_from_every_member(simcord_env, guild
                 assert overwrite.view_channel is not True, target
             else:
                 assert target.id == bot_guild.me.id
+
+
+async def test_a_list_naming_a_private_table_is_private(staffer, member, channel, notes):
+    """A staff member's list shows `notes` (marked private) only to them; a plain member's list stays public."""
+    listed = reply(await staffer.slash(channel, "table list"))
+    assert listed.ephemeral and "`notes` \U0001f512" in listed.embeds[0].description
+    assert not reply(await member.slash(channel, "table list")).ephemeral
+
+
+async def test_a_write_only_member_learns_nothing_of_others_records(
+    simcord_env, member, other_member, channel, apps, store
+):
+    """Updating or deleting someone else's record of `apps` gets the answer for an id that does not exist."""
+    await other_member.slash(channel, "record insert", table="apps", values="why=secret reason")
+    for command, options in (("record update", {"set": "why=x"}), ("record delete", {}), ("record get", {})):
+        taken = refusal(
+            simcord_env, await member.slash(channel, command, table="apps", id=1, **options), discobase.RecordNotFound
+        )
+        free = refusal(
+            simcord_env, await member.slash(channel, command, table="apps", id=99, **options), discobase.RecordNotFound
+        )
+        assert taken == free.replace("99", "1") and str(other_member.id) not in taken, command
+    assert (await store.get("apps", 1)).values["why"] == "secret reason"
+
+
+async def test_an_upsert_needs_read_access(simcord_env, admin, member, moderator, channel, staff, store):
+    """A moderator who may not read `apps` cannot overwrite its records by key, nor learn which keys exist."""
+    await admin.slash(channel, "table create", name="signups", columns="name:text unique, why:text")
+    await admin.slash(channel, "table access", table="signups", read=staff)
+    await member.slash(channel, "record insert", table="signups", values="name=bob, why=mine")
+    data = orjson.dumps([{"name": "bob", "why": "overwritten"}])
+    result = await moderator.slash(
+        channel, "record import", table="signups", file=("s.json", data), mode="upsert", key="name"
+    )
+    assert f"<@&{staff.id}>" in refusal(simcord_env, result, NotAllowed)
+    assert (await store.get("signups", 1)).values["why"] == "mine"

@@ -179,3 +179,17 @@ async def test_schema_changes_get_a_line(simcord_env, admin, channel, audited):
         strict=True,
     ):
         assert part in line and f"<@{admin.id}>" in line, line
+
+
+async def test_a_private_tables_values_stay_out_of_the_audit(simcord_env, guild, admin, channel, audited):
+    """Lines about a table with a read role name the records and columns, never their values."""
+    staff = guild.create_role("Staff")
+    await admin.slash(channel, "table create", name="notes", columns="who:text, note:text")
+    await admin.slash(channel, "table access", table="notes", read=staff)
+    await admin.slash(channel, "record insert", table="notes", values="who=carol, note=banned for harassment")
+    await admin.slash(channel, "record update", table="notes", id=1, set="note=warned")
+    await admin.slash(channel, "record delete", table="notes", id=1)
+    await settled(simcord_env)
+    got = lines(simcord_env, audited)[-3:]
+    assert "#1 inserted" in got[0] and "#1 updated `note`" in got[1] and "#1 deleted" in got[2]
+    assert not any(word in line for line in got for word in ("carol", "harassment", "warned"))

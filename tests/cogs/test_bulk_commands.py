@@ -200,3 +200,17 @@ async def test_bulk_changes_are_audited(simcord_env, guild, admin, moderator, ch
 def test_the_errors_are_engine_errors():
     """Refusals of the engine reach members through the usual error handler."""
     assert issubclass(discobase.BulkRejected, discobase.DiscobaseError)
+
+
+async def test_a_table_made_private_before_the_press_gets_no_public_line(
+    simcord_env, guild, admin, channel, shelf, store
+):
+    """Privacy is judged at the press: a table made private meanwhile is changed, but not announced in the channel."""
+    staff = guild.create_role("Staff")
+    prompt = reply(await admin.slash(channel, "record delete", table="books", where="year > 1904"))
+    await admin.slash(channel, "table access", table="books", read=staff)
+    before = len(channel.history())
+    done = reply(await admin.click(prompt, label="Delete 2 records"))
+    assert done.ephemeral and "Deleted 2 records" in done.content
+    assert len(channel.history()) == before
+    assert sorted(r.id for r in await store.find("books")) == [1, 2, 3, 4]

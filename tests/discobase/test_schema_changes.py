@@ -163,8 +163,8 @@ async def test_alter_type_rewrites_in_batches_and_survives_a_restart(harness: Ha
     await store.update("codes", 2, {"code": "999"})
     start = harness.requests()
     result = await store.alter_column("codes", "code", column_type=ColumnType.INT)
-    assert harness.requests() - start == 2
-    assert result.rewritten == 30 and result.requests == 2
+    assert harness.requests() - start == 3  # the key reserved, one batch, the catalog edit
+    assert result.rewritten == 30 and result.requests == 3
     expected = [{"n": n, "code": (999 if n == 1 else n * 10) if n % 3 else None} for n in range(30)]
     assert await _values(store, "codes") == expected
     assert (await store.update("codes", 3, {"code": "5"})).values["code"] == 5
@@ -263,17 +263,24 @@ async def test_a_keyed_entry_is_version_3() -> None:
 
 
 async def test_a_failed_catalog_edit_leaves_the_table_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
-    """If the catalog edit fails after the batches landed, the table reads as before, also after a restart."""
+    """If the last catalog edit fails after the batches landed, the table reads as before, also after a restart;
+    and the key the batches used stays reserved, so a column added later never reads their values.
+    """
     backend = MemoryBackend()
     store = GuildStore(backend)
     await store.create_table(_one_column().with_column(parse_columns("code:text optional")[0]))
     for n in range(3):
         await store.insert("numbers", {"n": n, "code": str(n)}, 1)
+    edit = backend.edit
+    edits = {"n": 0}
 
-    async def refuse(channel_id: int, message_id: int, text: str) -> None:
-        raise DiscordUnavailable("store the change", ConnectionError())
+    async def refuse_the_second(channel_id: int, message_id: int, text: str) -> None:
+        edits["n"] += 1
+        if edits["n"] == 2:  # the first reserves the new key; the second would switch the column to it
+            raise DiscordUnavailable("store the change", ConnectionError())
+        await edit(channel_id, message_id, text)
 
-    monkeypatch.setattr(backend, "edit", refuse)
+    monkeypatch.setattr(backend, "edit", refuse_the_second)
     with pytest.raises(DiscordUnavailable):
         await store.alter_column("numbers", "code", column_type=ColumnType.INT)
     monkeypatch.undo()
@@ -281,7 +288,26 @@ async def test_a_failed_catalog_edit_leaves_the_table_as_it_was(monkeypatch: pyt
     assert await _values(store, "numbers") == expected
     await store.update("numbers", 1, {"code": "x"})
     expected[0]["code"] = "x"
-    assert await _values(GuildStore(backend), "numbers") == expected
+    restarted = GuildStore(backend)
+    assert await _values(restarted, "numbers") == expected
+    await restarted.drop_column("numbers", "code")
+    await restarted.add_column("numbers", parse_columns("code:text optional")[0])
+    assert await _values(GuildStore(backend), "numbers") == [{"n": n, "code": None} for n in range(3)]
+
+
+async def test_an_alter_keeps_creation_times_through_compaction() -> None:
+    """The rewrite names each record's first message, so compaction deleting the older copies loses no time."""
+    backend = MemoryBackend()
+    store = GuildStore(backend)
+    store.compactor.threshold = 10**9
+    store.compactor.pause = store.compactor.quiet = 0
+    await store.create_table(_one_column().with_column(parse_columns("code:text optional")[0]))
+    for n in range(150):
+        await store.insert("numbers", {"n": n, "code": str(n)}, 1)
+    created = {r.id: r.created_at for r in await store.find("numbers")}
+    await store.alter_column("numbers", "code", column_type=ColumnType.INT)
+    await store.compact("numbers")
+    assert {r.id: r.created_at for r in await GuildStore(backend).find("numbers")} == created
 
 
 async def test_a_rewritten_batch_deleted_by_hand_takes_its_records(harness: Harness, store: GuildStore) -> None:
@@ -297,12 +323,12 @@ async def test_a_rewritten_batch_deleted_by_hand_takes_its_records(harness: Harn
     assert (await restarted.insert("books", {"title": "Notes"}, 1)).id == 3
 
 
-async def test_alter_type_on_1000_records_costs_two_requests(harness: Harness, store: GuildStore) -> None:
-    """A type change over 1,000 records: one batch message and one catalog edit; a restart reads the new values."""
+async def test_alter_type_on_1000_records_costs_three_requests(harness: Harness, store: GuildStore) -> None:
+    """A type change over 1,000 records: the key reserved, one batch message, the catalog edit; a restart reads it."""
     await store.insert_many("books", [{"title": f"t{n}", "year": str(n)} for n in range(1000)], 1)
     start = harness.requests()
     result = await store.alter_column("books", "year", column_type=ColumnType.FLOAT)
-    assert harness.requests() - start == 2 and result.rewritten == 1000
+    assert harness.requests() - start == 3 and result.rewritten == 1000
     restarted = await harness.restart()
     assert [r.values["year"] for r in await restarted.find("books")][-2:] == [998.0, 999.0]
 
