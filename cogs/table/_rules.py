@@ -102,7 +102,7 @@ async def set_audit(interaction: discord.Interaction, channel: discord.TextChann
     await answer(
         interaction,
         f"From now on every change to records and tables gets a line in <#{wanted}>: who, which command, "
-        "which table and what changed (values included, also of private tables, so pick a channel only "
-        "trusted members can read). Lines never ping anyone.",
+        "which table and what changed (for a table with a read role, which records and columns, never "
+        "their values). Lines never ping anyone.",
         ephemeral=True,
     )
