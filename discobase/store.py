@@ -11,6 +11,8 @@ one piece a concern:
   gate; record writes queued on a table share one message (group_commit.py);
 - ``Compactor`` (compaction.py): folds a table's many small messages into
   batches in the background, so cold loads stay short;
+- ``RecordChanges`` (bulk_changes.py): bulk updates, deletes and upserts,
+  checked whole under the table's lock and stored in batch messages;
 - ``Reconciler`` (events.py): gateway events about changes made by hand;
 - ``Lease`` (lease.py): the guild's single writer; ``retry`` (retry.py): the one
   retry layer under every REST call.
