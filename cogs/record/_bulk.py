@@ -86,10 +86,13 @@ async def update_where(interaction: discord.Interaction, table: str, where: str,
     targets = [r for r in records if any(r.values.get(name) != value for name, value in converted.items())]
     if not targets:
         mark_outcome(interaction, "unchanged")
-        which = f"the {plural(len(records), 'matching record')} already" if records else "no record matches, so none"
+        if records:
+            which = f"the {plural(len(records), 'matching record')} already {'has' if len(records) == 1 else 'have'}"
+        else:
+            which = "no record matches, so none has"
         await answer(
             interaction,
-            f"Nothing changed: in {code(table)}, {which} has {_settings(schema, converted)}.",
+            f"Nothing changed: in {code(table)}, {which} {_settings(schema, converted)}.",
             ephemeral=True,
         )
         return

@@ -128,7 +128,7 @@ async def test_nothing_to_change_says_so(moderator, channel, shelf):
     same = reply(
         await moderator.slash(channel, "record update", table="books", where="author = Other", set="author=Other")
     )
-    assert "the 2 matching records already has" in same.content and same.components == []
+    assert "the 2 matching records already have" in same.content and same.components == []
 
 
 async def test_export_edit_upsert_round_trips(simcord_env, moderator, channel, shelf, store):
