@@ -14,14 +14,12 @@ from discord.ext import commands
 import discobase
 
 from ..utils.access import (
-    check_may_change,
+    changeable_record,
     check_may_import,
     is_secret,
     open_readable,
-    open_seen,
     open_writable,
     readable,
-    seen_record,
 )
 from ..utils.audit import audit, update_lines
 from ..utils.autocomplete import record_ids, sort_keys, unique_columns, where_columns
@@ -181,10 +179,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             await update_where(interaction, table, where, changes)
             return
         assert record_id is not None
-        store, access = await open_seen(interaction, table)
+        store, access, before = await changeable_record(interaction, table, record_id, "change")
         private = is_secret(access)
-        before = await seen_record(interaction, store, access, table, record_id, ephemeral=private)
-        check_may_change(interaction, access, before, "change")
         schema = store.schema(table)
         picked = await timely(interaction, resolve_users(interaction, schema, changes), ephemeral=private)
         if picked.problems:
@@ -230,10 +226,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             await delete_where(interaction, table, where)
             return
         assert record_id is not None
-        store, access = await open_seen(interaction, table)
+        store, access, _ = await changeable_record(interaction, table, record_id, "delete")
         private = is_secret(access)
-        record = await seen_record(interaction, store, access, table, record_id, ephemeral=private)
-        check_may_change(interaction, access, record, "delete")
         gone = await timely(interaction, store.delete(table, record_id), ephemeral=private)
         line = record_line(store.schema(table), gone, LINE_LIMIT)
         audit(interaction, table, f"#{gone.id} deleted", values=f"#{gone.id} deleted; it had: {line}")

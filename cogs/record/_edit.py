@@ -14,7 +14,7 @@ import discord
 import discobase
 from discobase.columns import as_typed
 
-from ..utils.access import check_may_change, is_secret, open_seen, seen_record
+from ..utils.access import changeable_record, is_secret
 from ..utils.audit import audit, update_lines
 from ..utils.formatting import code, cut, show
 from ..utils.members import resolve_users
@@ -23,7 +23,7 @@ from ..utils.replies import answer, timely
 from ._buttons import show_record_view
 from ._form import MAX_FIELDS, PAIRS_FIELD, InsertForm, RecordProblems, parse_lines
 
-__all__ = ["EditForm", "change_problems", "checked_record", "filled", "updated_text"]
+__all__ = ["EditForm", "change_problems", "filled", "updated_text"]
 
 
 def filled(schema: discobase.TableSchema, record: discobase.Record) -> dict[str, str]:
@@ -55,20 +55,6 @@ def change_problems(schema: discobase.TableSchema, changes: dict[str, Any]) -> l
         except (discobase.BadValue, discobase.UnknownColumn) as error:
             problems.append(str(error))
     return problems
-
-
-async def checked_record(
-    interaction: discord.Interaction, table: str, record_id: int, verb: str
-) -> tuple[discobase.GuildStore, discobase.Access, discobase.Record]:
-    """The store, the table's rules and the record, now, if the member may ``verb`` it; else why not.
-
-    A member who may not see the table is told it does not exist; one who may
-    not see the record, that the record does not exist.
-    """
-    store, access = await open_seen(interaction, table, ephemeral=True)
-    record = await seen_record(interaction, store, access, table, record_id, ephemeral=True)
-    check_may_change(interaction, access, record, verb)
-    return store, access, record
 
 
 class EditForm(InsertForm):
@@ -108,8 +94,8 @@ class EditForm(InsertForm):
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
         """Check again that the record is there and the member may change it, then update it."""
         async with observed(interaction, self.log_name, self.schema.name):
-            self.store, self.access, self.before = await checked_record(
-                interaction, self.schema.name, self.record_id, "change"
+            self.store, self.access, self.before = await changeable_record(
+                interaction, self.schema.name, self.record_id, "change", ephemeral=True
             )
             await self._submit(interaction)
 

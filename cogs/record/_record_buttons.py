@@ -16,7 +16,7 @@ import discord
 
 import discobase
 
-from ..utils.access import check_may_change, is_secret, open_seen, seen_record
+from ..utils.access import changeable_record, check_may_change, is_secret, open_seen, seen_record
 from ..utils.audit import audit
 from ..utils.embeds import record_embed, record_line
 from ..utils.errors import NotAllowed, answer_error
@@ -24,7 +24,7 @@ from ..utils.formatting import code, cut
 from ..utils.observed import observed
 from ..utils.replies import answer, timely
 from ..utils.views import Confirm, Paginator
-from ._edit import EditForm, checked_record, filled
+from ._edit import EditForm, filled
 from ._form import LINE_LIMIT
 
 __all__ = ["FindPages", "RecordButton", "answer_record", "change_view"]
@@ -60,7 +60,9 @@ class RecordButton(
         try:
             async with observed(interaction, _LOOKS[self.action][0], self.table):
                 verb = "change" if self.action == "edit" else "delete"
-                store, _, record = await checked_record(interaction, self.table, self.record_id, verb)
+                store, _, record = await changeable_record(
+                    interaction, self.table, self.record_id, verb, ephemeral=True
+                )
                 if self.action == "edit":
                     await self._edit(interaction, store.schema(self.table), record)
                 else:
@@ -90,7 +92,7 @@ class RecordButton(
 
     async def _delete(self, interaction: discord.Interaction) -> None:
         """Delete the record (checking again: minutes may have passed), and say so in place of the question."""
-        store, _, _ = await checked_record(interaction, self.table, self.record_id, "delete")
+        store, _, _ = await changeable_record(interaction, self.table, self.record_id, "delete", ephemeral=True)
         gone = await timely(interaction, store.delete(self.table, self.record_id), ephemeral=True)
         line = record_line(store.schema(self.table), gone, LINE_LIMIT)
         audit(

@@ -32,6 +32,7 @@ from .formatting import role_text
 from .replies import timely
 
 __all__ = [
+    "changeable_record",
     "check_may_change",
     "check_may_change_all",
     "check_may_import",
@@ -169,6 +170,22 @@ async def seen_record(
     if not may_see_record(interaction.user, access, record):
         raise discobase.RecordNotFound(table, record_id)
     return record
+
+
+async def changeable_record(
+    interaction: discord.Interaction, table: str, record_id: int, verb: str, *, ephemeral: bool = False
+) -> tuple[discobase.GuildStore, discobase.Access, discobase.Record]:
+    """The store, the table's rules and the record, now, if the member may ``verb`` it; else why not.
+
+    A member who may not see the table is told it does not exist; one who may
+    not see the record, that the record does not exist. Answers are private
+    when ``ephemeral`` or when the table has a read role.
+    """
+    store, access = await open_seen(interaction, table, ephemeral=ephemeral)
+    private = ephemeral or is_secret(access)
+    record = await seen_record(interaction, store, access, table, record_id, ephemeral=private)
+    check_may_change(interaction, access, record, verb)
+    return store, access, record
 
 
 def check_may_change(
