@@ -8,7 +8,7 @@ import tracemalloc
 from collections.abc import Callable
 
 from discobase import CachedTable, GuildStore, MemoryBackend, Record, TableSchema, parse_columns, parse_query
-from discobase.budget import CacheBudget
+from discobase.cache.budget import CacheBudget
 
 __all__ = ["bytes_per_record", "cache_bound", "cached_table", "cpu_finds"]
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import discord
 
 from cogs.utils.observed import outcome_of
-from discobase.metrics import Counter, start_counting
+from discobase.write.metrics import Counter, start_counting
 
 __all__ = ["RateLimitWatch", "begin_command", "log_command", "log_component"]
 

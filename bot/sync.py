@@ -13,7 +13,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from discobase.retry import retrying
+from discobase.write.retry import retrying
 
 __all__ = ["sync_commands"]
 

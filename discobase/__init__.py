@@ -4,17 +4,12 @@ The storage engine (``Engine``, ``GuildStore``) and the library API of the
 published discobase 1.0 (``Database``, ``Table``, ``discobase.exceptions``) on top of it.
 """
 
+import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from . import guard, retry
-from .alteration import AlterProblem, AlterRejected
+from . import cache, model, write
 from .backend import Backend, DiscordBackend, MemoryBackend
-from .bulk import BulkResult, ImportRejected, RowProblem
-from .bulk_changes import BulkRejected, BulkUpdate, RecordProblem, UpsertResult
-from .cached_table import CachedTable
-from .catalog import EVERYONE, Access, Settings
-from .columns import ColumnType
-from .compaction import CompactionResult
+from .cache.stored_table import CachedTable
 from .database import Database, default_intents
 from .engine import Engine
 from .exceptions import (
@@ -47,20 +42,57 @@ from .exceptions import (
     UnknownColumn,
     UnknownTable,
 )
-from .grammar import parse_columns, parse_query, parse_sort, parse_type, parse_values, parse_where
-from .problems import value_problems
-from .query import Condition, Query
-from .records import Record
-from .schema import Column, TableSchema
-from .schema_changes import AlterResult
+from .model.alteration import AlterProblem, AlterRejected
+from .model.catalog import EVERYONE, Access, Settings
+from .model.columns import ColumnType
+from .model.grammar import parse_columns, parse_query, parse_sort, parse_type, parse_values, parse_where
+from .model.problems import value_problems
+from .model.query import Condition, Query
+from .model.records import Record
+from .model.schema import Column, TableSchema
 from .store import GuildStore
 from .table import Table, Unique
+from .write import guard, retry
+from .write.bulk_changes import BulkRejected, BulkUpdate, RecordProblem, UpsertResult
+from .write.compaction import CompactionResult
+from .write.imports import BulkResult, ImportRejected, RowProblem
+from .write.schema_changes import AlterResult
 
 try:
     __version__ = version("discobase")
 except PackageNotFoundError:  # run from a source tree that was never installed
     __version__ = "0+unknown"
 __license__ = "MIT"
+
+# Modules that moved into subpackages keep their old import paths (``import discobase.lease`` still works).
+_MOVED = {
+    "alteration": model.alteration,
+    "budget": cache.budget,
+    "bulk": write.imports,
+    "bulk_changes": write.bulk_changes,
+    "cached_table": cache.stored_table,
+    "catalog": model.catalog,
+    "columns": model.columns,
+    "compaction": write.compaction,
+    "events": write.events,
+    "gate": write.gate,
+    "grammar": model.grammar,
+    "group_commit": write.group_commit,
+    "lease": write.lease,
+    "loading": cache.loading,
+    "metrics": write.metrics,
+    "problems": model.problems,
+    "query": model.query,
+    "record_writes": write.record_writes,
+    "records": model.records,
+    "schema": model.schema,
+    "schema_changes": write.schema_changes,
+    "table_changes": write.table_changes,
+    "tables": cache.catalog_cache,
+}
+for _old, _module in _MOVED.items():
+    sys.modules.setdefault(f"{__name__}.{_old}", _module)
+    globals().setdefault(_old, _module)
 
 __all__ = [
     "EVERYONE",

@@ -13,13 +13,13 @@ from typing import Any, TypeVar
 import discord
 from discord.ext import commands
 
-from .catalog import CATALOG_CHANNEL
 from .engine import Engine
 from .errors import NotBuilt, NotConnected, SchemaError
-from .retry import retrying
-from .schema import check_name
+from .model.catalog import CATALOG_CHANNEL
+from .model.schema import check_name
 from .store import GuildStore
 from .table import Table
+from .write.retry import retrying
 
 __all__ = ["Database", "default_intents"]
 

@@ -13,10 +13,10 @@ import weakref
 import discord
 
 from .backend import DiscordBackend
-from .budget import CacheBudget
+from .cache.budget import CacheBudget
 from .errors import DiscobaseError
-from .lease import Lease, new_owner_token
 from .store import GuildStore
+from .write.lease import Lease, new_owner_token
 
 __all__ = ["Engine"]
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import discord
 
-from .columns import as_typed
+from .model.columns import as_typed
 
 __all__ = [
     "AlreadySaved",

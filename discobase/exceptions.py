@@ -9,8 +9,6 @@ catches ``DatabaseTableError`` (a class or table problem),
 ``DatabaseCorruptionError`` (damaged storage) catches what it expects.
 """
 
-from .bulk import ImportRejected
-from .bulk_changes import BulkRejected
 from .errors import (
     AlreadySaved,
     BadValue,
@@ -42,6 +40,8 @@ from .errors import (
     UnknownColumn,
     UnknownTable,
 )
+from .write.bulk_changes import BulkRejected
+from .write.imports import ImportRejected
 
 __all__ = [
     "AlreadySaved",

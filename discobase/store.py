@@ -29,24 +29,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from .backend import Backend
-from .budget import CacheBudget
-from .bulk import BulkResult, RowProblem, check_rows, plan_import
-from .bulk_changes import BulkUpdate, RecordChanges, RecordProblem, UpsertResult
-from .cached_table import CachedTable
-from .catalog import Access, Settings
-from .columns import ColumnType
-from .compaction import CompactionResult, Compactor
+from .cache.budget import CacheBudget
+from .cache.catalog_cache import Tables
+from .cache.stored_table import CachedTable
 from .errors import DiscobaseError
-from .events import Reconciler
-from .gate import WriteGate
-from .lease import Lease
-from .query import Query
-from .record_writes import Progress, RecordWrites
-from .records import Record
-from .schema import Column, TableSchema
-from .schema_changes import AlterResult, SchemaChanges
-from .table_changes import TableChanges
-from .tables import Tables
+from .model.catalog import Access, Settings
+from .model.columns import ColumnType
+from .model.query import Query
+from .model.records import Record
+from .model.schema import Column, TableSchema
+from .write.bulk_changes import BulkUpdate, RecordChanges, RecordProblem, UpsertResult
+from .write.compaction import CompactionResult, Compactor
+from .write.events import Reconciler
+from .write.gate import WriteGate
+from .write.imports import BulkResult, RowProblem, check_rows, plan_import
+from .write.lease import Lease
+from .write.record_writes import Progress, RecordWrites
+from .write.schema_changes import AlterResult, SchemaChanges
+from .write.table_changes import TableChanges
 
 __all__ = ["GuildStore", "StoreStatus"]
 

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, Union, 
 from pydantic import BaseModel, PrivateAttr, ValidationError
 from pydantic_core import PydanticUndefined
 
-from .columns import ColumnType, as_typed
 from .errors import AlreadySaved, GrammarError, NotSaved, NoUniqueMatch, RecordRejected, SchemaError
-from .grammar import parse_query
-from .query import Condition, Query
-from .records import Record
-from .schema import Column, TableSchema
+from .model.columns import ColumnType, as_typed
+from .model.grammar import parse_query
+from .model.query import Condition, Query
+from .model.records import Record
+from .model.schema import Column, TableSchema
 
 if TYPE_CHECKING:
     import asyncio

@@ -12,7 +12,7 @@ import pytest
 import simcord
 
 import discobase
-import discobase.lease
+import discobase.write.lease
 from bot import Settings, create_bot
 from tests.cogs.helpers import reply as _reply
 
@@ -20,7 +20,7 @@ from tests.cogs.helpers import reply as _reply
 @pytest.fixture(autouse=True)
 def instant_lease_takeover(monkeypatch: pytest.MonkeyPatch) -> None:
     """Take a free write lease without the real-time settle pause (SimCord runs short sleeps in real time)."""
-    monkeypatch.setattr(discobase.lease, "SETTLE", 0.0)
+    monkeypatch.setattr(discobase.write.lease, "SETTLE", 0.0)
 
 
 @pytest.fixture

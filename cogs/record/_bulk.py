@@ -51,7 +51,7 @@ def _sample(schema: discobase.TableSchema, records: list[discobase.Record]) -> s
     return "\n".join(lines)
 
 
-def _settings(schema: discobase.TableSchema, converted: dict[str, discobase.columns.Value]) -> str:
+def _settings(schema: discobase.TableSchema, converted: dict[str, discobase.model.columns.Value]) -> str:
     """``year = 1965, read = true``: what an update sets, as typed."""
     return ", ".join(f"{code(name)} = {show(schema.column(name).type, value, 60)}" for name, value in converted.items())
 

@@ -12,7 +12,7 @@ from typing import Any
 import discord
 
 import discobase
-from discobase.columns import as_typed
+from discobase.model.columns import as_typed
 
 from ..utils.access import changeable_record, is_secret
 from ..utils.audit import audit, update_lines

@@ -20,8 +20,8 @@ from typing import Any, Literal
 import orjson
 
 import discobase
-from discobase.columns import Value
-from discobase.schema import MAX_COLUMNS
+from discobase.model.columns import Value
+from discobase.model.schema import MAX_COLUMNS
 
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut

@@ -16,7 +16,7 @@ import time
 import discord
 
 import discobase
-from discobase.columns import Value
+from discobase.model.columns import Value
 
 from .context import store_of
 from .formatting import code, cut, show

@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 
 import discobase
-from discobase.columns import quote
+from discobase.model.columns import quote
 
 from .access import may_see_record, visible_names
 from .context import store_of

@@ -15,7 +15,7 @@ from datetime import date, datetime
 import discord
 
 import discobase
-from discobase.columns import Value
+from discobase.model.columns import Value
 
 __all__ = ["ELLIPSIS", "bar", "code", "cut", "duration", "escape", "escape_cut", "plural", "role_text", "show"]
 

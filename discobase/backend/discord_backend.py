@@ -24,8 +24,8 @@ from typing import TypeVar
 import discord
 
 from ..errors import ChannelMissing, MessageMissing, MissingPermission
-from ..metrics import note_request
-from ..retry import retrying
+from ..write.metrics import note_request
+from ..write.retry import retrying
 from .base import MESSAGE_LIMIT, Backend, StoredMessage
 
 __all__ = ["DiscordBackend"]

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 import discobase
-import discobase.bulk
+import discobase.write.imports
 from cogs.utils.errors import Refused
 
 from .conftest import BOOKS_COLUMNS
@@ -95,7 +95,7 @@ async def test_import_of_300_rows_writes_them_all_with_progress(
     simcord_env, member, channel, books, store, monkeypatch, moderator
 ):
     """300 rows are all stored; one progress message advances (done/total, bar, ETA) and ends with a summary."""
-    monkeypatch.setattr(discobase.bulk, "BATCH_ROWS", 100)
+    monkeypatch.setattr(discobase.write.imports, "BATCH_ROWS", 100)
     cog = simcord_env.bot.get_cog("RecordCog")
     cog.clock = itertools.count(0.0, 1.5).__next__  # each look at the clock: 1.5 s later
     result = await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(300)))
@@ -123,7 +123,7 @@ async def test_progress_is_not_edited_more_than_every_two_seconds(
     simcord_env, member, channel, books, monkeypatch, moderator
 ):
     """When batches land faster than every 2 s, the progress message is edited only once, at the end."""
-    monkeypatch.setattr(discobase.bulk, "BATCH_ROWS", 10)
+    monkeypatch.setattr(discobase.write.imports, "BATCH_ROWS", 10)
     simcord_env.bot.get_cog("RecordCog").clock = itertools.count(0.0, 0.1).__next__
     await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(100)))
     edits = [

@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from discobase import Access, GuildStore, MemoryBackend, Settings, TableSchema, UnknownTable, parse_columns
-from discobase.catalog import EVERYONE, decode_entry, decode_settings
+from discobase.model.catalog import EVERYONE, decode_entry, decode_settings
 
 from .conftest import Harness
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from discobase import GuildStore, MemoryBackend, TableSchema, parse_columns
-from discobase.budget import CacheBudget
+from discobase.cache.budget import CacheBudget
 
 
 async def test_cold_tables_are_unloaded_beyond_the_budget_and_reload() -> None:

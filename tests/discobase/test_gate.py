@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from discobase import Access, GuildStore, MemoryBackend, RecordNotFound, guard
-from discobase.lease import Lease
+from discobase.write.lease import Lease
 
 from .conftest import books_schema
 from .test_shutdown import SlowBackend

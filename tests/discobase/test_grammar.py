@@ -23,8 +23,8 @@ from discobase import (
     parse_where,
     value_problems,
 )
-from discobase.columns import as_typed
-from discobase.query import And, Not, Or
+from discobase.model.columns import as_typed
+from discobase.model.query import And, Not, Or
 
 SCHEMA = TableSchema(
     name="books",

@@ -18,7 +18,7 @@ import pytest
 
 from discobase import GuildStore, MemoryBackend, StorageBusy, guard
 from discobase.backend import StoredMessage
-from discobase.lease import LEASE_SECONDS, SKEW, Claim, Lease, LeaseLost, LeaseTerms
+from discobase.write.lease import LEASE_SECONDS, SKEW, Claim, Lease, LeaseLost, LeaseTerms
 
 from .conftest import books_schema
 

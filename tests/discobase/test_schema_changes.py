@@ -22,7 +22,7 @@ from discobase import (
     parse_columns,
     parse_query,
 )
-from discobase.catalog import decode_entry
+from discobase.model.catalog import decode_entry
 
 from .conftest import Harness
 

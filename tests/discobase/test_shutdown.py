@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from discobase import GuildStore, MemoryBackend, ShuttingDown
-from discobase.lease import Lease
+from discobase.write.lease import Lease
 
 from .conftest import books_schema
 

@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 import discobase
-import discobase.bulk
+import discobase.write.imports
 from bot import create_bot
 from cogs.utils.errors import NotAllowed
 from tests.conftest import BOOKS_COLUMNS
@@ -136,7 +136,7 @@ async def test_an_import_racing_inserts_is_all_or_nothing(
     simcord_env, settings, guild, crowd, moderator, channel, books, store, monkeypatch, overlap, clash
 ):
     """An import racing 10 inserts, clashing or not: ids and titles stay unique; the import is all or nothing."""
-    monkeypatch.setattr(discobase.bulk, "BATCH_ROWS", 100)
+    monkeypatch.setattr(discobase.write.imports, "BATCH_ROWS", 100)
     rows = orjson.dumps([{"title": f"I{n}", "author": "imp"} for n in range(300)])
     calls = [(moderator, channel, "record import", {"table": "books", "file": ("i.json", rows)})]
     calls += [

@@ -23,9 +23,9 @@ import discobase
 from cogs.record._files import read_rows, to_csv, without_ids
 from cogs.record._form import parse_lines
 from cogs.utils.errors import NotAllowed, Refused
-from discobase.bulk import check_rows, import_key, parts
-from discobase.cached_table import CachedTable
-from discobase.records import Record, decode_message, encode_record
+from discobase.cache.stored_table import CachedTable
+from discobase.model.records import Record, decode_message, encode_record
+from discobase.write.imports import check_rows, import_key, parts
 
 from .strategies import FILES, TEXT, deep, deep_object, mangle
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
+from ..errors import GrammarError, SchemaError, closest, shown
 from .columns import ColumnType
-from .errors import GrammarError, SchemaError, closest, shown
 from .query import And, Condition, Expr, Not, Op, Or, Query
 from .schema import MAX_COLUMNS, Column, TableSchema, check_name
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 
+from ..cache.catalog_cache import Tables
 from .gate import WriteGate
 from .lease import Lease
 from .record_writes import RecordWrites
 from .table_changes import TableChanges
-from .tables import Tables
 
 __all__ = ["Reconciler"]
 

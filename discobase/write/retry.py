@@ -29,7 +29,7 @@ from typing import TypeVar
 import aiohttp
 import discord
 
-from .errors import DiscordUnavailable
+from ..errors import DiscordUnavailable
 
 __all__ = ["CALL_BUDGET", "DELAYS", "deadline", "retrying"]
 

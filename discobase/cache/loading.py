@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from .backend import Backend
-from .cached_table import CachedTable
-from .records import Record, decode_message
+from ..backend import Backend
+from ..model.records import Record, decode_message
+from .stored_table import CachedTable
 
 __all__ = ["load_table"]
 

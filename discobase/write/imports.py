@@ -20,11 +20,11 @@ from typing import Any
 
 import orjson
 
-from .cached_table import CachedTable
-from .columns import Value, as_typed
-from .errors import BadValue, DiscobaseError, UniqueViolation, UnknownColumn
-from .problems import value_problems
-from .records import Record
+from ..cache.stored_table import CachedTable
+from ..errors import BadValue, DiscobaseError, UniqueViolation, UnknownColumn
+from ..model.columns import Value, as_typed
+from ..model.problems import value_problems
+from ..model.records import Record
 
 __all__ = [
     "BATCH_BYTES",

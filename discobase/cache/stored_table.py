@@ -10,12 +10,12 @@ import asyncio
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from .catalog import EVERYONE, Access
-from .columns import Value
-from .errors import RecordNotFound, UniqueViolation
-from .query import Query
-from .records import Record
-from .schema import TableSchema
+from ..errors import RecordNotFound, UniqueViolation
+from ..model.catalog import EVERYONE, Access
+from ..model.columns import Value
+from ..model.query import Query
+from ..model.records import Record
+from ..model.schema import TableSchema
 
 __all__ = ["CachedTable"]
 

@@ -39,14 +39,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Itera
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Protocol, TypeVar
 
+from ..backend import Backend
+from ..cache.catalog_cache import Tables
+from ..cache.stored_table import CachedTable
+from ..errors import ChannelMissing, DiscordUnavailable, ShuttingDown, TableDamaged, UnknownTable
+from ..model.records import encode_batch, encode_gone
 from . import guard, retry
-from .backend import Backend
-from .bulk import BATCH_ROWS
-from .cached_table import CachedTable
-from .errors import ChannelMissing, DiscordUnavailable, ShuttingDown, TableDamaged, UnknownTable
+from .imports import BATCH_ROWS
 from .lease import Lease
-from .records import encode_batch, encode_gone
-from .tables import Tables
 
 __all__ = ["WriteGate"]
 

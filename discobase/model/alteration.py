@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..errors import BadValue, DatabaseTableError, GrammarError, SchemaError
 from .columns import ColumnType, Value, as_typed
-from .errors import BadValue, DatabaseTableError, GrammarError, SchemaError
 from .records import Record
 from .schema import Column, TableSchema
 

@@ -28,11 +28,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .backend import Backend
-from .bulk import ImportRejected, RowProblem, parts
-from .cached_table import CachedTable
-from .columns import Value, as_typed
-from .errors import (
+from ..backend import Backend
+from ..cache.catalog_cache import Tables
+from ..cache.stored_table import CachedTable
+from ..errors import (
     BadValue,
     DatabaseStorageError,
     DiscobaseError,
@@ -43,13 +42,14 @@ from .errors import (
     UniqueViolation,
     UnknownColumn,
 )
+from ..model.columns import Value, as_typed
+from ..model.problems import value_problems
+from ..model.records import Record
+from ..model.schema import TableSchema
 from .gate import WriteGate
 from .group_commit import Draft, Pending, write_packed
-from .problems import value_problems
+from .imports import ImportRejected, RowProblem, parts
 from .record_writes import Progress, ProgressReports
-from .records import Record
-from .schema import TableSchema
-from .tables import Tables
 
 __all__ = ["BulkRejected", "BulkUpdate", "RecordChanges", "RecordProblem", "UpsertResult"]
 

@@ -12,7 +12,7 @@ import sys
 from collections import OrderedDict
 from itertools import islice
 
-from .cached_table import CachedTable
+from .stored_table import CachedTable
 
 __all__ = ["CacheBudget", "estimate_record_bytes"]
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import functools
 import logging
 
+from ..backend import Backend
+from ..cache.catalog_cache import Tables
+from ..errors import DiscobaseError, MessageMissing, SchemaError, TableExists
+from ..model.catalog import Access, CatalogEntry, Settings, encode_entry, encode_settings
+from ..model.schema import Column, TableSchema
 from . import guard
-from .backend import Backend
-from .catalog import Access, CatalogEntry, Settings, encode_entry, encode_settings
-from .errors import DiscobaseError, MessageMissing, SchemaError, TableExists
 from .gate import WriteGate
-from .schema import Column, TableSchema
-from .tables import Tables
 
 __all__ = ["TableChanges"]
 

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import BadValue, UnknownColumn
+from ..errors import BadValue, UnknownColumn
 from .schema import TableSchema
 
 __all__ = ["value_problems"]

@@ -16,17 +16,17 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from .backend import Backend
-from .bulk import BulkResult, ImportRejected, check_rows, plan_import
-from .cached_table import CachedTable
-from .columns import Value
-from .errors import MessageMissing, RecordNotFound, ShuttingDown
+from ..backend import Backend
+from ..cache.catalog_cache import Tables
+from ..cache.stored_table import CachedTable
+from ..errors import MessageMissing, RecordNotFound, ShuttingDown
+from ..model.columns import Value
+from ..model.records import Record, encode_batch, encode_gone, encode_record
 from .gate import WriteGate
 from .group_commit import Pending, write_packed
+from .imports import BulkResult, ImportRejected, check_rows, plan_import
 from .lease import LeaseLost
 from .metrics import note_packed
-from .records import Record, encode_batch, encode_gone, encode_record
-from .tables import Tables
 
 __all__ = ["Progress", "ProgressReports", "RecordWrites"]
 

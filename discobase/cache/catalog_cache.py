@@ -22,15 +22,15 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from . import guard
-from .backend import Backend
+from ..backend import Backend
+from ..errors import ChannelMissing, NotConnected, TableDamaged, UnknownTable
+from ..model.catalog import CATALOG_CHANNEL, DEFAULT_SETTINGS, CatalogEntry, Settings, decode_entry, decode_settings
+from ..model.schema import TableSchema
+from ..write import guard
+from ..write.lease import Lease
 from .budget import CacheBudget
-from .cached_table import CachedTable
-from .catalog import CATALOG_CHANNEL, DEFAULT_SETTINGS, CatalogEntry, Settings, decode_entry, decode_settings
-from .errors import ChannelMissing, NotConnected, TableDamaged, UnknownTable
-from .lease import Lease
 from .loading import load_table
-from .schema import TableSchema
+from .stored_table import CachedTable
 
 __all__ = ["Tables"]
 

@@ -16,17 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .alteration import plan_alter
-from .backend import Backend
-from .bulk import parts
-from .cached_table import CachedTable
-from .catalog import CatalogEntry, encode_entry
-from .columns import ColumnType
-from .errors import DiscobaseError, SchemaError, TableExists
+from ..backend import Backend
+from ..cache.catalog_cache import Tables
+from ..cache.stored_table import CachedTable
+from ..errors import DiscobaseError, SchemaError, TableExists
+from ..model.alteration import plan_alter
+from ..model.catalog import CatalogEntry, encode_entry
+from ..model.columns import ColumnType
+from ..model.records import encode_batch
+from ..model.schema import TableSchema
 from .gate import WriteGate
-from .records import encode_batch
-from .schema import TableSchema
-from .tables import Tables
+from .imports import parts
 
 __all__ = ["AlterResult", "SchemaChanges"]
 

@@ -74,9 +74,9 @@ from dataclasses import dataclass
 import discord
 import orjson
 
+from ..backend import Backend
+from ..errors import DiscobaseError, MessageMissing, StorageBusy
 from . import guard
-from .backend import Backend
-from .errors import DiscobaseError, MessageMissing, StorageBusy
 
 __all__ = ["LEASE_SECONDS", "Claim", "Lease", "LeaseLost", "LeaseTerms", "new_owner_token"]
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import orjson
 from pydantic import ValidationError
 
-from .errors import SchemaError
+from ..errors import SchemaError
 from .schema import TableSchema
 
 __all__ = [

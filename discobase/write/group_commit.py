@@ -32,13 +32,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .backend import Backend
-from .cached_table import CachedTable
-from .columns import Value
-from .errors import DiscordUnavailable, RecordNotFound, UniqueViolation
+from ..backend import Backend
+from ..cache.stored_table import CachedTable
+from ..errors import DiscordUnavailable, RecordNotFound, UniqueViolation
+from ..model.columns import Value
+from ..model.records import BatchItem, Record, encode_batch
+from ..model.schema import TableSchema
 from .gate import WriteGate
-from .records import BatchItem, Record, encode_batch
-from .schema import TableSchema
 
 __all__ = ["Draft", "Pending", "write_packed"]
 

@@ -51,12 +51,12 @@ from dataclasses import dataclass
 
 import orjson
 
-from .backend import Backend
-from .bulk import BATCH_BYTES, BATCH_ROWS
-from .cached_table import CachedTable
-from .errors import DiscobaseError, ShuttingDown
+from ..backend import Backend
+from ..cache.stored_table import CachedTable
+from ..errors import DiscobaseError, ShuttingDown
+from ..model.records import BatchItem, encode_batch
 from .gate import WriteGate
-from .records import BatchItem, encode_batch
+from .imports import BATCH_BYTES, BATCH_ROWS
 
 __all__ = ["COMPACT_AT", "CompactionResult", "Compactor"]
 

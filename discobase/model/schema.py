@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ..errors import BadValue, SchemaError, UnknownColumn, closest, shown
 from .columns import ColumnType, Value, quote
-from .errors import BadValue, SchemaError, UnknownColumn, closest, shown
 
 __all__ = ["MAX_CHOICES", "MAX_COLUMNS", "Column", "TableSchema", "check_name"]
 
