@@ -48,7 +48,7 @@ from .model.columns import ColumnType
 from .model.grammar import parse_columns, parse_query, parse_sort, parse_type, parse_values, parse_where
 from .model.problems import value_problems
 from .model.query import Condition, Query
-from .model.records import Record
+from .model.records import Found, Record
 from .model.schema import Column, TableSchema
 from .store import GuildStore
 from .table import Table, Unique
@@ -121,6 +121,7 @@ __all__ = [
     "DiscordBackend",
     "DiscordUnavailable",
     "Engine",
+    "Found",
     "GrammarError",
     "GuildStore",
     "ImportRejected",

@@ -36,7 +36,7 @@ from .errors import DiscobaseError
 from .model.catalog import Access, Settings
 from .model.columns import ColumnType
 from .model.query import Query
-from .model.records import Record
+from .model.records import Found, Record
 from .model.schema import Column, TableSchema
 from .write.bulk_changes import BulkUpdate, RecordChanges, RecordProblem, UpsertResult
 from .write.compaction import CompactionResult, Compactor
@@ -269,8 +269,8 @@ class GuildStore:
         """One record by id (no request on a loaded table)."""
         return (await self._loaded(name)).get(record_id)
 
-    async def find(self, name: str, query: Query | None = None) -> list[Record]:
-        """Records matching the query (no request on a loaded table)."""
+    async def find(self, name: str, query: Query | None = None) -> Found:
+        """Records matching the query, and in ``matched`` how many match without its limit (no request when loaded)."""
         return (await self._loaded(name)).select(query or Query())
 
     async def count(self, name: str, query: Query | None = None) -> int:

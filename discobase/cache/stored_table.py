@@ -14,7 +14,7 @@ from ..errors import RecordNotFound, UniqueViolation
 from ..model.catalog import EVERYONE, Access
 from ..model.columns import Value
 from ..model.query import Query
-from ..model.records import Record
+from ..model.records import Found, Record
 from ..model.schema import TableSchema
 
 __all__ = ["CachedTable"]
@@ -304,13 +304,16 @@ class CachedTable:
         """Whether deleting this record must leave a ``gone`` marker rather than just delete its message."""
         return record.id == self.next_id - 1 or record.message_id in self._batch_messages or record.id in self._shadowed
 
-    def select(self, query: Query) -> list[Record]:
-        """Records matching the query, sorted and limited; indexes serve `=` on id and unique columns."""
+    def select(self, query: Query) -> Found:
+        """Records matching the query, sorted and limited, with the count before the limit (one scan).
+
+        Indexes serve `=` on id and unique columns.
+        """
         candidates = self._candidates(query)
         matches = query.predicate()
         matching = [record for record in candidates if matches(record)]
         ordered = query.order(matching)
-        return ordered if query.limit is None else ordered[: query.limit]
+        return Found(ordered if query.limit is None else ordered[: query.limit], len(matching))
 
     def _candidates(self, query: Query) -> list[Record] | Iterator[Record]:
         rows = self._rows()

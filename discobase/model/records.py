@@ -41,6 +41,7 @@ __all__ = [
     "FORMAT_VERSION",
     "BatchItem",
     "DecodedMessage",
+    "Found",
     "Record",
     "StoredRecord",
     "decode_message",
@@ -66,6 +67,14 @@ class Record:
     def created_at(self) -> datetime:
         """When the record was inserted (the time of the first message that held it)."""
         return snowflake_time(self.created_message_id or self.message_id)
+
+
+class Found(list[Record]):
+    """The records a find returns (sorted, limited), and ``matched``: how many matched before the limit."""
+
+    def __init__(self, records: list[Record], matched: int | None = None) -> None:
+        super().__init__(records)
+        self.matched = len(records) if matched is None else matched
 
 
 @dataclass(frozen=True, slots=True)
