@@ -30,7 +30,7 @@ from ..write import guard
 from ..write.lease import Lease
 from .budget import CacheBudget
 from .loading import load_table
-from .stored_table import CachedTable
+from .stored_table import StoredTable
 
 __all__ = ["Tables"]
 
@@ -55,8 +55,8 @@ class Tables:
         self.catalog_id: int | None = None
         self.opened_at = 0.0
         self.lock = asyncio.Lock()  # held by catalog writes and by reading the catalog
-        self._tables: dict[str, CachedTable] = {}
-        self._lost: dict[str, CachedTable] = {}  # known when the catalog channel was deleted by hand
+        self._tables: dict[str, StoredTable] = {}
+        self._lost: dict[str, StoredTable] = {}  # known when the catalog channel was deleted by hand
         self._stale = False
         self.settings = DEFAULT_SETTINGS
         self.settings_message_id: int | None = None  # written on the first change of the settings
@@ -109,17 +109,17 @@ class Tables:
 
     def _reconcile(self, entries: dict[str, tuple[CatalogEntry, int]]) -> None:
         """Take the catalog as read, keeping the table objects that still stand for the same table."""
-        tables: dict[str, CachedTable] = {}
+        tables: dict[str, StoredTable] = {}
         for name, (entry, message_id) in entries.items():
             kept = self._tables.get(name)
             if kept is not None and kept.channel_id == entry.channel_id:
-                kept.set_catalog_message(message_id)
+                kept.catalog_message_id = message_id
                 if kept.schema != entry.schema:
                     kept.set_schema(entry.schema)
-                kept.set_access(entry.access)
+                kept.access = entry.access
                 tables[name] = kept
             else:
-                tables[name] = CachedTable(entry.schema, entry.channel_id, message_id, entry.access)
+                tables[name] = StoredTable(entry.schema, entry.channel_id, message_id, entry.access)
         for name, table in self._lost.items():
             tables.setdefault(name, table)  # served at once; the store writes them into this catalog
         for name, table in self._tables.items():
@@ -148,7 +148,7 @@ class Tables:
         self.settings, self.settings_message_id, self.settings_owed = DEFAULT_SETTINGS, None, False
         self.removing = False
 
-    def lost_tables(self) -> dict[str, CachedTable]:
+    def lost_tables(self) -> dict[str, StoredTable]:
         """Tables known when the catalog channel was deleted by hand, still to be written into the new one."""
         return {name: table for name, table in self._lost.items() if self._tables.get(name) is table}
 
@@ -178,7 +178,7 @@ class Tables:
             raise NotConnected("The store is not open yet: `await store.open()` first.")
         return sorted(self._tables)
 
-    def entry(self, name: str) -> CachedTable:
+    def entry(self, name: str) -> StoredTable:
         """The table called ``name``, or ``UnknownTable`` with the closest name."""
         if self.catalog_id is None:
             raise NotConnected("The store is not open yet: `await store.open()` first.")
@@ -187,15 +187,15 @@ class Tables:
             raise UnknownTable(name, self._tables)
         return table
 
-    def holds(self, table: CachedTable) -> bool:
+    def holds(self, table: StoredTable) -> bool:
         """Whether this table object is still the catalog's table of its name (not dropped or replaced)."""
         return self._tables.get(table.name) is table
 
-    def all(self) -> list[CachedTable]:
+    def all(self) -> list[StoredTable]:
         """Every table known, loaded or not."""
         return list(self._tables.values())
 
-    def by_channel(self, channel_id: int) -> CachedTable | None:
+    def by_channel(self, channel_id: int) -> StoredTable | None:
         """The table whose channel this is, if any."""
         return next((table for table in self._tables.values() if table.channel_id == channel_id), None)
 
@@ -214,21 +214,21 @@ class Tables:
 
     # ------------------------------------------------------------ changes the gate reports
 
-    def added(self, schema: TableSchema, channel_id: int, message_id: int) -> CachedTable:
+    def added(self, schema: TableSchema, channel_id: int, message_id: int) -> StoredTable:
         """A table's channel and catalog entry are on Discord: it is known, loaded and empty."""
-        table = CachedTable(schema, channel_id, message_id)
+        table = StoredTable(schema, channel_id, message_id)
         table.fill([], 1, set(), set())
         self._tables[schema.name] = table
         return table
 
-    def renamed(self, table: CachedTable, schema: TableSchema) -> None:
+    def renamed(self, table: StoredTable, schema: TableSchema) -> None:
         """A table's catalog entry now has another name: it is known by that name only."""
         if self._tables.get(table.name) is table:
             del self._tables[table.name]
         table.set_schema(schema)
         self._tables[schema.name] = table
 
-    def removed(self, table: CachedTable) -> None:
+    def removed(self, table: StoredTable) -> None:
         """A table's catalog entry is gone (dropped, or deleted by hand)."""
         if self._tables.get(table.name) is table:
             del self._tables[table.name]
@@ -238,7 +238,7 @@ class Tables:
 
     # ------------------------------------------------------------ loading
 
-    async def loaded(self, name: str) -> CachedTable:
+    async def loaded(self, name: str) -> StoredTable:
         """The table with its records in memory (read from Discord on first use, or when stale)."""
         await self.open()
         table = self.entry(name)
@@ -252,7 +252,7 @@ class Tables:
             self.budget.touch(table)
         return table
 
-    async def reload_if_needed(self, table: CachedTable) -> None:
+    async def reload_if_needed(self, table: StoredTable) -> None:
         """Under the table's lock: read it from its channel if it is not in memory or may have missed changes."""
         if table.loaded and not table.stale:
             return

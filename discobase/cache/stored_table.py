@@ -1,61 +1,56 @@
-"""One table in memory: its records, its indexes, and the lock that orders its writes.
+"""One table in memory: its catalog entry, its record index, its message ledger, and the lock that orders its writes.
 
-Everything here is synchronous and does no I/O: the store does the Discord call
-and then applies the change here, so the cache only ever holds what Discord has.
+The index (index.py) and the ledger (ledger.py) are private, and two things
+change them: ``fill`` (loading read the channel) and ``apply`` (a draft was
+committed: its request is stored, or a hand deletion was seen). Everything
+else reads. So the cache only ever holds what Discord decides (I1, I2 in
+store.py), and there is one place where a stored request becomes memory.
+
+A stale table may have missed changes (a new gateway session, a lease taken
+over): it keeps serving the write that holds its lock, and is read again
+before anything else uses it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 
-from ..errors import RecordNotFound, UniqueViolation
+from ..errors import RecordNotFound
 from ..model.catalog import EVERYONE, Access
 from ..model.columns import Value
 from ..model.query import Query
 from ..model.records import Found, Record
 from ..model.schema import TableSchema
+from .draft import Draft
+from .index import RecordIndex
+from .ledger import MessageLedger, Request
 
-__all__ = ["CachedTable"]
+__all__ = ["CachedTable", "StoredTable"]
 
 
-@dataclass(eq=False)
-class CachedTable:
-    """A table's catalog entry and, once loaded, its records; its state changes only through its methods.
+class StoredTable:
+    """A table's catalog entry and, once loaded, its records; its state changes only by ``fill`` and ``apply``.
 
-    ``records`` is None until the table's channel has been read (tables load
-    lazily, on first use). ``next_id`` is one above the highest id ever given,
-    including deleted ones, so ids are never reused. Batch messages hold
-    several records (bulk imports); a shadowed id's current message is newer
-    than a copy of it in a batch, so deleting that message alone would bring the
-    old copy back (see records.py); ``import_parts`` are the parts written so
-    far of each tagged import. ``loose`` messages are the ones compaction may
-    fold into a batch and delete (single-record messages, markers, untagged
-    batches, copies that decide nothing any more); ``gone_in`` says which
-    deletions each message decides. A stale table may have missed changes (a new
-    gateway session, a lease taken over): it keeps serving the write that holds
-    its lock, and is read again before anything else uses it.
+    ``schema``, ``access`` and ``catalog_message_id`` follow the catalog entry
+    (set by the catalog's writers once Discord has stored it).
     """
 
-    schema: TableSchema
-    channel_id: int
-    catalog_message_id: int
-    access: Access = EVERYONE
-    records: dict[int, Record] | None = None
-    next_id: int = 1
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _damaged: bool = False
-    _stale: bool = False
-    _batch_messages: set[int] = field(default_factory=set)
-    _shadowed: set[int] = field(default_factory=set)
-    _imports: dict[str, set[int]] = field(default_factory=dict)
-    _owed_markers: set[int] = field(default_factory=set)
-    _loose: set[int] = field(default_factory=set)
-    _gone_in: dict[int, set[int]] = field(default_factory=dict)
-    _gone_at: dict[int, int] = field(default_factory=dict)
-    _by_message: dict[int, set[int]] = field(default_factory=dict)
-    _unique: dict[str, dict[Value, int]] = field(default_factory=dict)
+    def __init__(
+        self, schema: TableSchema, channel_id: int, catalog_message_id: int, access: Access = EVERYONE
+    ) -> None:
+        self.schema = schema
+        self.channel_id = channel_id
+        self.catalog_message_id = catalog_message_id
+        self.access = access
+        self.lock = asyncio.Lock()
+        self._index: RecordIndex | None = None
+        self._ledger = MessageLedger()
+        self._next_id = 1  # kept while unloaded
+        self._damaged = False
+        self._stale = False
+
+    # ------------------------------------------------------------ state
 
     @property
     def name(self) -> str:
@@ -65,7 +60,7 @@ class CachedTable:
     @property
     def loaded(self) -> bool:
         """Whether the records are in memory."""
-        return self.records is not None
+        return self._index is not None
 
     @property
     def damaged(self) -> bool:
@@ -77,9 +72,16 @@ class CachedTable:
         """Whether the records in memory may have missed changes and must be read again before the next use."""
         return self._stale
 
+    @property
+    def next_id(self) -> int:
+        """One above the highest id ever given, deleted ones included (ids are never reused, I3)."""
+        return self._index.next_id if self._index is not None else self._next_id
+
+    # ------------------------------------------------------------ the two writers: loading and commit
+
     def fill(
         self,
-        records: list[Record],
+        records: Sequence[Record],
         next_id: int,
         batch_messages: set[int],
         shadowed: set[int],
@@ -87,72 +89,102 @@ class CachedTable:
         loose: set[int] | None = None,
         gone_in: dict[int, set[int]] | None = None,
     ) -> None:
-        """Take the records read from the channel as the whole table."""
-        self.records = {}
-        self._by_message = {}
-        self._unique = {name: {} for name in self.schema.unique_columns}
-        for record in sorted(records, key=lambda r: r.id):
-            if record.id not in self._owed_markers:  # deleted, its marker not written yet
-                self.add(record)
-        self.next_id = max(next_id, self.next_id)
-        self._batch_messages = batch_messages
-        self._shadowed = shadowed
-        self._imports = imports or {}
-        self._loose = loose if loose is not None else set()
-        self._gone_in = gone_in if gone_in is not None else {}
-        self._gone_at = {record_id: message for message, ids in self._gone_in.items() for record_id in ids}
-        self._stale = False
+        """Take the records read from the channel as the whole table (loading.py)."""
+        owed = set(self._ledger.owed())  # deleted, their marker not written yet
+        index = RecordIndex(self.name, self.schema.unique_columns)
+        kept = [record for record in sorted(records, key=lambda r: r.id) if record.id not in owed]
+        for record in kept:
+            index.put(record)
+        index.next_id = max(next_id, self.next_id, index.next_id)
+        self._ledger.reset(kept, batch_messages, shadowed, imports or {}, loose or set(), gone_in or {})
+        self._index, self._stale = index, False
 
-    def set_schema(self, schema: TableSchema) -> None:
+    def plan(self, draft: Draft) -> Request | None:
+        """The one request that stores the draft (chosen by the ledger); None for a hand deletion (no request)."""
+        return None if draft.deleted_by_hand else self._ledger.plan(draft, self.next_id)
+
+    def apply(self, draft: Draft, request: Request | None, message_id: int = 0) -> list[int]:
+        """The draft's request is stored (``message_id``: the new message of a send): memory takes the draft.
+
+        Every entry is settled, whether or not the table still held its record
+        (a hand deletion during the request: the request is newer and decides).
+        Returns the ids whose ``gone`` marker is now owed (after a hand deletion).
+        """
+        index = self._index
+        if index is None:  # unloaded or damaged meanwhile: the next load reads what Discord has
+            return []
+        if request is None:
+            return _deleted_by_hand(index, self._ledger, draft.deleted_by_hand)
+        if request.kind == "delete_many":
+            for message in request.message_ids:
+                self._ledger.forget(message)
+            return []
+        if request.kind == "delete":
+            for record_id, old in draft.before.items():
+                index.drop(record_id)
+                if old is not None:
+                    self._ledger.deleted(old)
+            return []
+        target = message_id if request.kind == "send" else request.message_id
+        if request.kind == "edit" and self._ledger.vanished(target):
+            return []  # the edit landed, then the message was deleted by hand: that deletion was applied already
+        for record_id, values in draft.states.items():
+            old = draft.before[record_id]
+            if values is None:
+                index.drop(record_id)
+                self._ledger.decide_gone(target, record_id, old)
+                continue
+            moved = old is not None and old.message_id != target
+            created = (
+                (old.created_message_id or old.message_id) if moved and old else (old.created_message_id if old else 0)
+            )
+            index.put(Record(record_id, values, draft.creator(record_id), target, created))
+            self._ledger.decide_live(target, record_id, old)
+        index.next_id = max(index.next_id, draft.next_id)
+        if request.kind == "send":
+            self._ledger.note_message(target, request.batch, draft.import_part)
+            if self._ledger.vanished(target):
+                return _deleted_by_hand(index, self._ledger, target)
+        return []
+
+    # ------------------------------------------------------------ catalog and lifecycle
+
+    def set_schema(self, schema: TableSchema, carry: Sequence[str] = ()) -> None:
         """Take a changed schema; values follow their storage key, and unique indexes are rebuilt.
 
         A renamed column keeps its values, a dropped one loses them, and a new
-        one (or a replaced one, with a fresh key) reads as its default.
+        one (or a replaced one, with a fresh key) reads as its default, but the
+        columns named in ``carry``, which keep the values memory holds under
+        their name (an alter-column's rewrite stored them already).
         """
         names = {column.storage_key: column.name for column in self.schema.columns}
         self.schema = schema
-        if self.records is None:
+        if self._index is None:
             return
-        for record in self.records.values():
+        index = RecordIndex(self.name, schema.unique_columns)
+        for record in self._index:
             old = record.values
-            record.values = {
-                c.name: old.get(names[c.storage_key]) if c.storage_key in names else c.default_value
+            values: dict[str, Value] = {
+                c.name: old.get(c.name)
+                if c.name in carry
+                else old.get(names[c.storage_key])
+                if c.storage_key in names
+                else c.default_value
                 for c in schema.columns
             }
-        self.fill(
-            list(self.records.values()),
-            self.next_id,
-            self._batch_messages,
-            self._shadowed,
-            self._imports,
-            self._loose,
-            self._gone_in,
-        )
-
-    def set_access(self, access: Access) -> None:
-        """Take the table's access rules as its catalog entry now holds them."""
-        self.access = access
-
-    def set_catalog_message(self, message_id: int) -> None:
-        """The table's catalog entry was written anew (the catalog channel was rebuilt)."""
-        self.catalog_message_id = message_id
+            index.put(Record(record.id, values, record.creator_id, record.message_id, record.created_message_id))
+        index.next_id = self._index.next_id
+        self._index = index
 
     def unload(self) -> None:
-        """Drop the records from memory (they stay on Discord)."""
-        self.records = None
-        self._by_message = {}
-        self._unique = {}
-        self._batch_messages = set()
-        self._shadowed = set()
-        self._imports = {}
-        self._loose = set()
-        self._gone_in = {}
-        self._gone_at = {}
+        """Drop the records from memory (they stay on Discord); owed markers are kept."""
+        self._next_id = self.next_id
+        self._index = None
         self._stale = False
 
     def mark_stale(self) -> None:
-        """The records may have missed changes: read them again before their next use (see the class docstring)."""
-        if self.records is not None:
+        """The records may have missed changes: read them again before their next use (see the module docstring)."""
+        if self._index is not None:
             self._stale = True
 
     def mark_damaged(self) -> None:
@@ -160,169 +192,72 @@ class CachedTable:
         self._damaged = True
         self.unload()
 
-    def note_batch(self, message_id: int, import_key: str | None = None, part: int = 0) -> None:
-        """A batch message was written (tagged with its import's key and part, if any)."""
-        self._batch_messages.add(message_id)
-        if import_key is not None:
-            self._imports.setdefault(import_key, set()).add(part)
+    # ------------------------------------------------------------ reads
 
-    def note_message(self, message_id: int, gone: Iterable[int] = ()) -> None:
-        """A message compaction may fold was written (a single record, a marker, an untagged batch).
-
-        ``gone`` are the deletions it decides. A deletion is decided by one message only: the newest naming the id.
-        """
-        self._loose.add(message_id)
-        for record_id in gone:
-            self._gone_in.setdefault(message_id, set()).add(record_id)
-            older = self._gone_at.get(record_id)
-            if older is not None and older != message_id:
-                self._gone_in[older].discard(record_id)
-            self._gone_at[record_id] = message_id
-
-    def forget_message(self, message_id: int) -> list[int]:
-        """A message is gone from the channel (deleted by us or by hand); the deletions it decided."""
-        self._loose.discard(message_id)
-        gone = sorted(self._gone_in.pop(message_id, ()))
-        for record_id in gone:
-            self._gone_at.pop(record_id, None)
-        return gone
-
-    def loose_count(self) -> int:
-        """How many messages compaction may fold or delete (no sorting: asked after every write)."""
-        return len(self._loose)
-
-    def loose_messages(self) -> list[int]:
-        """Messages compaction may fold and delete, oldest first."""
-        return sorted(self._loose)
-
-    def decided_by(self, message_id: int) -> tuple[list[int], list[int]]:
-        """The ids this message decides: records it holds now, and deletions."""
-        return sorted(self._by_message.get(message_id, ())), sorted(self._gone_in.get(message_id, ()))
-
-    def owe_marker(self, record_id: int) -> None:
-        """A ``gone`` marker for this deleted record could not be written yet; the next write on the table owes it."""
-        self._owed_markers.add(record_id)
-
-    def owed_markers(self) -> list[int]:
-        """The deleted records whose ``gone`` marker is still to be written (kept across reloads)."""
-        return sorted(self._owed_markers)
-
-    def marker_written(self, record_id: int) -> None:
-        """A ``gone`` marker owed for this record is on Discord now."""
-        self._owed_markers.discard(record_id)
-
-    def import_parts(self, key: str) -> frozenset[int]:
-        """The parts of the tagged import ``key`` written so far."""
-        return frozenset(self._imports.get(key, ()))
-
-    def in_batch(self, record: Record) -> bool:
-        """Whether the record's current message is a batch (so it cannot be edited for one record)."""
-        return record.message_id in self._batch_messages
-
-    def shadow(self, record_id: int) -> None:
-        """The record's current message supersedes an older copy of it in a batch."""
-        self._shadowed.add(record_id)
-
-    def unshadow(self, record_id: int) -> bool:
-        """Forget that the record had an older copy in a batch; True if it had."""
-        if record_id in self._shadowed:
-            self._shadowed.discard(record_id)
-            return True
-        return False
-
-    def _rows(self) -> dict[int, Record]:
-        if self.records is None:
+    def _rows(self) -> RecordIndex:
+        if self._index is None:
             raise RuntimeError(f"table {self.name} is not loaded")
-        return self.records
+        return self._index
 
     def __len__(self) -> int:
         return len(self._rows())
 
     def __iter__(self) -> Iterator[Record]:
-        return iter(self._rows().values())
+        return iter(self._rows())
 
     def get(self, record_id: int) -> Record:
         """The record with that id, or ``RecordNotFound``."""
-        record = self._rows().get(record_id)
+        record = self._rows().find(record_id)
         if record is None:
             raise RecordNotFound(self.name, record_id)
         return record
 
+    def find(self, record_id: int) -> Record | None:
+        """The record with that id, if there is one."""
+        return self._rows().find(record_id)
+
     def holder(self, column: str, value: Value) -> int | None:
         """The id of the record holding ``value`` in the unique ``column``, if any."""
-        return self._unique.get(column, {}).get(value)
-
-    def check_unique(self, values: Mapping[str, Value], record_id: int | None = None) -> None:
-        """Raise ``UniqueViolation`` if another record holds one of these unique values."""
-        for column, index in self._unique.items():
-            value = values.get(column)
-            if value is None:
-                continue
-            holder = index.get(value)
-            if holder is not None and holder != record_id:
-                raise UniqueViolation(self.name, column, value, holder)
-
-    def add(self, record: Record) -> None:
-        """Put a record (new, or read back) into the table and its indexes."""
-        rows = self._rows()
-        rows[record.id] = record
-        self._by_message.setdefault(record.message_id, set()).add(record.id)
-        for column, index in self._unique.items():
-            value = record.values.get(column)
-            if value is not None:
-                index[value] = record.id
-        self.next_id = max(self.next_id, record.id + 1)
-
-    def remove(self, record: Record) -> None:
-        """Take a record out of the table and its indexes."""
-        self._rows().pop(record.id, None)
-        holders = self._by_message.get(record.message_id)
-        if holders is not None:
-            holders.discard(record.id)
-            if not holders:
-                del self._by_message[record.message_id]
-                self._batch_messages.discard(record.message_id)
-        for column, index in self._unique.items():
-            value = record.values.get(column)
-            if value is not None and index.get(value) == record.id:
-                del index[value]
-
-    def replace(self, record: Record, values: dict[str, Value], message_id: int) -> Record:
-        """Swap a record for its new version (after an update reached Discord)."""
-        self.remove(record)
-        first_message = record.created_message_id or record.message_id
-        updated = Record(record.id, values, record.creator_id, message_id, first_message)
-        self.add(updated)
-        return updated
-
-    def in_message(self, message_id: int) -> list[Record]:
-        """The records a message holds (several for a batch)."""
-        rows = self._rows()
-        return [rows[record_id] for record_id in self._by_message.get(message_id, ())]
-
-    def needs_marker(self, record: Record) -> bool:
-        """Whether deleting this record must leave a ``gone`` marker rather than just delete its message."""
-        return record.id == self.next_id - 1 or record.message_id in self._batch_messages or record.id in self._shadowed
+        return self._rows().holder(column, value)
 
     def select(self, query: Query) -> Found:
-        """Records matching the query, sorted and limited, with the count before the limit (one scan).
+        """Records matching the query, sorted and limited, with the count before the limit (one scan)."""
+        return self._rows().select(query)
 
-        Indexes serve `=` on id and unique columns.
-        """
-        candidates = self._candidates(query)
-        matches = query.predicate()
-        matching = [record for record in candidates if matches(record)]
-        ordered = query.order(matching)
-        return Found(ordered if query.limit is None else ordered[: query.limit], len(matching))
+    def owed_markers(self) -> list[int]:
+        """The deleted records whose ``gone`` marker is still to be written (kept across reloads)."""
+        return self._ledger.owed()
 
-    def _candidates(self, query: Query) -> list[Record] | Iterator[Record]:
-        rows = self._rows()
-        for condition in query.index_lookups():
-            if condition.column == "id":
-                found = rows.get(condition.value) if isinstance(condition.value, int) else None
-                return [found] if found else []
-            index = self._unique.get(condition.column)
-            if index is not None:
-                holder = index.get(condition.value)
-                return [rows[holder]] if holder is not None else []
-        return iter(rows.values())
+    def import_parts(self, key: str) -> frozenset[int]:
+        """The parts of the tagged import ``key`` written so far."""
+        return self._ledger.import_parts(key)
+
+    def loose_count(self) -> int:
+        """How many messages compaction may fold or delete (no sorting: asked after every write)."""
+        return self._ledger.loose_count()
+
+    def loose_messages(self) -> list[int]:
+        """Messages compaction may fold and delete, oldest first."""
+        return self._ledger.loose_messages()
+
+    def decided_by(self, message_id: int) -> tuple[list[int], list[int]]:
+        """The ids this message decides: records it holds now, and deletions."""
+        return self._ledger.decided_by(message_id)
+
+
+def _deleted_by_hand(index: RecordIndex, ledger: MessageLedger, message_id: int) -> list[int]:
+    """A message was deleted by hand: what it decided, nobody decides now; markers owed where needed (I2, I3)."""
+    live, gone = ledger.forget(message_id)
+    ledger.vanish(message_id)
+    owed = list(gone)  # a marker deleted by hand: an older copy of the record must not come back
+    for record_id in live:
+        index.drop(record_id)
+        if ledger.shadowed(record_id) or record_id == index.next_id - 1:
+            owed.append(record_id)
+    for record_id in owed:
+        ledger.owe(record_id)
+    return sorted(owed)
+
+
+CachedTable = StoredTable
+"""The name this class had before 0.2 (kept working)."""

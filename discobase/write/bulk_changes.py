@@ -3,17 +3,17 @@
 ``/record update`` and ``/record delete`` with ``where``, and imports in
 ``upsert`` mode, change many records at once. Each is a list of the writes of
 group commit (``Pending``, group_commit.py), checked all together before any
-is stored: in order, each against one ``Draft`` holding the table and the
+is stored: in order, each against one draft holding the table and the
 writes before it, so a unique value moving from one record to another, or two
 rows of a file giving one unique value, is judged as a whole. Any problem
 refuses them all, every problem named, and nothing is written. Otherwise they
-are stored in batches of up to ``BATCH_ROWS`` records, one message each: 1,000
+are committed in drafts of up to ``BATCH_ROWS`` records, one message each: 1,000
 changes are one request, not a thousand.
 
 Why "all or nothing" holds, and what a crash leaves:
 
-- the table's lock is held from the check to the last batch (gate.py), so no
-  other write lands in between and every write stays as it was checked;
+- the table's lock is held from the check to the last batch (I4 in store.py),
+  so no other write lands in between and every write stays as it was checked;
 - the batches are cut from the writes in the order they were checked, so after
   any batch the table is a state the check went through: a crash, or Discord
   failing, between two batches of a change of more than 1,000 records never
@@ -28,9 +28,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..backend import Backend
-from ..cache.catalog_cache import Tables
-from ..cache.stored_table import CachedTable
+from ..cache.draft import Draft
+from ..cache.stored_table import StoredTable
 from ..errors import (
     BadValue,
     DatabaseStorageError,
@@ -46,12 +45,12 @@ from ..model.columns import Value, as_typed
 from ..model.problems import value_problems
 from ..model.records import Record
 from ..model.schema import TableSchema
-from .gate import WriteGate
-from .group_commit import Draft, Pending, write_packed
+from .group_commit import Pending, store_packed
 from .imports import ImportRejected, RowProblem, parts
-from .record_writes import Progress, ProgressReports
+from .parts import StoreParts
+from .progress import Progress, ProgressReports
 
-__all__ = ["BulkRejected", "BulkUpdate", "RecordChanges", "RecordProblem", "UpsertResult"]
+__all__ = ["BulkChanges", "BulkRejected", "BulkUpdate", "RecordProblem", "UpsertResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,30 +107,28 @@ def _reason(error: DiscobaseError) -> tuple[str, str]:
 
 
 def _checked(
-    table: CachedTable, writes: list[Pending], problem: Callable[[int, Pending, DiscobaseError], Any]
+    table: StoredTable, writes: list[Pending], problem: Callable[[int, Pending, DiscobaseError], Any]
 ) -> list[Any]:
     """Every problem of the writes taken in order against one draft: ``problem(index, write, error)`` for each."""
     draft = Draft(table)
     problems = []
     for index, write in enumerate(writes):
         try:
-            draft.apply(write)
+            write.take(draft)
         except DiscobaseError as error:
             problems.append(problem(index, write, error))
     return problems
 
 
-class RecordChanges:
-    """Bulk updates, deletes and upserts of one guild's tables, each checked whole, then stored in batches."""
+class BulkChanges(StoreParts):
+    """Bulk updates, deletes and upserts of one guild's tables, each checked whole, then stored in batches.
 
-    def __init__(self, backend: Backend, tables: Tables, gate: WriteGate) -> None:
-        self.backend = backend
-        self.tables = tables
-        self.gate = gate
+    A part of ``GuildStore``.
+    """
 
     # ------------------------------------------------------------ update and delete many
 
-    async def check_update(
+    async def check_update_many(
         self, name: str, record_ids: Sequence[int], changes: Mapping[str, Any]
     ) -> list[RecordProblem]:
         """Every problem that would stop ``update_many`` now (no request on a loaded table)."""
@@ -143,7 +140,7 @@ class RecordChanges:
         """Set the same columns of many records, all or none (``BulkRejected`` names every problem)."""
         await self.tables.open()
         self.tables.entry(name).schema.validate_changes(changes)  # bad input costs no request, not even the lease
-        async with self.gate.table(name) as table:
+        async with self.committer.locked(name) as table:
             converted = table.schema.validate_changes(changes)
             writes = self._updates(table, record_ids, changes, converted)
             if problems := _checked(table, writes, self._record_problem):
@@ -156,7 +153,7 @@ class RecordChanges:
         """Delete many records, all or none (``BulkRejected`` if one is gone); returns them as they were."""
         await self.tables.open()
         self.tables.entry(name)
-        async with self.gate.table(name) as table:
+        async with self.committer.locked(name) as table:
             writes = [Pending("delete", table.schema, record_id=record_id) for record_id in record_ids]
             if problems := _checked(table, writes, self._record_problem):
                 raise BulkRejected(name, problems)
@@ -165,7 +162,7 @@ class RecordChanges:
 
     @staticmethod
     def _updates(
-        table: CachedTable, record_ids: Sequence[int], raw: Mapping[str, Any], converted: dict[str, Value]
+        table: StoredTable, record_ids: Sequence[int], raw: Mapping[str, Any], converted: dict[str, Value]
     ) -> list[Pending]:
         return [Pending("update", table.schema, raw, converted, record_id) for record_id in dict.fromkeys(record_ids)]
 
@@ -198,7 +195,7 @@ class RecordChanges:
         _key_column(self.tables.entry(name), key)
         reports = ProgressReports(on_progress)
         try:
-            async with self.gate.table(name) as table:
+            async with self.committer.locked(name) as table:
                 planned, problems = _upserts(table, rows, key, creator_id)
                 writes = [write for _, write in planned]
                 if problems := problems or _checked(table, writes, _row_problem(planned)):
@@ -221,7 +218,7 @@ class RecordChanges:
 
     async def _store(
         self,
-        table: CachedTable,
+        table: StoredTable,
         writes: list[Pending],
         values: Callable[[Pending], Mapping[str, Any]],
         reports: ProgressReports | None = None,
@@ -232,7 +229,7 @@ class RecordChanges:
             if done and self.gate.closing:
                 raise PartlyStored(ShuttingDown("The rest was not written."), done, len(writes))
             batch = writes[cut.start : cut.stop]
-            await write_packed(self.gate, self.backend, table, batch)
+            await store_packed(self.committer, table, batch)
             for write in batch:
                 try:
                     write.outcome()
@@ -245,7 +242,7 @@ class RecordChanges:
                 await reports.report(done, len(writes))
 
 
-def _key_column(table: CachedTable, key: str) -> None:
+def _key_column(table: StoredTable, key: str) -> None:
     """An upsert's key must be a unique column: it names at most one record."""
     column = table.schema.column(key)
     if not column.unique:
@@ -258,7 +255,7 @@ def _key_column(table: CachedTable, key: str) -> None:
 
 
 def _upserts(
-    table: CachedTable, rows: Sequence[Mapping[str, Any]], key: str, creator_id: int = 0
+    table: StoredTable, rows: Sequence[Mapping[str, Any]], key: str, creator_id: int = 0
 ) -> tuple[list[tuple[int, Pending]], list[RowProblem]]:
     """Each row as an update of the record its key names, or an insert; with every problem of every row."""
     _key_column(table, key)

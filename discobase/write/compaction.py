@@ -9,24 +9,24 @@ waits for at most one of them), with pauses between steps and none while
 members are writing to the table:
 
 - **fold**: the table's loose messages (single records, ``gone`` markers,
-  untagged batches not yet full; cached_table.py) that decide something are
-  rewritten, oldest first, into one new batch: each id they decide, with its
-  state from the cache (the record, or ``[id]``: gone). The cache then says the
-  records live in the new batch; the folded messages decide nothing any more;
-- **sweep**: up to 100 messages that decide nothing are deleted in one request
-  (a bulk delete; messages 14 days old or older one by one, as Discord allows
+  untagged batches not yet full; ledger.py) that decide something are
+  rewritten, oldest first, into one new batch: a draft of each id they
+  decide, with its state from the cache (the record, or ``[id]``: gone),
+  committed like any other (commit.py). The ledger then says the records live
+  in the new batch; the folded messages decide nothing any more;
+- **sweep**: a draft of up to 100 messages that decide nothing, committed as
+  one bulk delete (messages 14 days old or older one by one, as Discord allows
   only young ones in bulk, see the Discord backend).
 
 Why nothing is lost or brought back, whenever compaction stops (a crash, a
 restart, an error):
 
-1. The fold batch is built under the table's lock from the cache, and every
-   change of a record is stored through that lock before the cache takes it,
-   so the batch says exactly what Discord's messages decide at that moment. It
-   is the newest message naming those ids, so from then on it decides them the
-   same way (the reading rule of records.py: newest first, the first message
-   naming an id decides). A write after it, made under the same lock, is newer
-   still and decides over it: a fold never overwrites a later update or delete.
+1. The fold batch is built under the table's lock (I4 in store.py) from the
+   cache, which holds what Discord decides (I1), so the batch says exactly what
+   Discord's messages decide at that moment. It is the newest message naming
+   those ids, so from then on it decides them the same way (I2). A write after
+   it, made under the same lock, is newer still and decides over it: a fold
+   never overwrites a later update or delete.
 2. A message swept decides nothing: every id it names is decided by a newer
    message. Deleting it changes no decision, in any order, one or all of them,
    so a crash between the fold and the sweep, or in the middle of the sweep,
@@ -51,10 +51,10 @@ from dataclasses import dataclass
 
 import orjson
 
-from ..backend import Backend
-from ..cache.stored_table import CachedTable
+from ..cache.draft import Draft
+from ..cache.stored_table import StoredTable
 from ..errors import DiscobaseError, ShuttingDown
-from ..model.records import BatchItem, encode_batch
+from .commit import Committer
 from .gate import WriteGate
 from .imports import BATCH_BYTES, BATCH_ROWS
 
@@ -88,10 +88,10 @@ class Compactor:
     """
 
     def __init__(
-        self, backend: Backend, gate: WriteGate, threshold: int = COMPACT_AT, pause: float = 1.0, quiet: float = 2.0
+        self, gate: WriteGate, committer: Committer, threshold: int = COMPACT_AT, pause: float = 1.0, quiet: float = 2.0
     ) -> None:
-        self.backend = backend
         self.gate = gate
+        self.committer = committer
         self.threshold = threshold
         self.pause = pause
         self.quiet = quiet
@@ -99,7 +99,7 @@ class Compactor:
         self._running: set[str] = set()
         self._futile: dict[str, int] = {}  # loose messages when a run last found nothing to do
 
-    def consider(self, table: CachedTable) -> None:
+    def consider(self, table: StoredTable) -> None:
         """After a use of the table: start compacting it in the background if it has many loose messages."""
         loose = table.loose_count() if table.loaded else 0
         if loose < self.threshold or self._futile.get(table.name) == loose:
@@ -143,7 +143,7 @@ class Compactor:
 
     async def _step(self, name: str, done: CompactionResult) -> str:
         """One write under the table's lock: ``"sweep"`` or ``"fold"``; ``""`` when there is nothing left to do."""
-        async with self.gate.table(name) as table:
+        async with self.committer.locked(name) as table:
             dead, folding = _plan(table)
             if len(dead) >= SWEEP or (dead and len(folding) < 2):
                 await self._sweep(table, dead[:SWEEP])
@@ -158,34 +158,23 @@ class Compactor:
             self._futile[name] = table.loose_count()
             return ""
 
-    async def _sweep(self, table: CachedTable, messages: list[int]) -> None:
-        await self.gate.call(functools.partial(self.backend.delete_many, table.channel_id, messages), table)
-        for message_id in messages:
-            table.forget_message(message_id)
+    async def _sweep(self, table: StoredTable, messages: list[int]) -> None:
+        draft = Draft(table)
+        draft.sweep = messages
+        await self.committer.commit(table, draft)
 
-    async def _fold(self, table: CachedTable, messages: list[int]) -> None:
-        items: list[BatchItem] = []
-        gone: list[int] = []
-        records = []
+    async def _fold(self, table: StoredTable, messages: list[int]) -> None:
+        draft = Draft(table, batch=True)
         for message_id in messages:
-            live, deleted = table.decided_by(message_id)
+            live, gone = table.decided_by(message_id)
             for record_id in live:
-                record = table.get(record_id)
-                records.append(record)
-                created = record.created_message_id or record.message_id  # the creation time outlives the sweep
-                items.append((record.id, record.creator_id, table.schema.encode(record.values), created))
-            gone += deleted
-            items += [(record_id,) for record_id in deleted]
-        text = encode_batch(items)
-        batch = await self.gate.call(functools.partial(self.backend.send, table.channel_id, text), table)
-        for record in records:
-            table.replace(record, record.values, batch)
-            table.shadow(record.id)
-        table.note_batch(batch)
-        table.note_message(batch, gone)
+                draft.set(record_id, table.get(record_id).values)
+            for record_id in gone:
+                draft.set(record_id, None)
+        await self.committer.commit(table, draft)
 
 
-def _plan(table: CachedTable) -> tuple[list[int], list[int]]:
+def _plan(table: StoredTable) -> tuple[list[int], list[int]]:
     """The loose messages that decide nothing, and those to fold into one batch (oldest first, within its limits)."""
     dead: list[int] = []
     folding: list[int] = []

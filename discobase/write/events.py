@@ -2,18 +2,22 @@
 
 Event handlers have nobody to answer, so they change memory at once and leave
 any write this needs (a ``gone`` marker, a rebuilt catalog) to a background
-task that passes the write gate like every other write.
+task that passes the write gate like every other write. A record message
+deleted by hand is a draft too (I5 in store.py): the table applies it as it
+applies every commit, without a request, since Discord has it already.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from ..cache.catalog_cache import Tables
+from ..cache.draft import Draft
+from .commit import Committer
 from .gate import WriteGate
 from .lease import Lease
-from .record_writes import RecordWrites
-from .table_changes import TableChanges
 
 __all__ = ["Reconciler"]
 
@@ -23,10 +27,18 @@ log = logging.getLogger(__name__)
 class Reconciler:
     """Applies the gateway's news about one guild's storage channels to its store."""
 
-    def __init__(self, tables: Tables, gate: WriteGate, changes: TableChanges, lease: Lease | None) -> None:
+    def __init__(
+        self,
+        tables: Tables,
+        gate: WriteGate,
+        committer: Committer,
+        restore_lost: Callable[[], Coroutine[Any, Any, None]],
+        lease: Lease | None,
+    ) -> None:
         self.tables = tables
         self.gate = gate
-        self.changes = changes
+        self.committer = committer
+        self.restore_lost = restore_lost
         self.lease = lease
 
     def message_deleted(self, channel_id: int, message_id: int) -> None:
@@ -46,17 +58,13 @@ class Reconciler:
         holder = self.tables.by_channel(channel_id)
         if holder is None or not holder.loaded:
             return
-        owed = False
-        for record_id in holder.forget_message(message_id):
-            # A marker (or a batch's [id]) deleted by hand: an older copy of the record must not come back.
+        live, gone = holder.decided_by(message_id)
+        for record_id in gone:
             log.info("deletion marker of record %d of %s deleted by hand", record_id, holder.name)
-            holder.owe_marker(record_id)
-            owed = True
-        for record in holder.in_message(message_id):
-            log.info("record %d of %s deleted by hand", record.id, holder.name)
-            owed = RecordWrites.gone_by_hand(holder, record) or owed
-        if owed and not self.gate.closing:
-            self.gate.spawn(lambda: self.gate.settle(holder.name))
+        for record_id in live:
+            log.info("record %d of %s deleted by hand", record_id, holder.name)
+        if holder.apply(Draft(holder, deleted_by_hand=message_id), None) and not self.gate.closing:
+            self.gate.spawn(lambda: self.committer.settle(holder.name))
 
     def channel_deleted(self, channel_id: int) -> None:
         """A channel was deleted: a table's becomes damaged; the catalog's or category's is rebuilt, tables kept."""
@@ -70,7 +78,7 @@ class Reconciler:
             if self.lease is not None:
                 self.lease.forget()
             if not self.gate.closing:
-                self.gate.spawn(self.changes.restore_lost)
+                self.gate.spawn(self.restore_lost)
             return
         damaged = self.tables.by_channel(channel_id)
         if damaged is not None:

@@ -1,46 +1,45 @@
-"""Group commit: record writes that queue on a table are stored together, in one batch message.
+"""Group commit: record writes that queue on a table are stored together, in one request.
 
 A table takes about one message a second (Discord: 5 creates or edits per 5 s
 per channel), so fifty members inserting at once would wait 45 s for the last
 one. Instead, a write that finds the table's lock taken joins the table's
-queue (``WriteGate.join``). Whoever gets the lock next takes the whole queue
-and stores it: a lone write as it always was (one request, no added delay),
-several in one batch message (records.py), in arrival order.
+queue. Whoever gets the lock next takes the whole queue and commits it as one
+draft (commit.py): a lone write as it always was (one request, no added
+delay), several in one batch message, in arrival order.
 
 Why each packed write keeps its own outcome:
 
-- each is checked in turn against a ``Draft``: the cache with the writes
-  accepted before it in the batch applied. So its id follows theirs, its
-  unique values are checked against the table and against them, an update
-  or delete sees their changes; a write refused there gets its own error and
-  is left out, changing nothing for the rest;
-- the accepted ones share the one Discord call. Only when Discord has stored
-  the batch does the cache take the draft, and each write gets its own
-  record; if the call fails, each gets that failure (an unknown outcome
-  marks the table stale, as for any write), so acknowledged still means stored;
-- the batch names each id once, with its state after the last write to it
-  (a record, or ``[id]``: gone), because in a message only one copy may
-  decide an id. It is the newest message naming those ids, so it decides them
-  (the reading rule of records.py); the older copies it supersedes stay until
-  compaction deletes them (compaction.py).
+- each is checked in turn against the draft: the table with the writes
+  accepted before it applied. So its id follows theirs, its unique values are
+  checked against the table and against them, an update or delete sees their
+  changes; a write refused there gets its own error and is left out, changing
+  nothing for the rest;
+- the accepted ones share the one request. Only when Discord has stored it
+  does the table take the draft, and each write gets its own record; if the
+  request fails, each gets that failure (an unknown outcome marks the table
+  stale), so acknowledged still means stored (I1 in store.py);
+- the batch names each id once, with its state after the last write to it,
+  and being the newest message naming those ids, it decides them (I2).
 """
 
 from __future__ import annotations
 
-import functools
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..backend import Backend
-from ..cache.stored_table import CachedTable
-from ..errors import DiscordUnavailable, RecordNotFound, UniqueViolation
+from ..cache.draft import Draft
+from ..cache.stored_table import StoredTable
 from ..model.columns import Value
-from ..model.records import BatchItem, Record, encode_batch
+from ..model.records import Record
 from ..model.schema import TableSchema
+from .commit import Committer
 from .gate import WriteGate
+from .imports import BATCH_ROWS
+from .metrics import note_packed
 
-__all__ = ["Draft", "Pending", "write_packed"]
+__all__ = ["GroupCommit", "Pending", "store_packed"]
 
 
 @dataclass(eq=False)
@@ -59,6 +58,23 @@ class Pending:
     _result: Record | None = None
     _error: BaseException | None = None
 
+    def take(self, draft: Draft) -> tuple[int, dict[str, Value]] | None:
+        """Check the write against the draft and take it: its id and values (for a delete: as they were).
+
+        None for an update that changes nothing (it writes nothing); the write's
+        own error if it is refused. Values validated against an older schema (a
+        column changed meanwhile) are validated again.
+        """
+        schema = draft.schema
+        if self.kind == "insert":
+            values = self.values if schema is self.schema else schema.validate_new(self.raw)
+            return draft.insert(values, self.creator_id), values
+        if self.kind == "delete":
+            return self.record_id, draft.delete(self.record_id)
+        changes = self.values if schema is self.schema else schema.validate_changes(self.raw)
+        updated = draft.update(self.record_id, changes)
+        return None if updated is None else (self.record_id, updated)
+
     def succeed(self, record: Record, packed: int = 1) -> None:
         """Its write is stored (or needed no write): this is its record."""
         self._result, self.packed, self.settled = record, packed, True
@@ -75,153 +91,80 @@ class Pending:
         return self._result
 
 
-class Draft:
-    """A table's records as the writes accepted so far in a batch leave them; nothing is stored yet."""
-
-    def __init__(self, table: CachedTable) -> None:
-        self.table = table
-        self.next_id = table.next_id
-        self.state: dict[int, dict[str, Value] | None] = {}  # touched ids, in order: values, or None when gone
-        self.creators: dict[int, int] = {}
-        self._claims: dict[tuple[str, Value], int | None] = {}  # unique values taken (id) or freed (None)
-
-    def current(self, record_id: int) -> dict[str, Value] | None:
-        """The record's values as the batch leaves them so far; None if there is no such record."""
-        if record_id in self.state:
-            return self.state[record_id]
-        rows = self.table.records or {}
-        record = rows.get(record_id)
-        return None if record is None else record.values
-
-    def check_unique(self, values: Mapping[str, Value], record_id: int | None = None) -> None:
-        """``UniqueViolation`` if another record, in the table or the batch, holds one of these unique values."""
-        for column in self.table.schema.unique_columns:
-            value = values.get(column)
-            if value is None:
-                continue
-            key = (column, value)
-            holder = self._claims[key] if key in self._claims else self.table.holder(column, value)
-            if holder is not None and holder != record_id:
-                raise UniqueViolation(self.table.name, column, value, holder)
-
-    def set(self, record_id: int, values: dict[str, Value] | None) -> None:
-        """Take the record's new values (None: deleted), moving its unique values."""
-        old = self.current(record_id)
-        for column in self.table.schema.unique_columns:
-            if old is not None and old.get(column) is not None:
-                self._claims[column, old[column]] = None
-            if values is not None and values.get(column) is not None:
-                self._claims[column, values[column]] = record_id
-        self.state[record_id] = values
-
-    def apply(self, write: Pending) -> tuple[int, dict[str, Value]] | None:
-        """Check one write against the draft and take it: its id and values (for a delete: as they were).
-
-        None for an update that changes nothing (it writes nothing); the write's own error if it is refused.
-        """
-        schema = self.table.schema
-        if write.kind == "insert":
-            values = write.values if schema is write.schema else schema.validate_new(write.raw)
-            self.check_unique(values)
-            record_id = self.next_id
-            self.next_id += 1
-            self.creators[record_id] = write.creator_id
-            self.set(record_id, values)
-            return record_id, values
-        current = self.current(write.record_id)
-        if current is None:
-            raise RecordNotFound(self.table.name, write.record_id)
-        if write.kind == "delete":
-            self.set(write.record_id, None)
-            return write.record_id, current
-        changes = write.values if schema is write.schema else schema.validate_changes(write.raw)
-        values = {**current, **changes}
-        if values == current and write.record_id not in self.state:
-            return None
-        self.check_unique(values, write.record_id)
-        self.set(write.record_id, values)
-        return write.record_id, values
-
-    def items(self) -> list[BatchItem]:
-        """The batch: each touched id once, as the last write left it (an updated record with its creation)."""
-        encode = self.table.schema.encode
-        rows = self.table.records or {}
-        items: list[BatchItem] = []
-        for record_id, values in self.state.items():
-            old = rows.get(record_id)
-            if values is None:
-                items.append((record_id,))
-            elif old is None:
-                items.append((record_id, self.creators[record_id], encode(values)))
-            else:
-                items.append((record_id, old.creator_id, encode(values), old.created_message_id or old.message_id))
-        return items
-
-    def commit(self, message_id: int) -> None:
-        """The batch is on Discord: the cache takes the draft."""
-        table = self.table
-        rows = table.records or {}
-        gone: list[int] = []
-        for record_id, values in self.state.items():
-            old = rows.get(record_id)
-            if values is None:
-                gone.append(record_id)
-                if old is not None:
-                    table.remove(old)
-                table.unshadow(record_id)
-            elif old is not None:
-                table.replace(old, values, message_id)
-                table.shadow(record_id)  # its older message still names it until compaction deletes it
-            else:
-                table.add(Record(record_id, values, self.creators[record_id], message_id))
-        table.next_id = max(table.next_id, self.next_id)
-        table.note_batch(message_id)
-        table.note_message(message_id, gone)
-
-
-async def write_packed(gate: WriteGate, backend: Backend, table: CachedTable, writes: list[Pending]) -> None:
-    """Under the table's lock: store several queued writes in one batch message, settling each.
-
-    Refused writes settle with their own error; the rest share the call and its outcome.
-    """
+async def store_packed(committer: Committer, table: StoredTable, writes: list[Pending]) -> None:
+    """Under the table's lock: commit the writes as one draft, settling each (refused ones with their own error)."""
     draft = Draft(table)
     accepted: list[tuple[Pending, int, dict[str, Value]]] = []
     for write in writes:
         try:
-            taken = draft.apply(write)
+            taken = write.take(draft)
         except Exception as error:  # its own refusal (or fault), never its neighbours'
             write.fail(error)
             continue
         if taken is None:
             write.succeed(table.get(write.record_id))
-            continue
-        accepted.append((write, taken[0], dict(taken[1])))
+        else:
+            accepted.append((write, *taken))
     if not accepted:
         return
-    rows = table.records or {}
-    before = {record_id: rows[record_id] for _, record_id, _ in accepted if record_id in rows}
-    text = encode_batch(draft.items())
     try:
-        message_id = await gate.call(functools.partial(backend.send, table.channel_id, text), table)
+        message_id = await committer.commit(table, draft)
     except Exception as error:
         for write, _, _ in accepted:
             write.fail(error)
         return
-    except BaseException as error:  # cancelled while Discord may have stored it: read the table again
-        table.mark_stale()
-        for write, _, _ in accepted:
-            write.fail(DiscordUnavailable("store the change", error, unknown=True))
-        raise
-    draft.commit(message_id)
     packed = len(accepted)
     for write, record_id, values in accepted:
-        old = before.get(record_id)
-        creator = old.creator_id if old is not None else draft.creators[record_id]
-        if write.kind == "delete":
-            if old is None:  # inserted earlier in this batch
-                write.succeed(Record(record_id, values, creator, message_id), packed)
-            else:
-                write.succeed(Record(record_id, values, creator, old.message_id, old.created_message_id), packed)
-        else:
-            first = (old.created_message_id or old.message_id) if old is not None else 0
-            write.succeed(Record(record_id, values, creator, message_id, first), packed)
+        write.succeed(_outcome(table, draft, write, record_id, values, message_id), packed)
+
+
+def _outcome(
+    table: StoredTable, draft: Draft, write: Pending, record_id: int, values: dict[str, Value], message_id: int
+) -> Record:
+    """The record one write of a committed draft leaves: as it was for a delete, else with these values."""
+    old = draft.before[record_id]
+    if write.kind == "delete" and old is not None:  # as it was when deleted: the draft's values, its old message
+        return Record(record_id, values, old.creator_id, old.message_id, old.created_message_id)
+    now = table.find(record_id) if table.loaded else None
+    if now is not None:
+        return Record(record_id, values, now.creator_id, now.message_id, now.created_message_id)
+    held = message_id or (old.message_id if old is not None else 0)  # deleted since, or by a later write
+    return Record(record_id, values, draft.creator(record_id), held, old.created_message_id if old else 0)
+
+
+class GroupCommit:
+    """The queues of one guild's tables: a write waits for the lock, and whoever gets it stores the queue."""
+
+    def __init__(self, gate: WriteGate, committer: Committer) -> None:
+        self.gate = gate
+        self.committer = committer
+        self.packed_writes = 0
+        self.shared_requests = 0
+        self._queues: weakref.WeakKeyDictionary[StoredTable, list[Pending]] = weakref.WeakKeyDictionary()
+
+    async def submit(self, name: str, write: Pending) -> Record:
+        """Queue the write on its table; once it, or a write ahead of it, stored it, its record (or its error).
+
+        Unless a write ahead of it stored it meanwhile, it takes the queue
+        (itself first, then those that arrived while it waited, up to
+        ``BATCH_ROWS``) and stores it. A write another one stored returns at
+        once, even if the store began closing since (it is stored).
+        """
+        async with self.gate.admitted(name, queued=True) as table:
+            queue = self._queues.setdefault(table, [])
+            queue.append(write)
+            try:
+                async with table.lock:
+                    if not write.settled:
+                        await self.gate.check_live(table)
+                        await self.committer.pay_owed(table)
+                        taken = queue[:BATCH_ROWS]  # a batch's limit; the rest wait for the next turn
+                        del queue[: len(taken)]
+                        await store_packed(self.committer, table, taken)
+                        self.packed_writes += sum(1 for each in taken if each.packed > 1)
+                        self.shared_requests += any(each.packed > 1 for each in taken)
+            finally:
+                if write in queue:  # it never got to be stored (an error, or cancelled while waiting)
+                    queue.remove(write)
+        note_packed(write.packed)
+        return write.outcome()

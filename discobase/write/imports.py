@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from ..cache.stored_table import CachedTable
+from ..cache.stored_table import StoredTable
 from ..errors import BadValue, DiscobaseError, UniqueViolation, UnknownColumn
 from ..model.columns import Value, as_typed
 from ..model.problems import value_problems
@@ -78,7 +78,7 @@ class ImportRejected(DiscobaseError):
 
 
 def check_rows(
-    table: CachedTable, rows: Sequence[Mapping[str, Any]], skip: Container[int] = ()
+    table: StoredTable, rows: Sequence[Mapping[str, Any]], skip: Container[int] = ()
 ) -> tuple[list[dict[str, Value]], list[RowProblem]]:
     """Convert every row (but those at indexes in ``skip``) and check unique columns in the table and the rows."""
     converted: list[dict[str, Value]] = []
@@ -89,7 +89,7 @@ def check_rows(
             continue
         try:
             values = table.schema.validate_new(row)
-            table.check_unique(values)
+            _check_unique(table, values)
         except (BadValue, UnknownColumn):  # name every problem of the row, not just the first
             for error in value_problems(table.schema, row):
                 if isinstance(error, BadValue):
@@ -109,6 +109,14 @@ def check_rows(
             continue
         converted.append(values)
     return converted, problems
+
+
+def _check_unique(table: StoredTable, values: dict[str, Value]) -> None:
+    for column in table.schema.unique_columns:
+        value = values.get(column)
+        holder = table.holder(column, value) if value is not None else None
+        if holder is not None:
+            raise UniqueViolation(table.name, column, value, holder)
 
 
 def _clash_within(first_row: dict[str, dict[Value, int]], values: dict[str, Value], number: int) -> RowProblem | None:
@@ -155,7 +163,7 @@ class ImportPlan:
         return {index for number in self.done for index in self.cuts[number]}
 
 
-def plan_import(table: CachedTable, rows: Sequence[Mapping[str, Any]], resumable: bool) -> ImportPlan:
+def plan_import(table: StoredTable, rows: Sequence[Mapping[str, Any]], resumable: bool) -> ImportPlan:
     """How to write these rows: an interrupted run of the same rows resumes; after a complete run, a new run starts."""
     cuts = parts(rows)
     if not resumable:

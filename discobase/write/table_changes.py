@@ -10,28 +10,21 @@ from __future__ import annotations
 import functools
 import logging
 
-from ..backend import Backend
-from ..cache.catalog_cache import Tables
 from ..errors import DiscobaseError, MessageMissing, SchemaError, TableExists
 from ..model.catalog import Access, CatalogEntry, Settings, encode_entry, encode_settings
 from ..model.schema import Column, TableSchema
 from . import guard
-from .gate import WriteGate
+from .parts import StoreParts
 
 __all__ = ["TableChanges"]
 
 log = logging.getLogger(__name__)
 
 
-class TableChanges:
-    """The table-level writes of one guild's store."""
+class TableChanges(StoreParts):
+    """The table-level writes of one guild's store (a part of ``GuildStore``)."""
 
-    def __init__(self, backend: Backend, tables: Tables, gate: WriteGate) -> None:
-        self.backend = backend
-        self.tables = tables
-        self.gate = gate
-
-    async def create(self, schema: TableSchema) -> TableSchema:
+    async def create_table(self, schema: TableSchema) -> TableSchema:
         """Create a table: its channel, then its catalog entry (2 requests).
 
         If the entry cannot be written, the new channel is deleted again, so a
@@ -61,33 +54,24 @@ class TableChanges:
 
     async def add_column(self, name: str, column: Column) -> TableSchema:
         """Add a column; existing records read it as its default (1 request: the catalog edit)."""
-        async with self.gate.catalog() as tables:
-            table = tables.entry(name)
-            async with table.lock:
-                await self.gate.check_live(table)
-                if column.required and len(table):
-                    raise SchemaError(
-                        f"`{name}` has records, so a new column must be `optional` or have a `default=`; "
-                        f"`{column.name}` has neither."
-                    )
-                schema = table.schema.with_column(column)
-                entry = encode_entry(CatalogEntry(schema, table.channel_id, table.access))
-                edit = functools.partial(self.backend.edit, tables.catalog(), table.catalog_message_id, entry)
-                await self.gate.call(edit, table)
-                table.set_schema(schema)
+        async with self.gate.catalog_entry(name, live=True) as table:
+            if column.required and len(table):
+                raise SchemaError(
+                    f"`{name}` has records, so a new column must be `optional` or have a `default=`; "
+                    f"`{column.name}` has neither."
+                )
+            schema = table.schema.with_column(column)
+            await self.write_entry(table, schema)
+            table.set_schema(schema)
         return schema
 
     async def set_access(self, name: str, access: Access) -> Access:
         """Set who may read and write a table (1 request: the catalog edit; none when nothing changes)."""
-        async with self.gate.catalog() as tables:
-            table = tables.entry(name)
-            async with table.lock:
-                if table.access == access:
-                    return access
-                entry = encode_entry(CatalogEntry(table.schema, table.channel_id, access))
-                edit = functools.partial(self.backend.edit, tables.catalog(), table.catalog_message_id, entry)
-                await self.gate.call(edit, table)
-                table.set_access(access)
+        async with self.gate.catalog_entry(name) as table:
+            if table.access == access:
+                return access
+            await self.write_entry(table, access=access)
+            table.access = access
         log.info("table %s: access set to read=%s write=%s", name, access.read_role_id, access.write_role_id)
         return access
 
@@ -109,15 +93,13 @@ class TableChanges:
         log.info("settings set: audit channel %s", settings.audit_channel_id)
         return settings
 
-    async def drop(self, name: str) -> None:
+    async def drop_table(self, name: str) -> None:
         """Delete a table: its catalog entry first, then its channel. CANNOT BE REVERSED."""
-        async with self.gate.catalog() as tables:
-            table = tables.entry(name)
-            async with table.lock:
-                delete = functools.partial(self.backend.delete, tables.catalog(), table.catalog_message_id)
-                await self.gate.call(delete)
-                tables.removed(table)  # the gateway's delete event may have removed it already
-                await self.gate.call(functools.partial(self.backend.delete_channel, table.channel_id))
+        async with self.gate.catalog_entry(name) as table:
+            delete = functools.partial(self.backend.delete, self.tables.catalog(), table.catalog_message_id)
+            await self.gate.call(delete)
+            self.tables.removed(table)  # the gateway's delete event may have removed it already
+            await self.gate.call(functools.partial(self.backend.delete_channel, table.channel_id))
         log.info("table %s dropped", name)
 
     async def remove_layout(self) -> None:
@@ -148,9 +130,8 @@ class TableChanges:
         async with self.gate.catalog() as tables:
             for name, table in tables.lost_tables().items():
                 entry = encode_entry(CatalogEntry(table.schema, table.channel_id, table.access))
-                table.set_catalog_message(
-                    await self.gate.call(functools.partial(self.backend.send, tables.catalog(), entry))
-                )
+                send = functools.partial(self.backend.send, tables.catalog(), entry)
+                table.catalog_message_id = await self.gate.call(send)
                 tables.restored(name)
                 log.warning("table %s written into the new catalog", name)
             if tables.settings_owed:

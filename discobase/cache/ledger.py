@@ -1,0 +1,216 @@
+"""A table's message ledger: which message decides which id, and the one request that stores a draft.
+
+The reading rule (invariant I2 in store.py): newest first, the first message
+naming an id decides it, as a record or as gone. The ledger keeps, for the
+messages the table's channel holds:
+
+- the ids each message decides live (``Record.message_id`` points back) and
+  gone (a marker, or ``[id]`` in a batch): one message decides an id;
+- batch messages (several records: never edited for one of them);
+- shadowed ids: an older message still names them, so deleting the deciding
+  message alone would bring that copy back, and a ``gone`` marker is needed;
+- owed ids: deleted records whose ``gone`` marker is still to be written
+  (kept across reloads: the next write on the table pays them);
+- loose messages, which compaction may fold and delete (all but the tagged
+  parts of resumable imports), and the import parts written;
+- messages deleted by hand while a request was in flight (``vanished``), so a
+  request that lands on one of them is applied, then its deletion.
+
+``plan`` chooses the request for a draft from that: a new message (a record,
+a batch, a marker), an edit in place of a record's own message, a delete of
+it, or a bulk delete of messages that decide nothing.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+from ..model.records import Record, encode_batch, encode_gone, encode_record
+from .draft import Draft
+
+__all__ = ["MessageLedger", "Request"]
+
+_VANISHED_KEPT = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """The one Discord request that stores a draft."""
+
+    kind: Literal["send", "edit", "delete", "delete_many"]
+    text: str = ""
+    message_id: int = 0
+    """The message an edit or a delete acts on."""
+    message_ids: tuple[int, ...] = ()
+    """The messages a bulk delete takes."""
+    batch: bool = False
+
+
+class MessageLedger:
+    """Which of a table's messages decides which id (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._live_in: dict[int, set[int]] = {}
+        self._gone_in: dict[int, set[int]] = {}
+        self._gone_at: dict[int, int] = {}
+        self._batches: set[int] = set()
+        self._shadowed: set[int] = set()
+        self._imports: dict[str, set[int]] = {}
+        self._loose: set[int] = set()
+        self._owed: set[int] = set()
+        self._vanished: deque[int] = deque(maxlen=_VANISHED_KEPT)
+
+    def reset(
+        self,
+        records: list[Record],
+        batches: set[int],
+        shadowed: set[int],
+        imports: dict[str, set[int]],
+        loose: set[int],
+        gone_in: dict[int, set[int]],
+    ) -> None:
+        """Take the channel as loading read it (owed markers are kept: they are not on Discord yet)."""
+        self._live_in = {}
+        for record in records:
+            self._live_in.setdefault(record.message_id, set()).add(record.id)
+        self._gone_in = {message: set(ids) for message, ids in gone_in.items()}
+        self._gone_at = {record_id: message for message, ids in gone_in.items() for record_id in ids}
+        self._batches, self._shadowed, self._imports, self._loose = batches, shadowed, imports, loose
+        self._vanished.clear()
+
+    # ------------------------------------------------------------ reads
+
+    def owed(self) -> list[int]:
+        """The deleted records whose ``gone`` marker is still to be written."""
+        return sorted(self._owed)
+
+    def import_parts(self, key: str) -> frozenset[int]:
+        """The parts of the tagged import ``key`` written so far."""
+        return frozenset(self._imports.get(key, ()))
+
+    def loose_messages(self) -> list[int]:
+        """Messages compaction may fold and delete, oldest first."""
+        return sorted(self._loose)
+
+    def loose_count(self) -> int:
+        """How many messages compaction may fold or delete (no sorting: asked after every write)."""
+        return len(self._loose)
+
+    def decided_by(self, message_id: int) -> tuple[list[int], list[int]]:
+        """The ids this message decides: records it holds now, and deletions."""
+        return sorted(self._live_in.get(message_id, ())), sorted(self._gone_in.get(message_id, ()))
+
+    def needs_marker(self, record: Record, next_id: int) -> bool:
+        """Whether deleting this record must leave a ``gone`` marker rather than just delete its message.
+
+        The newest id must stay named (ids are never reused, I3); a record in a
+        batch or with an older copy would come back (I2).
+        """
+        return record.id == next_id - 1 or record.message_id in self._batches or record.id in self._shadowed
+
+    # ------------------------------------------------------------ the request
+
+    def plan(self, draft: Draft, next_id: int) -> Request:
+        """The one request that stores the draft, chosen by what decides its ids now."""
+        if draft.sweep:
+            return Request("delete_many", message_ids=tuple(draft.sweep))
+        if draft.batch or len(draft.states) != 1:
+            key, part = draft.import_part or (None, 0)
+            return Request("send", encode_batch(draft.items(), key, part), batch=True)
+        ((record_id, values),) = draft.states.items()
+        record = draft.before[record_id]
+        in_batch = record is not None and record.message_id in self._batches
+        if values is None:
+            if record is None:  # an owed marker
+                return Request("send", encode_gone(record_id))
+            if not self.needs_marker(record, next_id):
+                return Request("delete", message_id=record.message_id)
+            if in_batch:
+                return Request("send", encode_gone(record_id))
+            return Request("edit", encode_gone(record_id), message_id=record.message_id)
+        data = draft.encode(record_id, values)
+        if record is None:
+            return Request("send", encode_record(record_id, draft.creators[record_id], data))
+        if in_batch:  # rewriting a whole batch for one record would be slow: a newer message supersedes it
+            created = record.created_message_id or record.message_id
+            return Request("send", encode_record(record_id, record.creator_id, data, created))
+        text = encode_record(record_id, record.creator_id, data, record.created_message_id)
+        return Request("edit", text, message_id=record.message_id)
+
+    # ------------------------------------------------------------ changes (the stored table's only)
+
+    def decide_live(self, message_id: int, record_id: int, old: Record | None) -> None:
+        """The message decides the id as a record now (it moved there from ``old``'s message, if that differs)."""
+        if old is not None and old.message_id != message_id:
+            self._release(old.message_id, record_id)
+            self._shadowed.add(record_id)  # the older message still names it until compaction deletes it
+        self._live_in.setdefault(message_id, set()).add(record_id)
+        self._ungone(record_id, keep=None)
+        self._owed.discard(record_id)
+
+    def decide_gone(self, message_id: int, record_id: int, old: Record | None) -> None:
+        """The message decides the id as gone now (a marker, an item of a batch)."""
+        if old is not None:
+            self._release(old.message_id, record_id)
+        self._ungone(record_id, keep=message_id)
+        self._gone_in.setdefault(message_id, set()).add(record_id)
+        self._gone_at[record_id] = message_id
+        self._shadowed.discard(record_id)
+        self._owed.discard(record_id)
+
+    def deleted(self, record: Record) -> None:
+        """The record's own message was deleted by the bot (nothing else names it: no marker needed)."""
+        self.forget(record.message_id)
+        self._shadowed.discard(record.id)
+
+    def note_message(self, message_id: int, batch: bool, import_part: tuple[str, int] | None) -> None:
+        """A message was written: a batch or not, a tagged import part (never loose) or loose."""
+        if batch:
+            self._batches.add(message_id)
+        if import_part is not None:
+            self._imports.setdefault(import_part[0], set()).add(import_part[1])
+        else:
+            self._loose.add(message_id)
+
+    def forget(self, message_id: int) -> tuple[list[int], list[int]]:
+        """A message is gone from the channel: the ids it decided, live and gone, which nothing decides now."""
+        self._loose.discard(message_id)
+        self._batches.discard(message_id)
+        live = sorted(self._live_in.pop(message_id, ()))
+        gone = sorted(self._gone_in.pop(message_id, ()))
+        for record_id in gone:
+            self._gone_at.pop(record_id, None)
+        return live, gone
+
+    def owe(self, record_id: int) -> None:
+        """A ``gone`` marker must be written for this id (its older copy must not come back; I2, I3)."""
+        self._owed.add(record_id)
+        self._shadowed.discard(record_id)
+
+    def shadowed(self, record_id: int) -> bool:
+        """Whether an older message still names the id."""
+        return record_id in self._shadowed
+
+    def vanish(self, message_id: int) -> None:
+        """A message was deleted by hand: a request in flight that lands on it is undone after it is applied."""
+        self._vanished.append(message_id)
+
+    def vanished(self, message_id: int) -> bool:
+        """Whether the message was deleted by hand since the table loaded."""
+        return message_id in self._vanished
+
+    def _release(self, message_id: int, record_id: int) -> None:
+        holders = self._live_in.get(message_id)
+        if holders is not None:
+            holders.discard(record_id)
+            if not holders:
+                del self._live_in[message_id]
+
+    def _ungone(self, record_id: int, keep: int | None) -> None:
+        older = self._gone_at.pop(record_id, None)
+        if older is not None and older != keep:
+            self._gone_in[older].discard(record_id)
+            if not self._gone_in[older]:
+                del self._gone_in[older]

@@ -1,0 +1,105 @@
+"""The one commit path: a draft becomes one Discord request, then the table's state (invariant I5 in store.py).
+
+``commit(table, draft)``, under the table's lock (I4):
+
+1. the table's ledger chooses the one request that stores the draft (a new
+   message or batch, an edit in place, a delete, a bulk delete);
+2. the request goes through the write gate: within the lease and its deadline
+   (gate.py), a vanished channel marking the table damaged, an unknown outcome
+   marking it stale;
+3. once Discord has stored it, the table applies the draft: every entry is
+   settled, whether or not the table still held its record (a hand deletion
+   during the request: the request is newer, so it decides, I2). If applying
+   fails, the table is marked stale and read again: it never stays half applied.
+
+An edit whose message was deleted by hand unseen is that hand deletion: the
+table forgets the message, owed markers are written, and an update is refused
+as ``RecordNotFound`` (a delete is done: the record is gone).
+
+Every write that changes data, of any kind, comes here; the write features
+(record_writes.py, group_commit.py, bulk_changes.py, imports, schema_changes.py,
+compaction.py, events.py) only build drafts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from ..backend import Backend
+from ..cache.draft import Draft
+from ..cache.ledger import Request
+from ..cache.stored_table import StoredTable
+from ..errors import MessageMissing, RecordNotFound
+from .gate import WriteGate
+
+__all__ = ["Committer"]
+
+
+class Committer:
+    """Commits drafts to one guild's tables, and pays the ``gone`` markers they owe."""
+
+    def __init__(self, backend: Backend, gate: WriteGate) -> None:
+        self.backend = backend
+        self.gate = gate
+        self.after_commit: Callable[[StoredTable], None] = lambda table: None
+        """Told of every commit that stored something (the store has compaction consider the table)."""
+
+    @asynccontextmanager
+    async def locked(self, name: str) -> AsyncIterator[StoredTable]:
+        """The loaded, locked, live table, its owed markers paid: ready for drafts to commit."""
+        async with self.gate.table(name) as table:
+            await self.pay_owed(table)
+            yield table
+
+    async def commit(self, table: StoredTable, draft: Draft) -> int:
+        """Store the draft with one request and apply it to the table; the new message's id (0 if none was sent)."""
+        request = table.plan(draft)
+        if request is None:
+            table.apply(draft, None)
+            return 0
+        try:
+            message_id = await self.gate.call(functools.partial(self._send, table.channel_id, request), table)
+        except MessageMissing:  # the edit's message was deleted by hand while we did not see it
+            table.apply(Draft(table, deleted_by_hand=request.message_id), None)
+            await self.pay_owed(table)
+            if any(values is not None for values in draft.states.values()):
+                raise RecordNotFound(table.name, next(iter(draft.states))) from None
+            return 0
+        except asyncio.CancelledError:  # Discord may have stored it: read the table again before trusting it
+            table.mark_stale()
+            raise
+        try:
+            table.apply(draft, request, message_id)
+        except BaseException:
+            table.mark_stale()
+            raise
+        self.after_commit(table)
+        return message_id
+
+    async def pay_owed(self, table: StoredTable) -> None:
+        """Under the table's lock: write the ``gone`` markers the table owes, in one message."""
+        owed = table.owed_markers()
+        if owed:
+            draft = Draft(table)
+            for record_id in owed:
+                draft.set(record_id, None)
+            await self.commit(table, draft)
+
+    async def settle(self, name: str) -> None:
+        """Write what the table owes now (a background write after a hand deletion); a failure leaves it owed."""
+        async with self.locked(name):
+            pass
+
+    async def _send(self, channel_id: int, request: Request) -> int:
+        if request.kind == "send":
+            return await self.backend.send(channel_id, request.text)
+        if request.kind == "edit":
+            await self.backend.edit(channel_id, request.message_id, request.text)
+        elif request.kind == "delete":
+            await self.backend.delete(channel_id, request.message_id)
+        else:
+            await self.backend.delete_many(channel_id, list(request.message_ids))
+        return 0
