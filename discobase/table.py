@@ -21,7 +21,7 @@ import functools
 import types
 from collections.abc import Coroutine
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, Union, get_args, get_origin, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, Self, TypeVar, Union, get_args, get_origin, overload
 
 from pydantic import BaseModel, PrivateAttr, ValidationError
 from pydantic_core import PydanticUndefined
@@ -36,10 +36,9 @@ from .model.schema import Column, TableSchema
 if TYPE_CHECKING:
     import asyncio
 
-    from .database import Database
     from .store import GuildStore
 
-__all__ = ["Table", "Unique"]
+__all__ = ["Table", "TableHome", "Unique"]
 
 R = TypeVar("R")
 
@@ -94,10 +93,23 @@ def _default_when_empty(cls: type[Table]) -> frozenset[str]:
     )
 
 
+class TableHome(Protocol):
+    """What a ``Table`` class needs of the ``Database`` it is attached to (so table.py never imports database.py)."""
+
+    @property
+    def user_id(self) -> int: ...  # noqa: D102
+
+    def check_usable(self, cls: type[Table]) -> None: ...  # noqa: D102
+
+    async def store_for(self, cls: type[Table]) -> GuildStore: ...  # noqa: D102
+
+    def run(self, work: Coroutine[Any, Any, R]) -> asyncio.Task[R]: ...  # noqa: D102
+
+
 class Table(BaseModel):
     """Base of the models whose instances are records; attach a subclass with ``@db.table``."""
 
-    __disco_database__: ClassVar[Database | None] = None
+    __disco_database__: ClassVar[TableHome | None] = None
     __disco_name__: ClassVar[str] = ""
     _record_id: int | None = PrivateAttr(default=None)
     _deleted_id: int | None = PrivateAttr(default=None)
@@ -123,7 +135,7 @@ class Table(BaseModel):
         return TableSchema(name=cls.__disco_name__ or cls.__name__.lower(), columns=columns)
 
     @classmethod
-    def _database(cls) -> Database:
+    def _database(cls) -> TableHome:
         """The open database this class is attached to and built in; what is missing raises, awaited or not."""
         database = cls.__disco_database__
         if database is None:
@@ -204,7 +216,7 @@ class Table(BaseModel):
         self._saving = True  # before the task first runs: it clears the flag when done
         return task
 
-    async def _insert(self, database: Database, values: dict[str, Any]) -> Self:
+    async def _insert(self, database: TableHome, values: dict[str, Any]) -> Self:
         try:
             store = await database.store_for(type(self))
             record = await store.insert(self.__disco_name__, values, database.user_id)

@@ -17,16 +17,32 @@ is in flight: the request, being newer, decides).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..errors import RecordNotFound, UniqueViolation
 from ..model.columns import Value
 from ..model.records import BatchItem, Record
+from ..model.schema import TableSchema
 
-if TYPE_CHECKING:
-    from .stored_table import StoredTable
+__all__ = ["Draft", "DraftTable"]
 
-__all__ = ["Draft"]
+
+class DraftTable(Protocol):
+    """What a draft reads of its table (a ``StoredTable``): nothing that changes it."""
+
+    @property
+    def name(self) -> str: ...  # noqa: D102
+
+    @property
+    def schema(self) -> TableSchema: ...  # noqa: D102
+
+    @property
+    def next_id(self) -> int: ...  # noqa: D102
+
+    def find(self, record_id: int) -> Record | None: ...  # noqa: D102
+
+    def holder(self, column: str, value: Value) -> int | None: ...  # noqa: D102
+
 
 Encoder = Callable[[int, Mapping[str, Value]], dict[str, Any]]
 """How a record's values become stored data, given its id."""
@@ -45,7 +61,7 @@ class Draft:
 
     def __init__(
         self,
-        table: StoredTable,
+        table: DraftTable,
         *,
         batch: bool = False,
         import_part: tuple[str, int] | None = None,
