@@ -7,42 +7,13 @@ published discobase 1.0 (``Database``, ``Table``, ``discobase.exceptions``) on t
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from . import cache, model, write
+from . import cache, errors, model, write
+from . import exceptions as exceptions  # discobase 1.0's module of errors
 from .backend import Backend, DiscordBackend, MemoryBackend
-from .cache.stored_table import CachedTable
+from .cache.stored_table import CachedTable, StoredTable
 from .database import Database, default_intents
 from .engine import Engine
-from .exceptions import (
-    AlreadySaved,
-    BadValue,
-    ChannelMissing,
-    DatabaseCorruptionError,
-    DatabaseLookupError,
-    DatabaseStorageError,
-    DatabaseTableError,
-    DiscobaseError,
-    DiscordUnavailable,
-    GrammarError,
-    MissingPermission,
-    NotBuilt,
-    NotConnected,
-    NotConnectedError,
-    NotSaved,
-    NoUniqueMatch,
-    PartlyStored,
-    RecordNotFound,
-    RecordRejected,
-    SchemaError,
-    ShuttingDown,
-    StorageBusy,
-    StorageDamaged,
-    TableDamaged,
-    TableExists,
-    UniqueViolation,
-    UnknownColumn,
-    UnknownTable,
-)
-from .model.alteration import AlterProblem, AlterRejected
+from .errors import *  # noqa: F403  (every error class; the list is errors.__all__)
 from .model.catalog import EVERYONE, Access, Settings
 from .model.columns import ColumnType
 from .model.grammar import parse_columns, parse_query, parse_sort, parse_type, parse_values, parse_where
@@ -53,9 +24,9 @@ from .model.schema import Column, TableSchema
 from .store import GuildStore
 from .table import Table, Unique
 from .write import guard, retry
-from .write.bulk_changes import BulkRejected, BulkUpdate, RecordProblem, UpsertResult
+from .write.bulk_changes import BulkUpdate, UpsertResult
 from .write.compaction import CompactionResult
-from .write.imports import BulkResult, ImportRejected, RowProblem
+from .write.imports import BulkResult
 from .write.schema_changes import AlterResult
 
 try:
@@ -97,61 +68,28 @@ for _old, _module in _MOVED.items():
 __all__ = [
     "EVERYONE",
     "Access",
-    "AlreadySaved",
-    "AlterProblem",
-    "AlterRejected",
     "AlterResult",
     "Backend",
-    "BadValue",
-    "BulkRejected",
     "BulkResult",
     "BulkUpdate",
     "CachedTable",
-    "ChannelMissing",
     "Column",
     "ColumnType",
     "CompactionResult",
     "Condition",
     "Database",
-    "DatabaseCorruptionError",
-    "DatabaseLookupError",
-    "DatabaseStorageError",
-    "DatabaseTableError",
-    "DiscobaseError",
     "DiscordBackend",
-    "DiscordUnavailable",
     "Engine",
     "Found",
-    "GrammarError",
     "GuildStore",
-    "ImportRejected",
     "MemoryBackend",
-    "MissingPermission",
-    "NoUniqueMatch",
-    "NotBuilt",
-    "NotConnected",
-    "NotConnectedError",
-    "NotSaved",
-    "PartlyStored",
     "Query",
     "Record",
-    "RecordNotFound",
-    "RecordProblem",
-    "RecordRejected",
-    "RowProblem",
-    "SchemaError",
     "Settings",
-    "ShuttingDown",
-    "StorageBusy",
-    "StorageDamaged",
+    "StoredTable",
     "Table",
-    "TableDamaged",
-    "TableExists",
     "TableSchema",
     "Unique",
-    "UniqueViolation",
-    "UnknownColumn",
-    "UnknownTable",
     "UpsertResult",
     "__license__",
     "__version__",
@@ -166,3 +104,4 @@ __all__ = [
     "retry",
     "value_problems",
 ]
+__all__ += errors.__all__

@@ -7,15 +7,19 @@ can show ``str(error)`` as it is and a library user reads the same advice.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import discord
 
-from .model.columns import as_typed
+from .model.columns import Value, as_typed
 
 __all__ = [
     "AlreadySaved",
+    "AlterProblem",
+    "AlterRejected",
     "BadValue",
+    "BulkRejected",
     "ChannelMissing",
     "DatabaseCorruptionError",
     "DatabaseLookupError",
@@ -24,6 +28,7 @@ __all__ = [
     "DiscobaseError",
     "DiscordUnavailable",
     "GrammarError",
+    "ImportRejected",
     "MessageMissing",
     "MissingPermission",
     "NoUniqueMatch",
@@ -31,8 +36,11 @@ __all__ = [
     "NotConnected",
     "NotConnectedError",
     "NotSaved",
+    "PartlyStored",
     "RecordNotFound",
+    "RecordProblem",
     "RecordRejected",
+    "RowProblem",
     "SchemaError",
     "ShuttingDown",
     "StorageBusy",
@@ -42,9 +50,6 @@ __all__ = [
     "UniqueViolation",
     "UnknownColumn",
     "UnknownTable",
-    "closest",
-    "quoted",
-    "shown",
 ]
 
 
@@ -324,3 +329,91 @@ class RecordRejected(DatabaseTableError):
         self.record_id = record_id
         self.field = field
         super().__init__(f"Record {record_id} of `{table}`: field `{field}` {problem}. {fix}")
+
+
+# ------------------------------------------------------------ refusals that name every problem
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """Why one row cannot be written: its number (1 = first data row), the column and the reason."""
+
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, `{self.column}`: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordProblem:
+    """Why one record cannot take a bulk change: its id, the column and the reason."""
+
+    record_id: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"record {self.record_id}, `{self.column}`: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlterProblem:
+    """Why one record cannot take a column change: its id, its value now, and the reason."""
+
+    record_id: int
+    value: Value
+    reason: str
+
+    def __str__(self) -> str:
+        return (
+            f"record {self.record_id} ({as_typed(self.value) if self.value is not None else 'no value'}) {self.reason}"
+        )
+
+
+def _listed(problems: Sequence[object], shown_at_most: int, separator: str, more: str) -> str:
+    """The first problems, then how many more."""
+    listed = separator.join(str(problem) for problem in problems[:shown_at_most])
+    return listed + (more.format(len(problems) - shown_at_most) if len(problems) > shown_at_most else "")
+
+
+class ImportRejected(DiscobaseError):
+    """Some rows are bad, so none was written."""
+
+    def __init__(self, table: str, problems: list[RowProblem]) -> None:
+        self.table = table
+        self.problems = problems
+        shown = _listed(problems, 5, "; ", " (and {} more)")
+        super().__init__(
+            f"Nothing was written to `{table}`: {len(problems)} row problem(s): {shown}. Fix them and try again."
+        )
+
+
+class BulkRejected(DatabaseStorageError):
+    """Some records cannot take the change, so none was changed."""
+
+    def __init__(self, table: str, problems: list[RecordProblem]) -> None:
+        self.table = table
+        self.problems = problems
+        shown = _listed(problems, 5, "; ", " (and {} more)")
+        super().__init__(f"Nothing was changed in `{table}`: {shown}. Change the values or the `where`.")
+
+
+SHOWN_PROBLEMS = 10
+"""Offending records an ``AlterRejected`` names; the rest are counted."""
+
+
+class AlterRejected(DatabaseTableError):
+    """Some stored values cannot take a column change, so nothing was changed."""
+
+    def __init__(self, table: str, column: str, problems: Sequence[AlterProblem]) -> None:
+        self.table = table
+        self.column = column
+        self.problems = list(problems)
+        listed = "\u2022 " + _listed(self.problems, SHOWN_PROBLEMS, "\n\u2022 ", "\n\u2026 and {} more")
+        count = "1 record" if len(problems) == 1 else f"{len(problems)} records"
+        super().__init__(
+            f"Nothing was changed: {count} of `{table}` cannot take the change to `{column}`:\n{listed}\n"
+            f"Change those records with `/record update` (or give `default=` for empty ones), then try again."
+        )

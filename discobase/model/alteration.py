@@ -14,44 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..errors import BadValue, DatabaseTableError, GrammarError, SchemaError
+from ..errors import SHOWN_PROBLEMS, AlterProblem, AlterRejected, BadValue, GrammarError, SchemaError
 from .columns import ColumnType, Value, as_typed
 from .records import Record
 from .schema import Column, TableSchema
 
 __all__ = ["SHOWN_PROBLEMS", "AlterPlan", "AlterProblem", "AlterRejected", "plan_alter"]
-
-SHOWN_PROBLEMS = 10
-"""Offending records named in a refusal; the rest are counted."""
-
-
-@dataclass(frozen=True, slots=True)
-class AlterProblem:
-    """Why one record cannot take the change: its id, its value now, and the reason."""
-
-    record_id: int
-    value: Value
-    reason: str
-
-    def __str__(self) -> str:
-        shown = as_typed(self.value) if self.value is not None else "no value"
-        return f"record {self.record_id} ({shown}) {self.reason}"
-
-
-class AlterRejected(DatabaseTableError):
-    """Some stored values cannot take a column change, so nothing was changed."""
-
-    def __init__(self, table: str, column: str, problems: Sequence[AlterProblem]) -> None:
-        self.table = table
-        self.column = column
-        self.problems = list(problems)
-        listed = "\n".join(f"\u2022 {problem}" for problem in problems[:SHOWN_PROBLEMS])
-        more = f"\n\u2026 and {len(problems) - SHOWN_PROBLEMS} more" if len(problems) > SHOWN_PROBLEMS else ""
-        count = "1 record" if len(problems) == 1 else f"{len(problems)} records"
-        super().__init__(
-            f"Nothing was changed: {count} of `{table}` cannot take the change to `{column}`:\n{listed}{more}\n"
-            f"Change those records with `/record update` (or give `default=` for empty ones), then try again."
-        )
 
 
 @dataclass(frozen=True, slots=True)

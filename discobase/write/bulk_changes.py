@@ -32,10 +32,13 @@ from ..cache.draft import Draft
 from ..cache.stored_table import StoredTable
 from ..errors import (
     BadValue,
-    DatabaseStorageError,
+    BulkRejected,
     DiscobaseError,
+    ImportRejected,
     PartlyStored,
     RecordNotFound,
+    RecordProblem,
+    RowProblem,
     SchemaError,
     ShuttingDown,
     UniqueViolation,
@@ -46,34 +49,11 @@ from ..model.problems import value_problems
 from ..model.records import Record
 from ..model.schema import TableSchema
 from .group_commit import Pending, store_packed
-from .imports import ImportRejected, RowProblem, parts
+from .imports import parts
 from .parts import StoreParts
 from .progress import Progress, ProgressReports
 
 __all__ = ["BulkChanges", "BulkRejected", "BulkUpdate", "RecordProblem", "UpsertResult"]
-
-
-@dataclass(frozen=True, slots=True)
-class RecordProblem:
-    """Why one record cannot take a bulk change: its id, the column and the reason."""
-
-    record_id: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"record {self.record_id}, `{self.column}`: {self.reason}"
-
-
-class BulkRejected(DatabaseStorageError):
-    """Some records cannot take the change, so none was changed."""
-
-    def __init__(self, table: str, problems: list[RecordProblem]) -> None:
-        self.table = table
-        self.problems = problems
-        shown = "; ".join(str(problem) for problem in problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        super().__init__(f"Nothing was changed in `{table}`: {shown}{more}. Change the values or the `where`.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from ..cache.stored_table import StoredTable
-from ..errors import BadValue, DiscobaseError, UniqueViolation, UnknownColumn
+from ..errors import BadValue, ImportRejected, RowProblem, UniqueViolation, UnknownColumn
 from ..model.columns import Value, as_typed
 from ..model.problems import value_problems
 from ..model.records import Record
@@ -50,31 +50,6 @@ class BulkResult:
 
     written: list[Record]
     already_written: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """Why one row cannot be written: its number (1 = first data row), the column and the reason."""
-
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, `{self.column}`: {self.reason}"
-
-
-class ImportRejected(DiscobaseError):
-    """Some rows are bad, so none was written."""
-
-    def __init__(self, table: str, problems: list[RowProblem]) -> None:
-        self.table = table
-        self.problems = problems
-        shown = "; ".join(str(problem) for problem in problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        super().__init__(
-            f"Nothing was written to `{table}`: {len(problems)} row problem(s): {shown}{more}. Fix them and try again."
-        )
 
 
 def check_rows(
