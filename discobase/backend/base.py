@@ -79,9 +79,5 @@ class Backend(ABC):
         """Delete up to 100 messages, in bulk where Discord allows it; ones already gone are not an error."""
 
     @abstractmethod
-    async def fetch(self, channel_id: int, message_id: int) -> StoredMessage | None:
-        """One message, read again from Discord; None if it is gone."""
-
-    @abstractmethod
     def history(self, channel_id: int) -> AsyncIterator[StoredMessage]:
         """Every message of the channel, newest first."""

@@ -221,16 +221,6 @@ class DiscordBackend(Backend):
         for message_id in old:
             await self.delete(channel_id, message_id)
 
-    async def fetch(self, channel_id: int, message_id: int) -> StoredMessage | None:  # noqa: D102
-        channel = self._channel(channel_id)
-        try:
-            message = await _call(
-                lambda: channel.fetch_message(message_id), "Read Message History", "read the lease", channel_id
-            )
-        except MessageMissing:
-            return None
-        return await self._stored(message)
-
     async def history(self, channel_id: int) -> AsyncIterator[StoredMessage]:  # noqa: D102
         channel = self._channel(channel_id)
         before: discord.Object | None = None

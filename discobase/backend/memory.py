@@ -101,11 +101,6 @@ class MemoryBackend(Backend):
         for message_id in message_ids:
             channel.messages.pop(message_id, None)
 
-    async def fetch(self, channel_id: int, message_id: int) -> StoredMessage | None:  # noqa: D102
-        channel = self._get(channel_id)
-        self.calls.append("fetch")
-        return channel.messages.get(message_id)
-
     async def history(self, channel_id: int) -> AsyncIterator[StoredMessage]:  # noqa: D102
         messages = sorted(self._get(channel_id).messages.values(), key=lambda m: m.id, reverse=True)
         for start in range(0, max(len(messages), 1), 100):
