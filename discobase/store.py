@@ -263,8 +263,7 @@ class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
 
         Safe to stop at any moment (see compaction.py); a few requests per 1,000 records.
         """
-        await self.tables.open()
-        self.tables.entry(name)
+        await self.tables.table(name)
         return await self.compactor.compact(name)
 
     # ------------------------------------------------------------ gateway events

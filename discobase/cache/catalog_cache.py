@@ -238,19 +238,27 @@ class Tables:
 
     # ------------------------------------------------------------ loading
 
+    async def table(self, name: str) -> StoredTable:
+        """The table called ``name`` (the catalog read first if it is not yet), or ``UnknownTable``."""
+        await self.open()
+        return self.entry(name)
+
     async def loaded(self, name: str) -> StoredTable:
         """The table with its records in memory (read from Discord on first use, or when stale)."""
-        await self.open()
-        table = self.entry(name)
+        table = await self.table(name)
+        await self.ensure_loaded(table)
+        return table
+
+    async def ensure_loaded(self, table: StoredTable) -> None:
+        """Read the table's records if they are not in memory or stale; ``TableDamaged`` if its channel is gone."""
         if table.damaged or not self.backend.channel_exists(table.channel_id):
             table.mark_damaged()
-            raise TableDamaged(name)
+            raise TableDamaged(table.name)
         if not table.loaded or table.stale:
             async with table.lock:
                 await self.reload_if_needed(table)
         if self.budget is not None:
             self.budget.touch(table)
-        return table
 
     async def reload_if_needed(self, table: StoredTable) -> None:
         """Under the table's lock: read it from its channel if it is not in memory or may have missed changes."""

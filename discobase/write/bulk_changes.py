@@ -118,9 +118,9 @@ class BulkChanges(StoreParts):
 
     async def update_many(self, name: str, record_ids: Sequence[int], changes: Mapping[str, Any]) -> list[BulkUpdate]:
         """Set the same columns of many records, all or none (``BulkRejected`` names every problem)."""
-        await self.tables.open()
-        self.tables.entry(name).schema.validate_changes(changes)  # bad input costs no request, not even the lease
-        async with self.committer.locked(name) as table:
+        table = await self.tables.table(name)
+        table.schema.validate_changes(changes)  # bad input costs no request, not even the lease
+        async with self.committer.locked(table):
             converted = table.schema.validate_changes(changes)
             writes = self._updates(table, record_ids, changes, converted)
             if problems := _checked(table, writes, self._record_problem):
@@ -131,9 +131,8 @@ class BulkChanges(StoreParts):
 
     async def delete_many(self, name: str, record_ids: Sequence[int]) -> list[Record]:
         """Delete many records, all or none (``BulkRejected`` if one is gone); returns them as they were."""
-        await self.tables.open()
-        self.tables.entry(name)
-        async with self.committer.locked(name) as table:
+        table = await self.tables.table(name)
+        async with self.committer.locked(table):
             writes = [Pending("delete", table.schema, record_id=record_id) for record_id in record_ids]
             if problems := _checked(table, writes, self._record_problem):
                 raise BulkRejected(name, problems)
@@ -171,11 +170,11 @@ class BulkChanges(StoreParts):
 
         Raises ``ImportRejected`` listing every problem, with nothing written.
         """
-        await self.tables.open()
-        _key_column(self.tables.entry(name), key)
+        table = await self.tables.table(name)
+        _key_column(table, key)
         reports = ProgressReports(on_progress)
         try:
-            async with self.committer.locked(name) as table:
+            async with self.committer.locked(table):
                 planned, problems = _upserts(table, rows, key, creator_id)
                 writes = [write for _, write in planned]
                 if problems := problems or _checked(table, writes, _row_problem(planned)):

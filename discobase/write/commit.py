@@ -48,9 +48,9 @@ class Committer:
         """Told of every commit that stored something (the store has compaction consider the table)."""
 
     @asynccontextmanager
-    async def locked(self, name: str) -> AsyncIterator[StoredTable]:
-        """The loaded, locked, live table, its owed markers paid: ready for drafts to commit."""
-        async with self.gate.table(name) as table:
+    async def locked(self, table: StoredTable) -> AsyncIterator[StoredTable]:
+        """The table loaded, locked and live, its owed markers paid: ready for drafts to commit."""
+        async with self.gate.table(table):
             await self.pay_owed(table)
             yield table
 
@@ -90,7 +90,7 @@ class Committer:
 
     async def settle(self, name: str) -> None:
         """Write what the table owes now (a background write after a hand deletion); a failure leaves it owed."""
-        async with self.locked(name):
+        async with self.locked(await self.gate.tables.table(name)):
             pass
 
     async def _send(self, channel_id: int, request: Request) -> int:

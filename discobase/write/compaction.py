@@ -143,7 +143,7 @@ class Compactor:
 
     async def _step(self, name: str, done: CompactionResult) -> str:
         """One write under the table's lock: ``"sweep"`` or ``"fold"``; ``""`` when there is nothing left to do."""
-        async with self.committer.locked(name) as table:
+        async with self.committer.locked(await self.gate.tables.table(name)) as table:
             dead, folding = _plan(table)
             if len(dead) >= SWEEP or (dead and len(folding) < 2):
                 await self._sweep(table, dead[:SWEEP])

@@ -61,21 +61,22 @@ class WriteGate:
     # ------------------------------------------------------------ the ways in
 
     @asynccontextmanager
-    async def admitted(self, name: str, *, queued: bool = False) -> AsyncIterator[StoredTable]:
-        """Steps 1 and 2 for a record write: yields the loaded table, the lock not taken yet.
+    async def admitted(self, table: StoredTable, *, queued: bool = False) -> AsyncIterator[StoredTable]:
+        """Steps 1 and 2 for a record write: the table loaded, the lock not taken yet.
 
         ``queued``: a member's write joining the table's queue (group commit), which compaction lets go first.
         """
         with self._counted():
             if queued:
-                self._last_write[name] = asyncio.get_running_loop().time()
+                self._last_write[table.name] = asyncio.get_running_loop().time()
             await self._hold()
-            yield await self.tables.loaded(name)
+            await self.tables.ensure_loaded(table)
+            yield table
 
     @asynccontextmanager
-    async def table(self, name: str) -> AsyncIterator[StoredTable]:
-        """Steps 1 to 3 for a record write: yields the loaded, locked, live table."""
-        async with self.admitted(name) as table, table.lock:
+    async def table(self, table: StoredTable) -> AsyncIterator[StoredTable]:
+        """Steps 1 to 3 for a record write: the table loaded, locked and live."""
+        async with self.admitted(table), table.lock:
             await self.check_live(table)
             yield table
 
@@ -87,8 +88,8 @@ class WriteGate:
     async def catalog(self) -> AsyncIterator[Tables]:
         """Steps 1 to 3 for a change of tables: yields the open catalog, its lock held."""
         with self._counted():
-            await self._hold()
             await self.tables.open()
+            await self._hold()
             async with self.tables.lock:
                 if self.closing:
                     raise ShuttingDown()
@@ -148,7 +149,6 @@ class WriteGate:
 
     async def _hold(self) -> None:
         """Hold the guild's write lease; if its last holder could have written since our reads, read again."""
-        await self.tables.open()
         if self.lease is None:
             return
         previous = await self.lease.hold(self.tables.catalog())

@@ -142,7 +142,7 @@ class GroupCommit:
         self.shared_requests = 0
         self._queues: weakref.WeakKeyDictionary[StoredTable, list[Pending]] = weakref.WeakKeyDictionary()
 
-    async def submit(self, name: str, write: Pending) -> Record:
+    async def submit(self, table: StoredTable, write: Pending) -> Record:
         """Queue the write on its table; once it, or a write ahead of it, stored it, its record (or its error).
 
         Unless a write ahead of it stored it meanwhile, it takes the queue
@@ -150,7 +150,7 @@ class GroupCommit:
         ``BATCH_ROWS``) and stores it. A write another one stored returns at
         once, even if the store began closing since (it is stored).
         """
-        async with self.gate.admitted(name, queued=True) as table:
+        async with self.gate.admitted(table, queued=True):
             queue = self._queues.setdefault(table, [])
             queue.append(write)
             try:

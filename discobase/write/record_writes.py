@@ -28,20 +28,20 @@ class RecordWrites(StoreParts):
 
     async def insert(self, name: str, values: Mapping[str, Any], creator_id: int) -> Record:
         """Insert one record (1 request, shared with the writes queued beside it) and return it with its new id."""
-        await self.tables.open()
-        schema = self.tables.entry(name).schema
+        table = await self.tables.table(name)
+        schema = table.schema
         converted = schema.validate_new(values)  # bad input costs no request, not even the lease
-        return await self.queues.submit(name, Pending("insert", schema, values, converted, creator_id=creator_id))
+        return await self.queues.submit(table, Pending("insert", schema, values, converted, creator_id=creator_id))
 
     async def update(self, name: str, record_id: int, changes: Mapping[str, Any]) -> Record:
         """Change some columns of one record (1 request: an edit of its message, a new one, or a shared batch).
 
         Changes that leave every value as it is write nothing and return the record as it was.
         """
-        await self.tables.open()
-        schema = self.tables.entry(name).schema
+        table = await self.tables.table(name)
+        schema = table.schema
         converted = schema.validate_changes(changes)
-        return await self.queues.submit(name, Pending("update", schema, changes, converted, record_id))
+        return await self.queues.submit(table, Pending("update", schema, changes, converted, record_id))
 
     async def delete(self, name: str, record_id: int) -> Record:
         """Delete one record (1 request, or a share of a batch) and return it as it was.
@@ -50,9 +50,8 @@ class RecordWrites(StoreParts):
         which must stay used after a restart; a record in a batch or with an
         older copy), its message becomes, or a new one is, a ``gone`` marker.
         """
-        await self.tables.open()
-        schema = self.tables.entry(name).schema
-        return await self.queues.submit(name, Pending("delete", schema, record_id=record_id))
+        table = await self.tables.table(name)
+        return await self.queues.submit(table, Pending("delete", table.schema, record_id=record_id))
 
     async def insert_many(
         self,
@@ -71,11 +70,10 @@ class RecordWrites(StoreParts):
         tagged with the import's fingerprint, and the same rows inserted again
         write only the batches an interrupted run missed.
         """
-        await self.tables.open()
-        self.tables.entry(name)
+        table = await self.tables.table(name)
         reports = ProgressReports(on_progress)
         try:
-            async with self.committer.locked(name) as table:
+            async with self.committer.locked(table):
                 plan = plan_import(table, rows, resumable)
                 converted, problems = check_rows(table, rows, plan.written_rows)
                 if problems:
