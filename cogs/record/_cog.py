@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import time
 from typing import Any, Literal
@@ -23,7 +22,7 @@ from ..utils.access import (
 )
 from ..utils.audit import audit, update_lines
 from ..utils.autocomplete import record_ids, sort_keys, unique_columns, where_columns
-from ..utils.embeds import COLOR, record_line
+from ..utils.embeds import record_line
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut, plural, show
 from ..utils.members import resolve_users
@@ -31,15 +30,14 @@ from ..utils.observed import mark_outcome
 from ..utils.replies import answer, timely
 from ..utils.transformers import TableName, Values
 from ._bulk import delete_where, update_where
-from ._buttons import show_record_view
+from ._buttons import answer_record, show_record_view
 from ._edit import updated_text
 from ._files import has_header, read_rows, to_csv, to_json, without_ids
-from ._form import LINE_LIMIT, InsertForm, insert_and_answer
+from ._find import answer_found
+from ._form import LINE_LIMIT
 from ._import import Progress, problem_report, run_import, run_upsert
-from ._record_buttons import FindPages, answer_record
+from ._insert import insert_and_answer, open_insert_form
 
-PER_PAGE = 10
-PAGES_TIMEOUT = 180.0
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
 
 Table = app_commands.Transform[str, TableName]
@@ -49,20 +47,6 @@ RecordId = app_commands.Range[int, 1, None]
 def _monotonic() -> float:
     """The clock import progress is paced by (looked up at each call, so a simulated clock applies)."""
     return time.monotonic()
-
-
-def _find_page(
-    schema: discobase.TableSchema, records: list[discobase.Record], matched: int, where: str | None, page: int
-) -> discord.Embed:
-    """One page of ``/record find``: ten records, id first, long values cut; the footer counts every match."""
-    pages = -(-len(records) // PER_PAGE)
-    embed = discord.Embed(title=schema.name, color=COLOR)
-    if where:
-        embed.description = f"where {code(cut(where, 300))}"
-    for record in records[page * PER_PAGE : (page + 1) * PER_PAGE]:
-        embed.add_field(name=f"#{record.id}", value=record_line(schema, record, 350), inline=False)
-    shown = f" \u00b7 showing the first {len(records)}" if matched > len(records) else ""
-    return embed.set_footer(text=f"{plural(matched, 'record')} matched{shown} \u00b7 page {page + 1} of {pages}")
 
 
 def _id_or_where(record_id: int | None, where: str | None, verb: str) -> None:
@@ -96,17 +80,10 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         values: app_commands.Transform[dict[str, Any], Values] | None = None,
     ) -> None:
         """Insert one record; without values, a form asks for each column."""
-        if values is not None:
+        if values is None:
+            await open_insert_form(interaction, table)
+        else:
             await insert_and_answer(interaction, table, values)
-            return
-        store, _ = await open_writable(interaction, table, ephemeral=True)
-        schema = store.schema(table)
-        if interaction.response.is_done():  # a form can only be the first answer, and loading took too long
-            await answer(
-                interaction, "Loading took a moment, so the form could not open. Run the command again.", ephemeral=True
-            )
-            return
-        await interaction.response.send_modal(InsertForm(schema))
 
     @app_commands.command(name="find")
     @app_commands.describe(
@@ -131,15 +108,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         private = private or is_secret(access)
         query = discobase.parse_query(store.schema(table), where, sort, limit)  # a typo costs no table load
         schema = await timely(interaction, store.load(table), ephemeral=private)
-        records = await store.find(table, query)
-        if not records:
-            which = f" matches {code(cut(where, 300))}" if where else " yet"
-            await answer(interaction, f"No record of {code(table)}{which}.", ephemeral=private)
-            return
-        matched = len(records) if query.limit is None else await store.count(table, query.without_limit())
-        render = functools.partial(_find_page, schema, records, matched, where)
-        view = FindPages(interaction, schema, records, PER_PAGE, render, timeout=PAGES_TIMEOUT)
-        await answer(interaction, embed=render(0), view=view, ephemeral=private)
+        found = await store.find(table, query)  # one scan: the records and, in `matched`, the count before the limit
+        await answer_found(interaction, schema, found, where, private=private)
 
     @app_commands.command(name="get")
     @app_commands.describe(

@@ -287,7 +287,7 @@ async def test_who_may_no_longer_see_the_table_is_told_it_does_not_exist(
 
 def test_the_buttons_name_table_and_record_in_their_ids() -> None:
     """The custom ids carry all a press needs, so no state is kept between restarts."""
-    from cogs.record._record_buttons import RecordButton
+    from cogs.record._buttons import RecordButton
 
     assert RecordButton("edit", "books", 3).item.custom_id == "discobase:edit:books:3"
     assert RecordButton("delete", "books", 3).item.custom_id == "discobase:delete:books:3"
