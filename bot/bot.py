@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import pkgutil
 from typing import Any
@@ -27,12 +28,9 @@ discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 
 
 def cog_modules() -> list[str]:
-    """Every extension in ``cogs/`` (modules and packages; ``utils`` holds shared code, not commands)."""
-    return [
-        f"{cogs.__name__}.{module.name}"
-        for module in pkgutil.iter_modules(cogs.__path__)
-        if module.name != "utils" and not module.name.startswith("_")
-    ]
+    """Every extension in ``cogs/``: each module and package with a ``setup`` (not the shared ``utils``, ``access``)."""
+    names = [f"{cogs.__name__}.{module.name}" for module in pkgutil.iter_modules(cogs.__path__)]
+    return [name for name in names if hasattr(importlib.import_module(name), "setup")]
 
 
 class DiscobaseBot(commands.Bot):

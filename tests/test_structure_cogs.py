@@ -89,10 +89,10 @@ def test_the_scan_sees_hidden_imports(tmp_path):
     probe = tmp_path / "_probe.py"
     probe.write_text(
         "from typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    from ..utils import access\n"
+        "if TYPE_CHECKING:\n    from ..utils import errors\n"
         "def f():\n    from ._buttons import answer_record\n"
     )
-    assert _imports("cogs.record._probe", probe, _modules()) == {"cogs.utils.access", "cogs.record._buttons"}
+    assert _imports("cogs.record._probe", probe, _modules()) == {"cogs.utils.errors", "cogs.record._buttons"}
 
 
 def test_the_scan_finds_a_cycle():

@@ -22,8 +22,8 @@ import discord
 
 import discobase
 
-from ..utils.access import changeable_record, check_may_change, is_secret, open_seen, seen_record
-from ..utils.audit import audit
+from ..access import changeable_record, check_may_change, is_secret, open_seen, seen_record
+from ..audit.report import audit
 from ..utils.embeds import record_embed, record_line
 from ..utils.errors import NotAllowed, answer_error
 from ..utils.formatting import code, cut

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 import discobase
 
-from ..utils.access import (
+from ..access import (
     changeable_record,
     check_may_import,
     is_secret,
@@ -20,7 +20,7 @@ from ..utils.access import (
     open_writable,
     readable,
 )
-from ..utils.audit import audit, update_lines
+from ..audit.report import audit, update_lines
 from ..utils.autocomplete import record_ids, sort_keys, unique_columns, where_columns
 from ..utils.embeds import record_line
 from ..utils.errors import Refused

@@ -19,8 +19,8 @@ import discord
 import discobase
 from discobase.model.columns import as_typed
 
-from ..utils.access import changeable_record, is_secret
-from ..utils.audit import audit, update_lines
+from ..access import changeable_record, is_secret
+from ..audit.report import audit, update_lines
 from ..utils.formatting import code, cut, show
 from ..utils.members import resolve_users
 from ..utils.observed import mark_outcome, observed

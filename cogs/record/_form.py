@@ -15,7 +15,7 @@ import discord
 
 import discobase
 
-from ..utils.access import writable
+from ..access import writable
 from ..utils.context import store_of
 from ..utils.errors import Refused, answer_error
 from ..utils.formatting import code, cut

@@ -13,8 +13,8 @@ import discord
 
 import discobase
 
-from ..utils.access import is_secret, open_writable
-from ..utils.audit import audit
+from ..access import is_secret, open_writable
+from ..audit.report import audit
 from ..utils.embeds import record_line
 from ..utils.formatting import code, cut
 from ..utils.members import Picked, resolve_users

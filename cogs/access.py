@@ -26,10 +26,10 @@ import discord
 
 import discobase
 
-from .context import store_of
-from .errors import NotAllowed
-from .formatting import role_text
-from .replies import timely
+from .utils.context import store_of
+from .utils.errors import NotAllowed
+from .utils.formatting import role_text
+from .utils.replies import timely
 
 __all__ = [
     "changeable_record",
