@@ -20,8 +20,7 @@ import logging
 import discord
 from discord.ext import commands
 
-import discobase
-
+from ..utils.context import client_of
 from .trail import AuditTrail
 
 __all__ = ["AuditCog"]
@@ -42,9 +41,8 @@ class AuditCog(commands.Cog):
     @commands.Cog.listener()
     async def on_discobase_change(self, guild: discord.Guild, line: str, channel_id: int | None = None) -> None:
         """Queue the line for ``channel_id``, else for the server's audit channel, if it has one."""
-        engine = getattr(self.bot, "engine", None)
-        if channel_id is None and isinstance(engine, discobase.Engine):
-            store = engine.store(guild)
+        if channel_id is None:
+            store = client_of(self.bot).engine.store(guild)
             channel_id = store.settings().audit_channel_id if store.is_open else None
         if channel_id is None:
             return
