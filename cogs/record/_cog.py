@@ -19,6 +19,8 @@ from ..access import (
     open_readable,
     open_writable,
     readable,
+    unseen_holders_hidden,
+    unseen_row_holders_hidden,
 )
 from ..audit.report import audit, update_lines
 from ..utils.autocomplete import record_ids, sort_keys, unique_columns, where_columns
@@ -168,7 +170,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
                 ephemeral=True,
             )
             return
-        after = await timely(interaction, store.update(table, record_id, changes), ephemeral=private)
+        async with unseen_holders_hidden(interaction, store, access, table):
+            after = await timely(interaction, store.update(table, record_id, changes), ephemeral=private)
         what, values = update_lines(after.id, schema, before.values, after.values)
         audit(interaction, table, what, values=values)
         text = updated_text(schema, before, after, changed, picked.note())
@@ -283,6 +286,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         else:
             problems = await store.check_rows(table, rows, resumable=True)
         if problems:
+            problems = await unseen_row_holders_hidden(interaction, store, access, table, problems)
             mark_outcome(interaction, "rejected")
             await answer(interaction, problem_report(problems, len(rows), header=header), ephemeral=True)
             return

@@ -19,7 +19,7 @@ import discord
 import discobase
 from discobase.model.columns import as_typed
 
-from ..access import changeable_record, is_secret
+from ..access import changeable_record, is_secret, unseen_holders_hidden
 from ..audit.report import audit, update_lines
 from ..utils.formatting import code, cut, show
 from ..utils.members import resolve_users
@@ -126,7 +126,8 @@ class EditForm(RecordForm):
                 interaction, f"Nothing changed: record **{before.id}** of {code(table)} is as it was.", ephemeral=True
             )
             return
-        after = await timely(interaction, self.store.update(table, before.id, changes), ephemeral=private)
+        async with unseen_holders_hidden(interaction, self.store, self.access, table):
+            after = await timely(interaction, self.store.update(table, before.id, changes), ephemeral=private)
         what, values = update_lines(after.id, schema, before.values, after.values)
         audit(interaction, table, what, values=values, command="record update")
         text = updated_text(schema, before, after, list(changes), picked.note())

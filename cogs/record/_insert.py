@@ -13,7 +13,7 @@ import discord
 
 import discobase
 
-from ..access import is_secret, open_writable
+from ..access import is_secret, open_writable, unseen_holders_hidden
 from ..audit.report import audit
 from ..utils.embeds import record_line
 from ..utils.formatting import code, cut
@@ -67,7 +67,8 @@ async def insert_and_answer(interaction: discord.Interaction, table: str, values
         raise problems[0]
     if problems:
         raise RecordProblems(table, [str(problem) for problem in problems])
-    record = await timely(interaction, store.insert(table, picked.values, interaction.user.id), ephemeral=private)
+    async with unseen_holders_hidden(interaction, store, access, table):
+        record = await timely(interaction, store.insert(table, picked.values, interaction.user.id), ephemeral=private)
     line = record_line(store.schema(table), record, LINE_LIMIT)
     audit(
         interaction, table, f"#{record.id} inserted", values=f"#{record.id} inserted: {line}", command="record insert"
