@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import time
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 import discord
 from discord import app_commands
@@ -44,6 +45,17 @@ MAX_IMPORT_BYTES = 8 * 1024 * 1024
 
 Table = app_commands.Transform[str, TableName]
 RecordId = app_commands.Range[int, 1, None]
+PRIVATE = "only you see the answer (default: everyone in the channel)"
+WHERE_INSTEAD = "instead of an id: every record matching these conditions, after you confirm"
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def _one_record(command: Command) -> Command:
+    """The options of a command on one record: ``table`` and ``id`` (autocompleted), described alike everywhere."""
+    command = app_commands.describe(table="the record's table", record_id="the record's id")(command)
+    command = app_commands.rename(record_id="id")(command)
+    return app_commands.autocomplete(record_id=record_ids)(command)
 
 
 def _monotonic() -> float:
@@ -93,7 +105,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         where="conditions like year >= 1990, title ~ dune (optional: all records)",
         sort="a column to sort by, - in front for descending (default: id)",
         limit="at most this many records (1 to 1000)",
-        private="only you see the answer (default: everyone in the channel)",
+        private=PRIVATE,
     )
     @app_commands.autocomplete(where=where_columns, sort=sort_keys)
     async def find(
@@ -114,13 +126,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         await answer_found(interaction, schema, found, where, private=private)
 
     @app_commands.command(name="get")
-    @app_commands.describe(
-        table="the record's table",
-        record_id="the record's id",
-        private="only you see the answer (default: everyone in the channel)",
-    )
-    @app_commands.rename(record_id="id")
-    @app_commands.autocomplete(record_id=record_ids)
+    @app_commands.describe(private=PRIVATE)
+    @_one_record
     async def get(
         self, interaction: discord.Interaction, table: Table, record_id: RecordId, private: bool = False
     ) -> None:
@@ -128,15 +135,10 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         await answer_record(interaction, table, record_id, private=private)
 
     @app_commands.command(name="update")
-    @app_commands.describe(
-        table="the record's table",
-        changes="column=value pairs to change (example: year=1966)",
-        record_id="the record's id",
-        where="instead of an id: every record matching these conditions, after you confirm",
-    )
-    @app_commands.rename(record_id="id", changes="set")
-    @app_commands.autocomplete(record_id=record_ids)
+    @app_commands.describe(changes="column=value pairs to change (example: year=1966)", where=WHERE_INSTEAD)
+    @app_commands.rename(changes="set")
     @app_commands.autocomplete(where=where_columns)
+    @_one_record
     async def update(
         self,
         interaction: discord.Interaction,
@@ -178,14 +180,9 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         await answer(interaction, text, view=show_record_view(table, after.id), ephemeral=private)
 
     @app_commands.command(name="delete")
-    @app_commands.describe(
-        table="the record's table",
-        record_id="the record's id",
-        where="instead of an id: every record matching these conditions, after you confirm",
-    )
-    @app_commands.rename(record_id="id")
-    @app_commands.autocomplete(record_id=record_ids)
+    @app_commands.describe(where=WHERE_INSTEAD)
     @app_commands.autocomplete(where=where_columns)
+    @_one_record
     async def delete(
         self,
         interaction: discord.Interaction,
