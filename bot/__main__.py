@@ -38,9 +38,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def quiet_voice() -> None:
+    """Turn off discord.py's warnings about voice libraries: the bot has no voice, so they only worry the operator."""
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start the bot as asked; returns the exit status."""
     args = parse_args(argv)
+    quiet_voice()
     try:
         settings = Settings.from_env()
     except SettingsError as error:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import pkgutil
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -12,6 +13,7 @@ from discord.ext import commands
 
 import cogs
 import discobase
+from cogs.utils.context import DiscobaseClient
 
 from .observe import RateLimitWatch, begin_command, log_command, log_component
 from .settings import Settings
@@ -22,21 +24,15 @@ __all__ = ["DiscobaseBot", "ShardedDiscobaseBot", "cog_modules"]
 
 log = logging.getLogger(__name__)
 
-# This process has no voice: spare the operator discord.py's warnings about voice libraries it lacks.
-discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-
 
 def cog_modules() -> list[str]:
-    """Every extension in ``cogs/`` (modules and packages; ``utils`` holds shared code, not commands)."""
-    return [
-        f"{cogs.__name__}.{module.name}"
-        for module in pkgutil.iter_modules(cogs.__path__)
-        if module.name != "utils" and not module.name.startswith("_")
-    ]
+    """Every extension in ``cogs/``: each module and package with a ``setup`` (not the shared ``utils``, ``access``)."""
+    names = [f"{cogs.__name__}.{module.name}" for module in pkgutil.iter_modules(cogs.__path__)]
+    return [name for name in names if hasattr(importlib.import_module(name), "setup")]
 
 
 class DiscobaseBot(commands.Bot):
-    """The discobase bot, built by ``bot.create_bot``.
+    """The discobase bot, built by ``bot.create_bot``; what cogs use of it is ``cogs.utils.context.DiscobaseClient``.
 
     Only the guilds and guild-messages intents (``discobase.default_intents``):
     slash commands need no message content, and the bot always reads its own
@@ -57,6 +53,7 @@ class DiscobaseBot(commands.Bot):
         self.rate_limits = RateLimitWatch()
         # The engine every Database on this bot shares (Database.bind, Database(name, bot=...)).
         self.engine = discobase.Engine.of(self, category=settings.category, cache_bytes=settings.cache_mb * 1024 * 1024)
+        self._engine_closed = False
 
     async def setup_hook(self) -> None:
         """Load every cog, then sync the slash commands (to ``DEV_GUILD_ID`` when set)."""
@@ -66,15 +63,20 @@ class DiscobaseBot(commands.Bot):
         await sync_commands(self.tree, self.settings.dev_guild_id)
 
     async def shutdown(self, grace: float) -> None:
-        """Stop taking commands, let running writes reach a consistent point, then close."""
+        """Stop taking commands, then close, giving running writes ``grace`` seconds to reach a consistent point."""
         self.draining = True
-        await self.engine.close(grace)
-        await self.close()
+        await self.close(grace)
 
-    async def close(self) -> None:
-        """Release the engine's write leases first, so a new process can write at once."""
-        await self.engine.close()
-        logging.getLogger("discord.http").removeFilter(self.rate_limits)
+    async def close(self, grace: float | None = None) -> None:
+        """Close the engine first, once (its writes get ``grace`` seconds), releasing its leases for a new process.
+
+        ``shutdown`` closes with its grace; the ``async with bot`` around a run
+        closes again on the way out, and then only the gateway's part remains.
+        """
+        if not self._engine_closed:
+            self._engine_closed = True
+            await (self.engine.close() if grace is None else self.engine.close(grace))
+            logging.getLogger("discord.http").removeFilter(self.rate_limits)
         await super().close()
 
     def begin_interaction(self, interaction: discord.Interaction) -> None:
@@ -94,6 +96,10 @@ class DiscobaseBot(commands.Bot):
     async def on_ready(self) -> None:
         """Say who we are and where."""
         log.info("logged in as %s in %d guilds", self.user, len(self.guilds))
+
+
+if TYPE_CHECKING:  # mypy checks here that the bot gives the cogs all they use of it
+    _CONTRACT: type[DiscobaseClient] = DiscobaseBot
 
 
 class ShardedDiscobaseBot(DiscobaseBot, commands.AutoShardedBot):

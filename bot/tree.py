@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from cogs.utils.context import client_of
 from cogs.utils.errors import answer_error
 
 from .observe import begin_command, log_command
@@ -23,7 +24,7 @@ class DiscobaseTree(app_commands.CommandTree):
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """While the bot shuts down, commands get a short ephemeral note instead of starting work."""
-        if not getattr(interaction.client, "draining", False):
+        if not client_of(interaction).draining:
             if interaction.type is discord.InteractionType.application_command:
                 begin_command(interaction)
             return True

@@ -1,6 +1,8 @@
-"""The bot's slash commands, one module (or package) per command group.
+"""The bot's slash commands, one module (or package) per command group, and the rules they share.
 
-``bot.DiscobaseBot`` loads every module here except ``utils`` as an extension;
-each has a ``setup(bot)``. Cogs reach the storage engine through
-``interaction.client.engine`` (see ``utils.context``), never the reverse.
+``bot.DiscobaseBot`` loads every module here that has a ``setup(bot)`` as an
+extension: ``table``, ``record`` and ``audit`` (which also holds how a command
+reports a change, ``audit.report``). ``access`` holds who may read and write
+which table; ``utils`` the UI helpers every group uses. Cogs reach the storage
+engine through the bot (``utils.context``), never the reverse.
 """

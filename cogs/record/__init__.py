@@ -1,17 +1,21 @@
-"""``/record``: commands in ``_cog``, forms in ``_form`` and ``_edit``, buttons in ``_buttons``, ``_record_buttons``."""
+"""``/record``: the commands in ``_cog``; each feature in its module, imported one way (no module imports back).
+
+``_form`` (the record form) <- ``_edit`` (the Edit form) <- ``_buttons`` (Show record,
+Edit, Delete; a record's card) <- ``_insert``, ``_find`` (pages and their menu),
+``_bulk``, ``_import``, ``_files`` <- ``_cog``.
+"""
 
 from __future__ import annotations
 
 from discord.ext import commands
 
-from ._buttons import ShowRecord
+from ._buttons import RecordButton
 from ._cog import RecordCog
-from ._record_buttons import RecordButton
 
 __all__ = ["RecordCog", "setup"]
 
 
 async def setup(bot: commands.Bot) -> None:
     """Load the ``/record`` commands and the record buttons (Show record, Edit, Delete), which outlive restarts."""
-    bot.add_dynamic_items(ShowRecord, RecordButton)
+    bot.add_dynamic_items(RecordButton)
     await bot.add_cog(RecordCog())

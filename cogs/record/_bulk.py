@@ -19,8 +19,8 @@ import discord
 
 import discobase
 
-from ..utils.access import check_may_change_all, is_secret, open_readable, readable
-from ..utils.audit import audit
+from ..access import check_may_change_all, is_secret, open_readable, readable
+from ..audit.report import audit
 from ..utils.context import store_of
 from ..utils.embeds import record_line
 from ..utils.errors import Refused

@@ -1,9 +1,17 @@
-"""The "Show record" button under a write's one-line confirmation: the whole record, privately, to whoever may see it.
+"""The buttons of one record: Show record under a write's confirmation, Edit and Delete under its card.
 
 Write confirmations stay one short public line, so a busy channel is not
-filled with cards; the details are a click away. The button is a dynamic item
-(its custom id names the table and the record), so it keeps working after the
-bot restarts, and it always shows the record as it is now.
+filled with cards; the details are a click away. Show record answers with the
+record as it is now, privately, with Edit and Delete for a member who may
+change it. Each button is a dynamic item whose custom id names the action, the
+table and the record (``discobase:show:books:3``), so it keeps working after
+the bot restarts. A press checks again, with the table's rules as they are
+now, that the record is there and that the member may see or change it: a card
+shown to the channel offers the buttons to everyone, and only those allowed
+get further than a private "why not".
+
+This module opens the Edit form (``_edit``), never the reverse: the form is
+handed ``show_record_view`` for its answer.
 """
 
 from __future__ import annotations
@@ -12,50 +20,136 @@ import re
 
 import discord
 
-from ..utils.errors import answer_error
+import discobase
+
+from ..access import changeable_record, check_may_change, is_secret, open_seen, seen_record
+from ..audit.report import audit
+from ..utils.embeds import record_embed, record_line
+from ..utils.errors import NotAllowed, answer_error
+from ..utils.formatting import code, cut
 from ..utils.observed import observed
+from ..utils.replies import answer, timely
+from ..utils.views import Confirm
+from ._edit import EditForm, filled
+from ._form import LINE_LIMIT
 
-__all__ = ["ShowRecord", "show_record_view"]
+__all__ = ["RecordButton", "answer_record", "change_view", "show_record_view"]
+
+CONFIRM_TIMEOUT = 60.0
+_LOOKS = {
+    "show": ("Show record", discord.ButtonStyle.secondary),
+    "edit": ("Edit", discord.ButtonStyle.primary),
+    "delete": ("Delete", discord.ButtonStyle.danger),
+}
 
 
-class ShowRecord(
+class RecordButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"discobase:show:(?P<table>[a-z][a-z0-9_]{0,31}):(?P<id>[0-9]{1,19})",
+    template=r"discobase:(?P<action>show|edit|delete):(?P<table>[a-z][a-z0-9_]{0,31}):(?P<id>[0-9]{1,19})",
 ):
-    """A button that answers with one record, every column, only to the member who pressed it."""
+    """Show record (the card, privately), Edit (a form filled with its values) or Delete (once confirmed)."""
 
-    def __init__(self, table: str, record_id: int) -> None:
+    def __init__(self, action: str, table: str, record_id: int) -> None:
+        label, style = _LOOKS[action]
         super().__init__(
-            discord.ui.Button(
-                label="Show record",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"discobase:show:{table}:{record_id}",
-            )
+            discord.ui.Button(label=label, style=style, custom_id=f"discobase:{action}:{table}:{record_id}")
         )
+        self.action = action
         self.table = table
         self.record_id = record_id
 
     @classmethod
     async def from_custom_id(  # type: ignore[override]
         cls, interaction: discord.Interaction, item: discord.ui.Button[discord.ui.View], match: re.Match[str], /
-    ) -> ShowRecord:
+    ) -> RecordButton:
         """Rebuild the button from the custom id of a pressed one (also after a restart)."""
-        return cls(match["table"], int(match["id"]))
+        return cls(match["action"], match["table"], int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        """Show the record as it is now (with Edit and Delete if the member may change it); a deleted one is gone."""
+        """Show the record as it is now; or check the member may change it now, then open the form, or ask."""
         try:
-            # Imported here: the Edit form's answer carries this module's button.
-            from ._record_buttons import answer_record
-
-            async with observed(interaction, "Show record", self.table):
-                await answer_record(interaction, self.table, self.record_id, private=True)
+            async with observed(interaction, _LOOKS[self.action][0], self.table):
+                if self.action == "show":
+                    await answer_record(interaction, self.table, self.record_id, private=True)
+                    return
+                verb = "change" if self.action == "edit" else "delete"
+                store, _, record = await changeable_record(
+                    interaction, self.table, self.record_id, verb, ephemeral=True
+                )
+                if self.action == "edit":
+                    await self._edit(interaction, store.schema(self.table), record)
+                else:
+                    await self._ask(interaction, store.schema(self.table), record)
         except Exception as error:  # every failure is answered like a failed command
             await answer_error(interaction, error)
+
+    async def _edit(
+        self, interaction: discord.Interaction, schema: discobase.TableSchema, record: discobase.Record
+    ) -> None:
+        """Open the form with the record as it is now."""
+        if interaction.response.is_done():  # a form can only be the first answer
+            text = "Loading took a moment, so the form could not open. Press Edit again."
+            await answer(interaction, text, ephemeral=True)
+            return
+        form = EditForm(schema, record.id, filled(schema, record), reply_view=show_record_view)
+        await interaction.response.send_modal(form)
+
+    async def _ask(
+        self, interaction: discord.Interaction, schema: discobase.TableSchema, record: discobase.Record
+    ) -> None:
+        """Ask, privately, whether to delete the record."""
+        line = record_line(schema, record, LINE_LIMIT)
+        view = Confirm(interaction, f"Delete record {record.id}", self._delete, timeout=CONFIRM_TIMEOUT)
+        view.table = self.table
+        text = f"Delete record **{record.id}** of {code(self.table)}? It has: {line}"
+        await answer(interaction, cut(text, 2000), view=view, ephemeral=True)
+
+    async def _delete(self, interaction: discord.Interaction) -> None:
+        """Delete the record (checking again: minutes may have passed), and say so in place of the question."""
+        store, _, _ = await changeable_record(interaction, self.table, self.record_id, "delete", ephemeral=True)
+        gone = await timely(interaction, store.delete(self.table, self.record_id), ephemeral=True)
+        line = record_line(store.schema(self.table), gone, LINE_LIMIT)
+        audit(
+            interaction,
+            self.table,
+            f"#{gone.id} deleted",
+            values=f"#{gone.id} deleted; it had: {line}",
+            command="record delete",
+        )
+        text = cut(f"Deleted record **{gone.id}** from {code(self.table)}. It had: {line}", 2000)
+        if interaction.response.is_done():
+            await answer(interaction, text, ephemeral=True)
+        else:
+            await interaction.response.edit_message(content=text, view=None)
+
+
+def _view(*buttons: RecordButton) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)  # dynamic items: a press finds its button by custom id, view or not
+    for button in buttons:
+        view.add_item(button)
+    return view
 
 
 def show_record_view(table: str, record_id: int) -> discord.ui.View:
     """The view carrying the "Show record" button of one record."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(ShowRecord(table, record_id))
-    return view
+    return _view(RecordButton("show", table, record_id))
+
+
+def change_view(
+    interaction: discord.Interaction, access: discobase.Access, table: str, record: discobase.Record
+) -> discord.ui.View | None:
+    """Edit and Delete for a member who may change the record, else nothing."""
+    try:
+        check_may_change(interaction, access, record, "change")
+    except NotAllowed:
+        return None
+    return _view(RecordButton("edit", table, record.id), RecordButton("delete", table, record.id))
+
+
+async def answer_record(interaction: discord.Interaction, table: str, record_id: int, *, private: bool) -> None:
+    """One record's card, every column, with Edit and Delete if the member may change it."""
+    store, access = await open_seen(interaction, table, ephemeral=private)
+    private = private or is_secret(access)
+    record = await seen_record(interaction, store, access, table, record_id, ephemeral=private)
+    embed = record_embed(store.schema(table), record, f"{table} #{record.id}")
+    await answer(interaction, embed=embed, view=change_view(interaction, access, table, record), ephemeral=private)

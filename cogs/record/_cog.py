@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import time
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 import discord
 from discord import app_commands
@@ -13,17 +13,19 @@ from discord.ext import commands
 
 import discobase
 
-from ..utils.access import (
+from ..access import (
     changeable_record,
     check_may_import,
     is_secret,
     open_readable,
     open_writable,
     readable,
+    unseen_holders_hidden,
+    unseen_row_holders_hidden,
 )
-from ..utils.audit import audit, update_lines
+from ..audit.report import audit, update_lines
 from ..utils.autocomplete import record_ids, sort_keys, unique_columns, where_columns
-from ..utils.embeds import COLOR, record_line
+from ..utils.embeds import record_line
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut, plural, show
 from ..utils.members import resolve_users
@@ -31,38 +33,34 @@ from ..utils.observed import mark_outcome
 from ..utils.replies import answer, timely
 from ..utils.transformers import TableName, Values
 from ._bulk import delete_where, update_where
-from ._buttons import show_record_view
+from ._buttons import answer_record, show_record_view
 from ._edit import updated_text
 from ._files import has_header, read_rows, to_csv, to_json, without_ids
-from ._form import LINE_LIMIT, InsertForm, insert_and_answer
+from ._find import answer_found
+from ._form import LINE_LIMIT
 from ._import import Progress, problem_report, run_import, run_upsert
-from ._record_buttons import FindPages, answer_record
+from ._insert import insert_and_answer, open_insert_form
 
-PER_PAGE = 10
-PAGES_TIMEOUT = 180.0
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
 
 Table = app_commands.Transform[str, TableName]
 RecordId = app_commands.Range[int, 1, None]
+PRIVATE = "only you see the answer (default: everyone in the channel)"
+WHERE_INSTEAD = "instead of an id: every record matching these conditions, after you confirm"
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def _one_record(command: Command) -> Command:
+    """The options of a command on one record: ``table`` and ``id`` (autocompleted), described alike everywhere."""
+    command = app_commands.describe(table="the record's table", record_id="the record's id")(command)
+    command = app_commands.rename(record_id="id")(command)
+    return app_commands.autocomplete(record_id=record_ids)(command)
 
 
 def _monotonic() -> float:
     """The clock import progress is paced by (looked up at each call, so a simulated clock applies)."""
     return time.monotonic()
-
-
-def _find_page(
-    schema: discobase.TableSchema, records: list[discobase.Record], matched: int, where: str | None, page: int
-) -> discord.Embed:
-    """One page of ``/record find``: ten records, id first, long values cut; the footer counts every match."""
-    pages = -(-len(records) // PER_PAGE)
-    embed = discord.Embed(title=schema.name, color=COLOR)
-    if where:
-        embed.description = f"where {code(cut(where, 300))}"
-    for record in records[page * PER_PAGE : (page + 1) * PER_PAGE]:
-        embed.add_field(name=f"#{record.id}", value=record_line(schema, record, 350), inline=False)
-    shown = f" \u00b7 showing the first {len(records)}" if matched > len(records) else ""
-    return embed.set_footer(text=f"{plural(matched, 'record')} matched{shown} \u00b7 page {page + 1} of {pages}")
 
 
 def _id_or_where(record_id: int | None, where: str | None, verb: str) -> None:
@@ -96,17 +94,10 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         values: app_commands.Transform[dict[str, Any], Values] | None = None,
     ) -> None:
         """Insert one record; without values, a form asks for each column."""
-        if values is not None:
+        if values is None:
+            await open_insert_form(interaction, table)
+        else:
             await insert_and_answer(interaction, table, values)
-            return
-        store, _ = await open_writable(interaction, table, ephemeral=True)
-        schema = store.schema(table)
-        if interaction.response.is_done():  # a form can only be the first answer, and loading took too long
-            await answer(
-                interaction, "Loading took a moment, so the form could not open. Run the command again.", ephemeral=True
-            )
-            return
-        await interaction.response.send_modal(InsertForm(schema))
 
     @app_commands.command(name="find")
     @app_commands.describe(
@@ -114,7 +105,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         where="conditions like year >= 1990, title ~ dune (optional: all records)",
         sort="a column to sort by, - in front for descending (default: id)",
         limit="at most this many records (1 to 1000)",
-        private="only you see the answer (default: everyone in the channel)",
+        private=PRIVATE,
     )
     @app_commands.autocomplete(where=where_columns, sort=sort_keys)
     async def find(
@@ -131,24 +122,12 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         private = private or is_secret(access)
         query = discobase.parse_query(store.schema(table), where, sort, limit)  # a typo costs no table load
         schema = await timely(interaction, store.load(table), ephemeral=private)
-        records = await store.find(table, query)
-        if not records:
-            which = f" matches {code(cut(where, 300))}" if where else " yet"
-            await answer(interaction, f"No record of {code(table)}{which}.", ephemeral=private)
-            return
-        matched = len(records) if query.limit is None else await store.count(table, query.without_limit())
-        render = functools.partial(_find_page, schema, records, matched, where)
-        view = FindPages(interaction, schema, records, PER_PAGE, render, timeout=PAGES_TIMEOUT)
-        await answer(interaction, embed=render(0), view=view, ephemeral=private)
+        found = await store.find(table, query)  # one scan: the records and, in `matched`, the count before the limit
+        await answer_found(interaction, schema, found, where, private=private)
 
     @app_commands.command(name="get")
-    @app_commands.describe(
-        table="the record's table",
-        record_id="the record's id",
-        private="only you see the answer (default: everyone in the channel)",
-    )
-    @app_commands.rename(record_id="id")
-    @app_commands.autocomplete(record_id=record_ids)
+    @app_commands.describe(private=PRIVATE)
+    @_one_record
     async def get(
         self, interaction: discord.Interaction, table: Table, record_id: RecordId, private: bool = False
     ) -> None:
@@ -156,15 +135,10 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         await answer_record(interaction, table, record_id, private=private)
 
     @app_commands.command(name="update")
-    @app_commands.describe(
-        table="the record's table",
-        changes="column=value pairs to change (example: year=1966)",
-        record_id="the record's id",
-        where="instead of an id: every record matching these conditions, after you confirm",
-    )
-    @app_commands.rename(record_id="id", changes="set")
-    @app_commands.autocomplete(record_id=record_ids)
+    @app_commands.describe(changes="column=value pairs to change (example: year=1966)", where=WHERE_INSTEAD)
+    @app_commands.rename(changes="set")
     @app_commands.autocomplete(where=where_columns)
+    @_one_record
     async def update(
         self,
         interaction: discord.Interaction,
@@ -198,21 +172,17 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
                 ephemeral=True,
             )
             return
-        after = await timely(interaction, store.update(table, record_id, changes), ephemeral=private)
+        async with unseen_holders_hidden(interaction, store, access, table):
+            after = await timely(interaction, store.update(table, record_id, changes), ephemeral=private)
         what, values = update_lines(after.id, schema, before.values, after.values)
         audit(interaction, table, what, values=values)
         text = updated_text(schema, before, after, changed, picked.note())
         await answer(interaction, text, view=show_record_view(table, after.id), ephemeral=private)
 
     @app_commands.command(name="delete")
-    @app_commands.describe(
-        table="the record's table",
-        record_id="the record's id",
-        where="instead of an id: every record matching these conditions, after you confirm",
-    )
-    @app_commands.rename(record_id="id")
-    @app_commands.autocomplete(record_id=record_ids)
+    @app_commands.describe(where=WHERE_INSTEAD)
     @app_commands.autocomplete(where=where_columns)
+    @_one_record
     async def delete(
         self,
         interaction: discord.Interaction,
@@ -313,6 +283,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         else:
             problems = await store.check_rows(table, rows, resumable=True)
         if problems:
+            problems = await unseen_row_holders_hidden(interaction, store, access, table, problems)
             mark_outcome(interaction, "rejected")
             await answer(interaction, problem_report(problems, len(rows), header=header), ephemeral=True)
             return

@@ -3,10 +3,15 @@
 Only the fields the member changed are written, so an edit does not undo
 someone else's change to another column made while the form was open. The
 answer is ``/record update``'s: old → new, a line for each changed column.
+
+The form is opened by the Edit button (``_buttons``), which also makes the
+Show record button under the answer: the button module imports this one,
+never the reverse, so the module that opens the form hands it ``reply_view``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -14,16 +19,18 @@ import discord
 import discobase
 from discobase.model.columns import as_typed
 
-from ..utils.access import changeable_record, is_secret
-from ..utils.audit import audit, update_lines
+from ..access import changeable_record, is_secret, unseen_holders_hidden
+from ..audit.report import audit, update_lines
 from ..utils.formatting import code, cut, show
 from ..utils.members import resolve_users
 from ..utils.observed import mark_outcome, observed
 from ..utils.replies import answer, timely
-from ._buttons import show_record_view
-from ._form import MAX_FIELDS, PAIRS_FIELD, InsertForm, RecordProblems, parse_lines
+from ._form import MAX_FIELDS, PAIRS_FIELD, RecordForm, RecordProblems, parse_lines
 
-__all__ = ["EditForm", "change_problems", "filled", "updated_text"]
+__all__ = ["EditForm", "RecordView", "change_problems", "filled", "updated_text"]
+
+RecordView = Callable[[str, int], discord.ui.View]
+"""Makes the view under a write's answer from the table and the record id (the Show record button)."""
 
 
 def filled(schema: discobase.TableSchema, record: discobase.Record) -> dict[str, str]:
@@ -57,7 +64,7 @@ def change_problems(schema: discobase.TableSchema, changes: dict[str, Any]) -> l
     return problems
 
 
-class EditForm(InsertForm):
+class EditForm(RecordForm):
     """A record's fields filled with its values; submitting updates the columns whose text changed."""
 
     log_name = "Edit form"
@@ -72,14 +79,17 @@ class EditForm(InsertForm):
         record_id: int,
         original: dict[str, str],
         typed: dict[str, str] | None = None,
+        *,
+        reply_view: RecordView,
     ) -> None:
         super().__init__(schema, typed or original, title=f"Edit {schema.name} #{record_id}")
         self.record_id = record_id
         self.original = original
+        self.reply_view = reply_view
 
     def again(self, schema: discobase.TableSchema, typed: dict[str, str]) -> EditForm:
         """The form again, as typed, still comparing with the record's values when it opened."""
-        return EditForm(schema, self.record_id, self.original, typed)
+        return EditForm(schema, self.record_id, self.original, typed, reply_view=self.reply_view)
 
     def _given(self, typed: dict[str, str]) -> dict[str, Any]:
         if PAIRS_FIELD in typed:
@@ -116,8 +126,9 @@ class EditForm(InsertForm):
                 interaction, f"Nothing changed: record **{before.id}** of {code(table)} is as it was.", ephemeral=True
             )
             return
-        after = await timely(interaction, self.store.update(table, before.id, changes), ephemeral=private)
+        async with unseen_holders_hidden(interaction, self.store, self.access, table):
+            after = await timely(interaction, self.store.update(table, before.id, changes), ephemeral=private)
         what, values = update_lines(after.id, schema, before.values, after.values)
         audit(interaction, table, what, values=values, command="record update")
         text = updated_text(schema, before, after, list(changes), picked.note())
-        await answer(interaction, text, view=show_record_view(table, after.id), ephemeral=private)
+        await answer(interaction, text, view=self.reply_view(table, after.id), ephemeral=private)

@@ -1,7 +1,10 @@
-"""The form ``/record insert`` opens when no ``values`` are given, and the reply to every insert.
+"""The record form shared by ``/record insert`` (``_insert``) and the Edit button (``_edit``): fields and problems.
 
 A form that fails keeps what was typed: the member gets every problem at once,
 privately, with a button that opens the form again filled in as they left it.
+What a submitted form writes, and how it answers, is its subclass's ``write``;
+so this module knows nothing of inserts, updates or buttons, and the modules
+that do import it, never the reverse.
 """
 
 from __future__ import annotations
@@ -12,26 +15,21 @@ import discord
 
 import discobase
 
-from ..utils.access import is_secret, open_writable, writable
-from ..utils.audit import audit
+from ..access import writable
 from ..utils.context import store_of
-from ..utils.embeds import record_line
 from ..utils.errors import Refused, answer_error
 from ..utils.formatting import code, cut
-from ..utils.members import Picked, resolve_users
 from ..utils.observed import mark_outcome, observed
-from ..utils.replies import answer, timely
+from ..utils.replies import answer
 from ..utils.views import OwnedView
-from ._buttons import show_record_view
 
 __all__ = [
     "LINE_LIMIT",
     "MAX_FIELDS",
     "PAIRS_FIELD",
     "FixForm",
-    "InsertForm",
+    "RecordForm",
     "RecordProblems",
-    "insert_and_answer",
     "parse_lines",
     "problems_text",
 ]
@@ -98,24 +96,22 @@ def _text(field: discord.ui.TextInput[Any] | discord.ui.Select[Any]) -> str:
     return field.value
 
 
-class InsertForm(discord.ui.Modal):
+class RecordForm(discord.ui.Modal):
     """One field per column (name and type as label, the format as placeholder), or one ``column=value`` field.
 
     ``typed`` fills the fields in (by field id): with what was typed when the form
-    reopens after a problem, or with a record's values for an edit. A form for
-    another write (``EditForm``) replaces ``write``, ``again`` and ``log_name``.
+    reopens after a problem, or with a record's values for an edit. Each form
+    (``InsertForm``, ``EditForm``) gives ``write``, ``again`` and ``log_name``.
     """
 
     log_name = "form"
     """The form's name in log lines."""
 
-    def __init__(
-        self, schema: discobase.TableSchema, typed: dict[str, str] | None = None, *, title: str | None = None
-    ) -> None:
-        super().__init__(title=cut(title or f"Insert into {schema.name}", 45), timeout=FORM_TIMEOUT)
+    def __init__(self, schema: discobase.TableSchema, typed: dict[str, str] | None, *, title: str) -> None:
+        super().__init__(title=cut(title, 45), timeout=FORM_TIMEOUT)
         self.schema = schema
         typed = typed or {}
-        self.inputs: list[discord.ui.TextInput[InsertForm] | discord.ui.Select[InsertForm]] = []
+        self.inputs: list[discord.ui.TextInput[RecordForm] | discord.ui.Select[RecordForm]] = []
         if len(schema.columns) <= MAX_FIELDS:
             for column in schema.columns:
                 if column.type is discobase.ColumnType.CHOICE:
@@ -152,7 +148,7 @@ class InsertForm(discord.ui.Modal):
     def _add_choice(self, column: discobase.Column, typed: str | None) -> None:
         """A choice column is a select menu of its choices, the one typed before (or the default) picked."""
         picked = column.default if typed is None else typed  # "" is nothing picked
-        select: discord.ui.Select[InsertForm] = discord.ui.Select(
+        select: discord.ui.Select[RecordForm] = discord.ui.Select(
             custom_id=column.name,
             options=[discord.SelectOption(label=c, value=c, default=c == picked) for c in column.choices],
             min_values=0 if not column.required else 1,
@@ -173,7 +169,7 @@ class InsertForm(discord.ui.Modal):
         return {str(field.custom_id): _text(field) for field in self.inputs if _text(field).strip()}
 
     async def on_submit(self, interaction: discord.Interaction, /) -> None:
-        """Insert the record the form describes; on any problem, list them all and offer the form back."""
+        """Write what the form describes; on any problem, list them all and offer the form back."""
         async with observed(interaction, self.log_name, self.schema.name):
             await self._submit(interaction)
 
@@ -192,12 +188,12 @@ class InsertForm(discord.ui.Modal):
         await answer(interaction, text, view=FixForm(interaction, self, self.typed()), ephemeral=True)
 
     async def write(self, interaction: discord.Interaction) -> None:
-        """Insert the record the form describes (raising its problems)."""
-        await insert_and_answer(interaction, self.schema.name, self.values())
+        """Write what the form describes and answer (raising its problems)."""
+        raise NotImplementedError
 
-    def again(self, schema: discobase.TableSchema, typed: dict[str, str]) -> InsertForm:
+    def again(self, schema: discobase.TableSchema, typed: dict[str, str]) -> RecordForm:
         """The same form, for the table's current columns, filled in with ``typed``."""
-        return InsertForm(schema, typed)
+        raise NotImplementedError
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         """Answer like a failed command."""
@@ -207,7 +203,7 @@ class InsertForm(discord.ui.Modal):
 class FixForm(OwnedView):
     """The button under a failed form's problems: the same form again, filled in with what was typed."""
 
-    def __init__(self, interaction: discord.Interaction, form: InsertForm, typed: dict[str, str]) -> None:
+    def __init__(self, interaction: discord.Interaction, form: RecordForm, typed: dict[str, str]) -> None:
         super().__init__(interaction, timeout=FORM_TIMEOUT)
         self.form = form
         self.table = form.schema.name
@@ -220,37 +216,3 @@ class FixForm(OwnedView):
         table = self.form.schema.name
         writable(interaction, store, table)  # the rules may have changed since
         await interaction.response.send_modal(self.form.again(store.schema(table), self.typed))
-
-
-async def insert_and_answer(interaction: discord.Interaction, table: str, values: dict[str, Any]) -> None:
-    """Insert one record; confirm in one public line (private for a table with a read role) with Show record.
-
-    Every problem of the values is named at once before anything is written
-    (one problem is the engine's own error, as the engine would raise it).
-    """
-    store, access = await open_writable(interaction, table)
-    private = is_secret(access)
-    schema = store.schema(table)
-    picked = await timely(interaction, resolve_users(interaction, schema, values), ephemeral=private)
-    problems = record_problems(schema, picked)
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise RecordProblems(table, [str(problem) for problem in problems])
-    record = await timely(interaction, store.insert(table, picked.values, interaction.user.id), ephemeral=private)
-    line = record_line(store.schema(table), record, LINE_LIMIT)
-    audit(
-        interaction, table, f"#{record.id} inserted", values=f"#{record.id} inserted: {line}", command="record insert"
-    )
-    await answer(
-        interaction,
-        cut(f"Inserted record **{record.id}** into {code(table)}: {line}{picked.note()}", 2000),
-        view=show_record_view(table, record.id),
-        ephemeral=private,
-    )
-
-
-def record_problems(schema: discobase.TableSchema, picked: Picked) -> list[Exception]:
-    """Every problem of a new record: names that fit no member, then the engine's checks of the other values."""
-    checked = discobase.value_problems(schema, picked.values)
-    return [*picked.problems.values(), *(p for p in checked if getattr(p, "column", None) not in picked.problems)]

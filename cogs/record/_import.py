@@ -17,7 +17,7 @@ import discord
 
 import discobase
 
-from ..utils.audit import audit
+from ..audit.report import audit
 from ..utils.formatting import bar, code, cut, duration, escape, plural
 from ..utils.observed import mark_outcome
 from ..utils.replies import NO_PINGS, answer

@@ -6,7 +6,7 @@ import discord
 
 import discobase
 
-from ..utils.access import is_secret
+from ..access import is_secret
 from ..utils.embeds import schema_embed
 from ..utils.formatting import code, plural
 from ..utils.replies import answer, timely

@@ -11,8 +11,8 @@ from discord.ext import commands
 
 import discobase
 
-from ..utils.access import is_secret, open_readable, visible_names
-from ..utils.audit import audit
+from ..access import is_secret, open_readable, visible_names
+from ..audit.report import audit
 from ..utils.autocomplete import column_names, column_types
 from ..utils.checks import manage_server
 from ..utils.context import store_of

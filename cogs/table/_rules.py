@@ -10,8 +10,8 @@ import discord
 
 import discobase
 
-from ..utils.access import is_secret
-from ..utils.audit import audit
+from ..access import is_secret
+from ..audit.report import audit
 from ..utils.context import store_of
 from ..utils.embeds import access_text
 from ..utils.errors import Refused

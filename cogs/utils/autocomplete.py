@@ -1,6 +1,6 @@
 """Autocomplete from the guild's real tables, columns and records.
 
-Only what the member may see is offered (utils/access.py): tables they may
+Only what the member may see is offered (``cogs/access.py``): tables they may
 neither read nor write, and records of tables they may not read (but their
 own), never show. Discord wants an answer within 3 seconds and at most 25 choices. A suggestion
 that cannot be computed quickly (an unknown table, a cold table still loading)
@@ -21,7 +21,7 @@ from discord import app_commands
 import discobase
 from discobase.model.columns import quote
 
-from .access import may_see_record, visible_names
+from ..access import may_see_record, visible_names
 from .context import store_of
 from .embeds import record_line
 from .formatting import cut

@@ -1,6 +1,6 @@
 """Who may manage tables (SPEC): checked when a command runs, so the commands stay visible and a refusal can explain.
 
-Who may read and write which table is ``access.py``.
+Who may read and write which table is ``cogs/access.py``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """Outcomes and log lines for what is not a slash command: button presses and form submissions.
 
 The bot writes the operator's log lines (``bot/observe.py``); cogs only mark
-how an interaction ended and say when a button or form starts and ends. The
-bot is found on the interaction's client (``begin_interaction`` and
-``log_component``), so cogs need no import of the ``bot`` package and work on
-any bot, logging nothing where it has no such methods.
+how an interaction ended and say when a button or form starts and ends,
+through the bot's ``begin_interaction`` and ``log_component`` (``DiscobaseClient``
+in ``context.py``), so cogs need no import of the ``bot`` package.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from contextlib import asynccontextmanager
 
 import discord
 
+from .context import client_of
 from .errors import unwrap
 
 __all__ = ["mark_outcome", "observed", "outcome_of"]
@@ -34,15 +34,12 @@ def outcome_of(interaction: discord.Interaction, default: str = "ok") -> str:
 @asynccontextmanager
 async def observed(interaction: discord.Interaction, item: str, table: str | None) -> AsyncIterator[None]:
     """Count a button press or a form submission from start to end, and log its line at the end."""
-    begin = getattr(interaction.client, "begin_interaction", None)
-    if begin is not None:
-        begin(interaction)
+    bot = client_of(interaction)
+    bot.begin_interaction(interaction)
     try:
         yield
     except Exception as error:
         mark_outcome(interaction, f"error:{type(unwrap(error)).__name__}")
         raise
     finally:
-        log = getattr(interaction.client, "log_component", None)
-        if log is not None:
-            log(interaction, item, table)
+        bot.log_component(interaction, item, table)

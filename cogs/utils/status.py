@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import discord
 
 import discobase
 
+from .context import RateLimits, client_of
 from .embeds import COLOR
 from .formatting import plural
 
@@ -19,20 +19,20 @@ def _mib(size: int) -> str:
     return f"{size / 2**20:.1f} MiB"
 
 
-def _rate_limit_line(watch: Any) -> str:
-    """The last wait discord.py made for a 429, from the bot's watch (``bot.rate_limits``), if it has one."""
-    last = getattr(watch, "last", None)
+def _rate_limit_line(watch: RateLimits) -> str:
+    """The last wait discord.py made for a 429, from the bot's watch (``bot.rate_limits``), if there was one."""
+    last = watch.last
     if last is None:
         return "none since start"
     ago = max(0, round(time.time() - last.at))
-    return f"{last.seconds:.1f} s, {ago} s ago ({plural(getattr(watch, 'count', 1), 'wait')} since start)"
+    return f"{last.seconds:.1f} s, {ago} s ago ({plural(watch.count, 'wait')} since start)"
 
 
 def status_embed(client: discord.Client, store: discobase.GuildStore) -> discord.Embed:
     """The server's tables in memory and writes under way; the process's cache, shards and rate-limit waits."""
     here = store.status()
-    engine = getattr(client, "engine", None)
-    budget = engine.budget if isinstance(engine, discobase.Engine) else None
+    bot = client_of(client)
+    budget = bot.engine.budget
     embed = discord.Embed(title="discobase status", color=COLOR)
     embed.add_field(
         name="This server",
@@ -52,14 +52,14 @@ def status_embed(client: discord.Client, store: discobase.GuildStore) -> discord
         if budget is not None
         else "no limit"
     )
-    shards = getattr(client, "shard_ids", None)
+    shards = client.shard_ids if isinstance(client, discord.AutoShardedClient) else None
     embed.add_field(
         name="This process",
         value=(
             f"Record cache: {cache}\n"
             f"Servers served: {len(client.guilds)}"
             + (f" (shards {', '.join(map(str, shards))} of {client.shard_count})" if shards else "")
-            + f"\nLast rate-limit wait: {_rate_limit_line(getattr(client, 'rate_limits', None))}"
+            + f"\nLast rate-limit wait: {_rate_limit_line(bot.rate_limits)}"
         ),
         inline=False,
     )

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import discord
+import pytest
 import simcord
 
 from bot import Settings, ShardedDiscobaseBot, create_bot
 from bot.bot import cog_modules
+from cogs.utils.context import client_of
 
 SPEC_COMMANDS = {
     "table create": ["name", "columns", "description"],
@@ -40,7 +46,7 @@ def test_intents_are_not_privileged():
 
 
 def test_every_cog_module_is_found():
-    """`setup_hook` loads each module and package of `cogs/`, not the shared utils."""
+    """`setup_hook` loads each module and package of `cogs/` that has a setup, not the shared utils and access rules."""
     assert cog_modules() == ["cogs.audit", "cogs.record", "cogs.table"]
 
 
@@ -99,3 +105,32 @@ async def test_every_command_and_option_is_described(simcord_env):
             assert command["description"] not in ("", "\u2026"), command["name"]
             for option in command["options"]:
                 assert option["description"] not in ("", "\u2026"), f"{command['name']} {option['name']}"
+
+
+def test_the_bot_is_what_the_cogs_need():
+    """`client_of` takes the bot; a client that lacks the contract is refused with a clear RuntimeError."""
+    bot = create_bot(Settings())
+    assert client_of(bot) is bot
+    with pytest.raises(RuntimeError, match="DiscobaseClient"):
+        client_of(discord.Client(intents=discord.Intents.none()))
+
+
+def test_importing_the_bot_patches_nothing():
+    """Only `python -m bot` turns off discord.py's voice warnings; importing the bot leaves discord.py as it is."""
+    code = "import discord, bot.bot; print(discord.VoiceClient.warn_nacl, discord.VoiceClient.warn_dave)"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert shown.split() == ["True", "True"]
+
+
+async def test_shutdown_closes_the_engine_once(monkeypatch):
+    """`shutdown` closes the engine with its grace; closing again on the way out does not close it twice."""
+    bot = create_bot(Settings())
+    graces: list[float | None] = []
+
+    async def close(grace: float | None = None) -> None:
+        graces.append(grace)
+
+    monkeypatch.setattr(bot.engine, "close", close)
+    await bot.shutdown(3.0)
+    await bot.close()
+    assert graces == [3.0]

@@ -9,7 +9,7 @@ import orjson
 import pytest
 import simcord
 
-import cogs.utils.audit
+import cogs.audit.trail
 import discobase
 from bot import create_bot
 from cogs.utils.errors import NotAllowed, Refused
@@ -21,7 +21,7 @@ from .helpers import refusal, reply
 @pytest.fixture(autouse=True)
 def quick_pace(monkeypatch: pytest.MonkeyPatch) -> None:
     """Posts are paced a tenth of a second apart instead of two (SimCord runs sleeps in real time)."""
-    monkeypatch.setattr(cogs.utils.audit, "PACE", 0.1)
+    monkeypatch.setattr(cogs.audit.trail, "PACE", 0.1)
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ async def audited(simcord_env, admin, channel, log_channel, books) -> simcord.Ch
 async def settled(env: simcord.Env) -> None:
     """Let the audit posts that are waiting go out."""
     for _ in range(3):
-        await asyncio.sleep(cogs.utils.audit.PACE * 2)
+        await asyncio.sleep(cogs.audit.trail.PACE * 2)
         await env.settle()
 
 

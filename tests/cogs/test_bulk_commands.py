@@ -9,7 +9,7 @@ import io
 import orjson
 import pytest
 
-import cogs.utils.audit
+import cogs.audit.trail
 import discobase
 from bot import create_bot
 from cogs.utils.errors import NotAllowed, Refused
@@ -186,7 +186,7 @@ async def test_upsert_problems_write_nothing(simcord_env, moderator, channel, sh
 
 async def test_bulk_changes_are_audited(simcord_env, guild, admin, moderator, channel, shelf, monkeypatch):
     """The audit line names the records and what was set."""
-    monkeypatch.setattr(cogs.utils.audit, "PACE", 0.05)
+    monkeypatch.setattr(cogs.audit.trail, "PACE", 0.05)
     log = guild.create_text_channel("audit-log")
     await admin.slash(channel, "table audit", channel=log)
     prompt = reply(await moderator.slash(channel, "record update", table="books", where="author = Typo", set="year=1"))

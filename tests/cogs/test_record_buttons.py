@@ -7,7 +7,7 @@ import logging
 import discord
 import pytest
 
-import cogs.utils.audit
+import cogs.audit.trail
 import discobase
 from bot import create_bot
 from cogs.utils.errors import NotAllowed
@@ -74,7 +74,7 @@ async def test_a_text_of_several_lines_is_edited_in_a_paragraph(member, channel,
 
 async def test_edit_updates_what_changed_and_audits_it(simcord_env, monkeypatch, admin, member, channel, card, store):
     """Submitting a changed field updates that column only: old -> new to the channel, and an audit line."""
-    monkeypatch.setattr(cogs.utils.audit, "PACE", 0.1)
+    monkeypatch.setattr(cogs.audit.trail, "PACE", 0.1)
     log_channel = channel.guild.create_text_channel("audit-log")
     await admin.slash(channel, "table audit", channel=log_channel)
     shown = await member.click(card, label="Edit")
@@ -167,7 +167,7 @@ async def test_delete_asks_first_and_cancel_keeps_the_record(member, card, store
 
 async def test_delete_confirmed_deletes_and_audits(simcord_env, monkeypatch, admin, moderator, channel, card, store):
     """A moderator confirms: the record is gone, the question says so, and the audit trail has it."""
-    monkeypatch.setattr(cogs.utils.audit, "PACE", 0.1)
+    monkeypatch.setattr(cogs.audit.trail, "PACE", 0.1)
     log_channel = channel.guild.create_text_channel("audit-log")
     await admin.slash(channel, "table audit", channel=log_channel)
     asked = reply(await moderator.click(card, label="Delete"))
@@ -287,7 +287,7 @@ async def test_who_may_no_longer_see_the_table_is_told_it_does_not_exist(
 
 def test_the_buttons_name_table_and_record_in_their_ids() -> None:
     """The custom ids carry all a press needs, so no state is kept between restarts."""
-    from cogs.record._record_buttons import RecordButton
+    from cogs.record._buttons import RecordButton
 
     assert RecordButton("edit", "books", 3).item.custom_id == "discobase:edit:books:3"
     assert RecordButton("delete", "books", 3).item.custom_id == "discobase:delete:books:3"

@@ -12,6 +12,9 @@ it (``discobase.Access``; None is @everyone). The rules, in order:
   entries and show them to staff only); its records stay hidden;
 - **Manage Messages** may change others' records, in tables it may read;
 - **import** is a bulk write: write access and Manage Messages.
+- a **unique** value already taken names the record that holds it only to a
+  member who may see that record: one who may only write is told another
+  record has it, not which (``unseen_holders_hidden``).
 
 A member who may neither read nor write a table is told it does not exist,
 in the very words used for a table that does not exist, with names suggested
@@ -22,14 +25,21 @@ read it does not show its records to the channel.
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import cast
+
 import discord
 
 import discobase
+from discobase.model.columns import Value
 
-from .context import store_of
-from .errors import NotAllowed
-from .formatting import role_text
-from .replies import timely
+from .utils.context import store_of
+from .utils.errors import NotAllowed, Refused
+from .utils.formatting import code, role_text, show
+from .utils.replies import timely
 
 __all__ = [
     "changeable_record",
@@ -45,6 +55,8 @@ __all__ = [
     "open_writable",
     "readable",
     "seen_record",
+    "unseen_holders_hidden",
+    "unseen_row_holders_hidden",
     "visible_names",
     "writable",
 ]
@@ -241,3 +253,57 @@ def check_may_import(interaction: discord.Interaction, table: str) -> None:
         f"An import writes many records at once, so it needs the **Manage Messages** permission besides "
         f"write access to `{table}`. Ask a moderator to import the file, or add the rows with `/record insert`."
     )
+
+
+async def _holder_seen(
+    interaction: discord.Interaction, store: discobase.GuildStore, access: discobase.Access, table: str, holder: int
+) -> bool:
+    """Whether the member may see the record that holds a unique value (one gone meanwhile is not seen)."""
+    try:
+        record = await store.get(table, holder)
+    except discobase.RecordNotFound:
+        return False
+    return may_see_record(interaction.user, access, record)
+
+
+@asynccontextmanager
+async def unseen_holders_hidden(
+    interaction: discord.Interaction, store: discobase.GuildStore, access: discobase.Access, table: str
+) -> AsyncIterator[None]:
+    """Around a write: a unique value taken by a record the member may not see is refused without naming it.
+
+    The engine's ``UniqueViolation`` names the record that holds the value,
+    which a member who may write a private table but not read it must not
+    learn; readers, and the creator of that record, still get the engine's words.
+    """
+    try:
+        yield
+    except discobase.UniqueViolation as error:
+        if await _holder_seen(interaction, store, access, table, error.holder):
+            raise
+        value = show(store.schema(table).column(error.column).type, cast(Value, error.value), 100)
+        raise Refused(
+            f"{code(error.column)} must be unique, and another record already has {value}. Choose another value."
+        ) from None
+
+
+_ROW_HOLDER = re.compile(r"is already in record (\d+)")
+
+
+async def unseen_row_holders_hidden(
+    interaction: discord.Interaction,
+    store: discobase.GuildStore,
+    access: discobase.Access,
+    table: str,
+    problems: list[discobase.RowProblem],
+) -> list[discobase.RowProblem]:
+    """An import's problems, a taken unique value saying "another record" where the member may not see its holder."""
+    hidden = []
+    for problem in problems:
+        match = _ROW_HOLDER.search(problem.reason)
+        if match is not None and not await _holder_seen(interaction, store, access, table, int(match[1])):
+            problem = dataclasses.replace(
+                problem, reason=_ROW_HOLDER.sub("is already in another record", problem.reason)
+            )
+        hidden.append(problem)
+    return hidden

@@ -1,16 +1,14 @@
 """Reporting a change for the audit channel: commands say what they changed, the audit cog posts it.
 
 A command calls ``audit(interaction, table, what)`` once its change is stored;
-the line goes out as the bot event ``discobase_change`` (``cogs/audit.py``
-listens), so commands need not know whether, or where, a server audits. Each
+the line goes out as the bot event ``discobase_change`` (``_cog.py`` listens),
+so commands need not know whether, or where, a server audits. Each
 line names who (a mention, which never pings), when, the command, the table
 and what changed; values are cut and shown as typed.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 
 import discord
@@ -18,13 +16,10 @@ import discord
 import discobase
 from discobase.model.columns import Value
 
-from .context import store_of
-from .formatting import code, cut, show
-from .replies import NO_PINGS
+from ..utils.context import store_of
+from ..utils.formatting import code, cut, show
 
-__all__ = ["EVENT", "PACE", "AuditTrail", "audit", "changed_columns", "changes_text", "update_lines"]
-
-log = logging.getLogger(__name__)
+__all__ = ["EVENT", "audit", "changed_columns", "changes_text", "update_lines"]
 
 EVENT = "discobase_change"
 """The bot event an audited change is dispatched as (``on_discobase_change(guild, line, channel_id)``)."""
@@ -89,59 +84,3 @@ def update_lines(
     """The audit texts of one record's update: without values (the columns), and with them (old → new)."""
     columns = ", ".join(code(name) for name in changed_columns(schema, before, after))
     return f"#{record_id} updated {columns}", f"#{record_id} {changes_text(schema, before, after)}"
-
-
-PACE = 2.0
-"""Least seconds between two posts of one server's trail."""
-MESSAGE_LIMIT = 2000
-
-
-class AuditTrail:
-    """The lines waiting for one server's audit channel, and the task that posts them."""
-
-    def __init__(self, client: discord.Client) -> None:
-        self.client = client
-        self.waiting: list[tuple[int, str]] = []
-        self._task: asyncio.Task[None] | None = None
-        self._last_post = float("-inf")
-
-    def add(self, channel_id: int, line: str) -> None:
-        """Queue a line; start posting unless a post is under way or pacing."""
-        self.waiting.append((channel_id, line))
-        if self._task is None or self._task.done():
-            self._task = asyncio.ensure_future(self._post_all())
-
-    async def _post_all(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self.waiting:
-            if (pause := self._last_post + PACE - loop.time()) > 0:
-                await asyncio.sleep(pause)  # lines arriving meanwhile join this post
-            channel_id, text = self._take()
-            self._last_post = loop.time()
-            await self._post(channel_id, text)
-
-    def _take(self) -> tuple[int, str]:
-        """The first waiting line and those after it for the same channel that fit in one message with it."""
-        channel_id, text = self.waiting.pop(0)
-        while self.waiting and self.waiting[0][0] == channel_id:
-            line = self.waiting[0][1]
-            if len(text) + 1 + len(line) > MESSAGE_LIMIT:
-                break
-            text += "\n" + line
-            self.waiting.pop(0)
-        return channel_id, text
-
-    async def _post(self, channel_id: int, text: str) -> None:
-        channel = self.client.get_channel(channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            log.warning("audit channel %d is gone: %d characters of audit lines lost", channel_id, len(text))
-            return
-        try:
-            await channel.send(text, allowed_mentions=NO_PINGS)
-        except discord.HTTPException:
-            log.warning("could not post in audit channel %d", channel_id, exc_info=True)
-
-    async def flush(self) -> None:
-        """Wait until every waiting line is posted (or given up)."""
-        if self._task is not None:
-            await self._task

@@ -1,10 +1,10 @@
 """The audit trail: a line in the server's audit channel for every change made through the commands.
 
-Commands report a change once it is stored (``utils.audit``); this cog posts
+Commands report a change once it is stored (``report.audit``); this cog posts
 the lines in the channel set with ``/table audit`` (kept in the catalog, so it
-survives restarts). Lines are packed: the first line of a quiet moment goes
-out at once, and lines arriving while a post is under way or within ``PACE``
-seconds (utils/audit.py) of the last one wait and go out together, as many as fit in one
+survives restarts). Lines are packed (``trail.py``): the first line of a quiet
+moment goes out at once, and lines arriving while a post is under way or within
+``PACE`` seconds of the last one wait and go out together, as many as fit in one
 message. So fifty inserts in a burst are two or three messages, not fifty,
 and the trail spends at most one of the channel's five messages per five
 seconds. Posts never ping (allowed mentions: none). A channel the bot cannot
@@ -20,9 +20,8 @@ import logging
 import discord
 from discord.ext import commands
 
-import discobase
-
-from .utils.audit import AuditTrail
+from ..utils.context import client_of
+from .trail import AuditTrail
 
 __all__ = ["AuditCog"]
 
@@ -42,9 +41,8 @@ class AuditCog(commands.Cog):
     @commands.Cog.listener()
     async def on_discobase_change(self, guild: discord.Guild, line: str, channel_id: int | None = None) -> None:
         """Queue the line for ``channel_id``, else for the server's audit channel, if it has one."""
-        engine = getattr(self.bot, "engine", None)
-        if channel_id is None and isinstance(engine, discobase.Engine):
-            store = engine.store(guild)
+        if channel_id is None:
+            store = client_of(self.bot).engine.store(guild)
             channel_id = store.settings().audit_channel_id if store.is_open else None
         if channel_id is None:
             return
@@ -57,8 +55,3 @@ class AuditCog(commands.Cog):
                 await asyncio.gather(*(trail.flush() for trail in self.trails.values()))
         except TimeoutError:
             log.warning("audit lines still waiting when the bot stopped were not posted")
-
-
-async def setup(bot: commands.Bot) -> None:
-    """Load the audit trail."""
-    await bot.add_cog(AuditCog(bot))
