@@ -55,20 +55,22 @@ async def open_insert_form(interaction: discord.Interaction, table: str) -> None
 async def insert_and_answer(interaction: discord.Interaction, table: str, values: dict[str, Any]) -> None:
     """Insert one record; confirm in one public line (private for a table with a read role) with Show record.
 
-    Every problem of the values is named at once before anything is written
-    (one problem is the engine's own error, as the engine would raise it).
+    The engine validates the values (once); when it refuses them, or a name
+    fits no member, every problem is named at once and nothing is written (one
+    problem is the engine's own error, as the engine would raise it).
     """
     store, access = await open_writable(interaction, table)
     private = is_secret(access)
     schema = store.schema(table)
     picked = await timely(interaction, resolve_users(interaction, schema, values), ephemeral=private)
-    problems = record_problems(schema, picked)
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise RecordProblems(table, [str(problem) for problem in problems])
-    async with unseen_holders_hidden(interaction, store, access, table):
-        record = await timely(interaction, store.insert(table, picked.values, interaction.user.id), ephemeral=private)
+    if picked.problems:
+        raise _every_problem(table, schema, picked)
+    try:
+        async with unseen_holders_hidden(interaction, store, access, table):
+            insert = store.insert(table, picked.values, interaction.user.id)
+            record = await timely(interaction, insert, ephemeral=private)
+    except (discobase.BadValue, discobase.UnknownColumn) as error:
+        raise _every_problem(table, schema, picked, error) from None
     line = record_line(store.schema(table), record, LINE_LIMIT)
     audit(
         interaction, table, f"#{record.id} inserted", values=f"#{record.id} inserted: {line}", command="record insert"
@@ -79,6 +81,17 @@ async def insert_and_answer(interaction: discord.Interaction, table: str, values
         view=show_record_view(table, record.id),
         ephemeral=private,
     )
+
+
+def _every_problem(
+    table: str, schema: discobase.TableSchema, picked: Picked, refused: Exception | None = None
+) -> Exception:
+    """The error that names every problem of a refused record: one as it is, several as a list.
+
+    ``refused``: the engine's error, kept when the values meet a newer schema than the one checked here.
+    """
+    problems = record_problems(schema, picked) or ([refused] if refused is not None else [])
+    return problems[0] if len(problems) == 1 else RecordProblems(table, [str(problem) for problem in problems])
 
 
 def record_problems(schema: discobase.TableSchema, picked: Picked) -> list[Exception]:

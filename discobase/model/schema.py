@@ -283,18 +283,32 @@ class TableSchema(BaseModel):
         A column left out gets its default. A column given as no value (None)
         stays empty if it is optional, even when it has a default (as SQL's NULL
         over a DEFAULT); one that is not optional gets its default, or is refused.
+        The first problem raises (``UnknownColumn``, then ``BadValue`` in column
+        order); ``check_new`` names them all.
         """
-        for name in values:
-            self.column(name)
+        record, problems = self.check_new(values)
+        if problems:
+            raise problems[0]
+        return record
+
+    def check_new(self, values: Mapping[str, Any]) -> tuple[dict[str, Value], list[BadValue | UnknownColumn]]:
+        """The values of a new record converted (as ``validate_new``), and every problem: unknown columns first."""
+        problems: list[BadValue | UnknownColumn] = [
+            UnknownColumn(self.name, name, self.column_names) for name in values if name not in self.column_names
+        ]
         record: dict[str, Value] = {}
         for column in self.columns:
-            value = column.convert(values.get(column.name))
+            try:
+                value = column.convert(values.get(column.name))
+            except BadValue as error:
+                problems.append(error)
+                continue
             if value is None and not (column.optional and column.name in values):
                 value = column.default_value
             if value is None and column.required:
-                raise BadValue(column.name, None, f"is required: give it a value ({column.hint}).")
+                problems.append(BadValue(column.name, None, f"is required: give it a value ({column.hint})."))
             record[column.name] = value
-        return record
+        return record, problems
 
     def validate_changes(self, changes: Mapping[str, Any]) -> dict[str, Value]:
         """Check the columns an update sets; only an optional column can be emptied."""
