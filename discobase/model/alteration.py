@@ -19,7 +19,7 @@ from .columns import ColumnType, Value, as_typed
 from .records import Record
 from .schema import Column, TableSchema
 
-__all__ = ["SHOWN_PROBLEMS", "AlterPlan", "AlterProblem", "AlterRejected", "plan_alter"]
+__all__ = ["SHOWN_PROBLEMS", "AlterPlan", "AlterProblem", "AlterRejected", "ColumnChange", "plan_alter"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,28 +39,33 @@ def _as_input(old: ColumnType, new: ColumnType, value: Value) -> Any:
     return value
 
 
-def _new_column(
-    old: Column,
-    column_type: ColumnType | None,
-    choices: Sequence[str] | None,
-    unique: bool | None,
-    optional: bool | None,
-    default: Any,
-) -> Column:
-    new_type = column_type or old.type
+@dataclass(frozen=True, slots=True)
+class ColumnChange:
+    """What ``alter_column`` asks to change; None keeps the column's own."""
+
+    column_type: ColumnType | None = None
+    choices: Sequence[str] | None = None
+    unique: bool | None = None
+    optional: bool | None = None
+    default: Any = None
+
+
+def _new_column(old: Column, change: ColumnChange) -> Column:
+    new_type = change.column_type or old.type
+    choices = change.choices
     if choices is None:
         choices = old.choices if new_type is old.type else ()
     fields: dict[str, Any] = {
         "name": old.name,
         "type": new_type,
         "choices": tuple(choices),
-        "unique": old.unique if unique is None else unique,
-        "optional": old.optional if optional is None else optional,
+        "unique": old.unique if change.unique is None else change.unique,
+        "optional": old.optional if change.optional is None else change.optional,
         "key": old.key,
     }
     shape = Column(**fields)
-    if default is not None:
-        value = shape.convert(default)
+    if change.default is not None:
+        value = shape.convert(change.default)
         if value is None:
             raise GrammarError(f"Column `{old.name}`: `default` needs a value, like `default=0`.")
         fields["default"] = new_type.to_json(value)
@@ -75,24 +80,14 @@ def _new_column(
     return Column(**fields)
 
 
-def plan_alter(
-    schema: TableSchema,
-    records: Collection[Record],
-    name: str,
-    *,
-    column_type: ColumnType | None = None,
-    choices: Sequence[str] | None = None,
-    unique: bool | None = None,
-    optional: bool | None = None,
-    default: Any = None,
-) -> AlterPlan:
+def plan_alter(schema: TableSchema, records: Collection[Record], name: str, change: ColumnChange) -> AlterPlan:
     """Check a change of column ``name`` against every record; ``AlterRejected`` lists the records it does not fit.
 
     A required column (neither optional nor defaulted) refuses records with no
     value, unless a ``default`` is given: then they get it.
     """
     old = schema.column(name)
-    column = _new_column(old, column_type, choices, unique, optional, default)
+    column = _new_column(old, change)
     schema.replacing(name, column)  # the table's own rules (a unique column has no default, ...)
     if column == old:
         raise SchemaError(

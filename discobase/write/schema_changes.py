@@ -18,7 +18,7 @@ from typing import Any
 from ..cache.draft import Draft
 from ..cache.stored_table import StoredTable
 from ..errors import DiscobaseError, SchemaError, TableExists
-from ..model.alteration import plan_alter
+from ..model.alteration import ColumnChange, plan_alter
 from ..model.columns import ColumnType, Value
 from ..model.schema import TableSchema
 from .imports import parts
@@ -105,16 +105,8 @@ class SchemaChanges(StoreParts):
         """
         async with self.gate.catalog_entry(name, live=True) as table:
             old = table.schema
-            plan = plan_alter(
-                old,
-                list(table),
-                column,
-                column_type=column_type,
-                choices=choices,
-                unique=unique,
-                optional=optional,
-                default=default,
-            )
+            change = ColumnChange(column_type, choices, unique, optional, default)
+            plan = plan_alter(old, list(table), column, change)
             new_column = plan.column
             if plan.rewrite:
                 key = old.fresh_key(column)
