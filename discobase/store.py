@@ -117,9 +117,8 @@ class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
         self.tables = Tables(backend, category, budget, lease.clock if lease is not None else lambda: 0.0)
         self.gate = WriteGate(backend, self.tables, lease)
         self.committer = Committer(backend, self.gate)
-        self.queues = GroupCommit(self.gate, self.committer)
         self.compactor = Compactor(self.gate, self.committer)
-        self.committer.after_commit = self.compactor.consider  # compaction is considered after writes, never reads
+        self.queues = GroupCommit(self.gate, self.committer, self.compactor)
         self.events = Reconciler(self.tables, self.gate, self.committer, self.restore_lost, lease)
         self._closed = False
 

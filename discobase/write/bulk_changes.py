@@ -219,6 +219,7 @@ class BulkChanges(StoreParts):
             done += len(batch)
             if reports is not None:
                 await reports.report(done, len(writes))
+        self.compactor.consider(table)
 
 
 def _key_column(table: StoredTable, key: str) -> None:

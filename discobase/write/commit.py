@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from ..backend import Backend
@@ -44,8 +44,6 @@ class Committer:
     def __init__(self, backend: Backend, gate: WriteGate) -> None:
         self.backend = backend
         self.gate = gate
-        self.after_commit: Callable[[StoredTable], None] = lambda table: None
-        """Told of every commit that stored something (the store has compaction consider the table)."""
 
     @asynccontextmanager
     async def locked(self, table: StoredTable) -> AsyncIterator[StoredTable]:
@@ -76,7 +74,6 @@ class Committer:
         except BaseException:
             table.mark_stale()
             raise
-        self.after_commit(table)
         return message_id
 
     async def pay_owed(self, table: StoredTable) -> None:

@@ -35,6 +35,7 @@ from ..model.columns import Value
 from ..model.records import Record
 from ..model.schema import TableSchema
 from .commit import Committer
+from .compaction import Compactor
 from .gate import WriteGate
 from .imports import BATCH_ROWS
 from .metrics import note_packed
@@ -135,9 +136,10 @@ def _outcome(
 class GroupCommit:
     """The queues of one guild's tables: a write waits for the lock, and whoever gets it stores the queue."""
 
-    def __init__(self, gate: WriteGate, committer: Committer) -> None:
+    def __init__(self, gate: WriteGate, committer: Committer, compactor: Compactor) -> None:
         self.gate = gate
         self.committer = committer
+        self.compactor = compactor
         self.packed_writes = 0
         self.shared_requests = 0
         self._queues: weakref.WeakKeyDictionary[StoredTable, list[Pending]] = weakref.WeakKeyDictionary()
@@ -163,6 +165,7 @@ class GroupCommit:
                         await store_packed(self.committer, table, taken)
                         self.packed_writes += sum(1 for each in taken if each.packed > 1)
                         self.shared_requests += any(each.packed > 1 for each in taken)
+                        self.compactor.consider(table)
             finally:
                 if write in queue:  # it never got to be stored (an error, or cancelled while waiting)
                     queue.remove(write)

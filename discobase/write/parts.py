@@ -15,6 +15,7 @@ from ..cache.stored_table import StoredTable
 from ..model.catalog import Access, CatalogEntry, encode_entry
 from ..model.schema import TableSchema
 from .commit import Committer
+from .compaction import Compactor
 from .gate import WriteGate
 from .group_commit import GroupCommit
 
@@ -22,13 +23,14 @@ __all__ = ["StoreParts"]
 
 
 class StoreParts:
-    """The backend, the catalog map, the write gate, the one commit path and the tables' write queues."""
+    """The backend, the catalog map, the write gate, the one commit path, the tables' write queues, compaction."""
 
     backend: Backend
     tables: Tables
     gate: WriteGate
     committer: Committer
     queues: GroupCommit
+    compactor: Compactor
 
     async def write_entry(
         self, table: StoredTable, schema: TableSchema | None = None, access: Access | None = None

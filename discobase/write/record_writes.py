@@ -102,6 +102,7 @@ class RecordWrites(StoreParts):
                         ) from None
                     written += [record for record_id in ids if (record := table.find(record_id)) is not None]
                     await reports.report(len(written), len(converted))
+                self.compactor.consider(table)
         finally:
             await reports.finish()
         return BulkResult(written, len(plan.written_rows))
