@@ -1,8 +1,10 @@
 """Reading a table's channel back into memory (a cold load).
 
 History comes newest first, 100 messages a request. The first message that
-names an id decides it (see records.py): later (older) copies of that id are
-shadowed, a ``gone`` marker deletes it. Only the bot's own messages are read.
+names an id decides it (I2 in store.py): later (older) copies of that id are
+shadowed, a ``gone`` marker deletes it; the next id is one above the highest
+any message names (I3). With the commit (stored_table.py), loading is one of
+the two writers of a table's state. Only the bot's own messages are read.
 Messages compaction may fold are noted as it goes (compaction.py): every one
 it can read, but the tagged parts of imports.
 """

@@ -18,8 +18,9 @@ Messages the bot writes in a table channel are compact JSON of three shapes:
   It stands where deleting a message is not enough: the newest id (so ids are
   never reused after a restart) and records whose older copy sits in a batch.
 
-Reading newest first, the first message that names an id decides it: a newer
-single record supersedes its copy in an older batch, a newer marker deletes it.
+Reading newest first, the first message that names an id decides it (I2 in
+store.py): a newer single record supersedes its copy in an older batch, a newer
+marker deletes it.
 ``v`` is the format version: the reader skips versions it does not know instead
 of misreading them. The creation time is not stored: it is the snowflake time
 of the message that first held the record.

@@ -45,12 +45,18 @@ that, so with clocks ``SKEW`` apart at most (assumption 2) P's last renewal
 landed and P's belief ended before Q saw the claim dead. Q's decision came after
 P's; the same reasoning with the roles swapped rules out the other order.
 
-Assumptions: (1) Discord makes a message visible in the channel's history
-within ``SETTLE`` seconds of the time in its snowflake; (2) the processes'
-clocks agree within ``SKEW`` seconds (hosts keep NTP time; discord.py's
-``utcnow``); (3) a write's Discord call ends within the deadline the write gate
-gives it, which stops ``SKEW`` seconds before the claim's ``until`` (retry.py
-enforces it with a time-out).
+This is invariant I6 of store.py. Assumptions: (1) Discord makes a message
+visible in the channel's history within ``SETTLE`` seconds of the time in its
+snowflake; (2) the processes' clocks agree within ``SKEW`` seconds (hosts keep
+NTP time; discord.py's ``utcnow``); (3) a write's request is applied by Discord
+before the claim's ``until``. Our side bounds only our wait: the write gate
+gives a call a deadline that stops ``SKEW`` seconds before ``until`` (retry.py
+ends the wait with a time-out), but a request already sent may still be
+applied by Discord after that (I7 in store.py). Such a write is never
+acknowledged (its outcome is unknown, so the table is read again), and a
+successor reads everything after taking over; what (3) cannot rule out is a
+request held inside Discord for longer than the margin, landing after the
+successor's reads.
 
 Known limit: a holder that is paused (a frozen container, a stalled event loop)
 for longer than the time left on its claim, after its check and before its
