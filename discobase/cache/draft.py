@@ -56,7 +56,9 @@ class Draft:
     resumable import's part; ``sweep``: messages to delete that decide nothing
     (compaction); ``encode``: how values become stored data (alter-column keeps
     the old keys beside the new ones); ``deleted_by_hand``: a message deleted
-    by hand, seen on the gateway (no request: Discord has it already).
+    by hand, seen on the gateway (no request: Discord has it already);
+    ``copy``: the states repeat what the table holds (a compaction fold), so
+    a record deleted by hand while it is in flight must stay deleted.
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class Draft:
         import_part: tuple[str, int] | None = None,
         encode: Encoder | None = None,
         deleted_by_hand: int = 0,
+        copy: bool = False,
     ) -> None:
         self.table = table
         self.schema = table.schema
@@ -75,6 +78,7 @@ class Draft:
         self.import_part = import_part
         self.encode: Encoder = encode or (lambda _, values: self.schema.encode(values))
         self.deleted_by_hand = deleted_by_hand
+        self.copy = copy
         self.states: dict[int, dict[str, Value] | None] = {}
         self.before: dict[int, Record | None] = {}
         self.creators: dict[int, int] = {}

@@ -107,8 +107,9 @@ class StoredTable:
         """The draft's request is stored (``message_id``: the new message of a send): memory takes the draft.
 
         Every entry is settled, whether or not the table still held its record
-        (a hand deletion during the request: the request is newer and decides).
-        Returns the ids whose ``gone`` marker is now owed (after a hand deletion).
+        (a hand deletion during the request: the request is newer and decides,
+        but for a copy, which must not undo the deletion). Returns the ids whose
+        ``gone`` marker is now owed.
         """
         index = self._index
         if index is None:  # unloaded or damaged meanwhile: the next load reads what Discord has
@@ -128,8 +129,13 @@ class StoredTable:
         target = message_id if request.kind == "send" else request.message_id
         if request.kind == "edit" and self._ledger.vanished(target):
             return []  # the edit landed, then the message was deleted by hand: that deletion was applied already
+        owed: list[int] = []
         for record_id, values in draft.states.items():
             old = draft.before[record_id]
+            if draft.copy and values is not None and index.find(record_id) is None:
+                owed.append(record_id)  # deleted by hand while its copy was in flight: a newer marker keeps it gone
+                self._ledger.owe(record_id)
+                continue
             if values is None:
                 index.drop(record_id)
                 self._ledger.decide_gone(target, record_id, old)
@@ -144,8 +150,8 @@ class StoredTable:
         if request.kind == "send":
             self._ledger.note_message(target, request.batch, draft.import_part)
             if self._ledger.vanished(target):
-                return _deleted_by_hand(index, self._ledger, target)
-        return []
+                owed += _deleted_by_hand(index, self._ledger, target)
+        return sorted(owed)
 
     # ------------------------------------------------------------ catalog and lifecycle
 

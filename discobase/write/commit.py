@@ -70,10 +70,12 @@ class Committer:
             table.mark_stale()
             raise
         try:
-            table.apply(draft, request, message_id)
+            owed = table.apply(draft, request, message_id)
         except BaseException:
             table.mark_stale()
             raise
+        if owed:  # a record deleted by hand during the request must stay deleted: its marker now
+            await self.pay_owed(table)
         return message_id
 
     async def pay_owed(self, table: StoredTable) -> None:

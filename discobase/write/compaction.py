@@ -164,7 +164,7 @@ class Compactor:
         await self.committer.commit(table, draft)
 
     async def _fold(self, table: StoredTable, messages: list[int]) -> None:
-        draft = Draft(table, batch=True)
+        draft = Draft(table, batch=True, copy=True)
         for message_id in messages:
             live, gone = table.decided_by(message_id)
             for record_id in live:

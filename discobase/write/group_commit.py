@@ -144,6 +144,10 @@ class GroupCommit:
         self.shared_requests = 0
         self._queues: weakref.WeakKeyDictionary[StoredTable, list[Pending]] = weakref.WeakKeyDictionary()
 
+    def waiting(self, table: StoredTable) -> int:
+        """How many writes wait in the table's queue for its lock (status, tests)."""
+        return len(self._queues.get(table, ()))
+
     async def submit(self, table: StoredTable, write: Pending) -> Record:
         """Queue the write on its table; once it, or a write ahead of it, stored it, its record (or its error).
 

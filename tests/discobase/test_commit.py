@@ -171,3 +171,17 @@ def test_a_sweep_is_one_bulk_delete_that_forgets_the_messages() -> None:
     table.apply(sweep, request)
     assert table.loose_messages() == [300]
     assert table.get(1).created_message_id == 100
+
+
+def test_a_fold_in_flight_does_not_bring_back_a_record_deleted_by_hand() -> None:
+    """Compaction's batch copies what the table held; the admin's deletion, seen meanwhile, stands: a marker is owed."""
+    table = table_of(book(1, "Dune", 100), book(2, "Emma", 101), book(3, "Kim", 102))
+    fold = Draft(table, batch=True, copy=True)
+    for record_id in (1, 2):
+        fold.set(record_id, table.get(record_id).values)
+    request = table.plan(fold)
+    table.apply(Draft(table, deleted_by_hand=100), None)
+    assert request is not None
+    assert table.apply(fold, request, 300) == [1]
+    assert table.find(1) is None and table.get(2).message_id == 300
+    assert table.owed_markers() == [1]

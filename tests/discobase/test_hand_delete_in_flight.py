@@ -77,13 +77,13 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 async def delete_message_by_hand(harness: Harness, store: GuildStore, message_id: int) -> None:
     """An admin deletes a message of `books`; the store hears it as from the gateway (at once, under no lock)."""
     table = store.tables.entry("books")
-    holders = [record.id for record in table.in_message(message_id)]
+    holders, _ = table.decided_by(message_id)
     if isinstance(harness, MemoryHarness):
         harness.backend.channels[table.channel_id].messages.pop(message_id)
         store.message_deleted(table.channel_id, message_id)
     else:  # SimCord removes it and announces it on the gateway; the engine's listener calls message_deleted
         harness.env.backend.delete_message(table.channel_id, message_id)
-    await until(lambda: not any(record_id in (table.records or {}) for record_id in holders), "the delete event")
+    await until(lambda: all(table.find(record_id) is None for record_id in holders), "the delete event")
 
 
 def fresh_store(harness: Harness) -> GuildStore:
@@ -108,7 +108,7 @@ async def race(
     first = asyncio.ensure_future(lead())
     await until(held.lead_arrived.is_set, "the lone write's request")
     rest = [asyncio.ensure_future(write()) for write in packed]
-    await until(lambda: len(store.gate._queues.get(table, [])) == len(packed), "the writes queued behind it")
+    await until(lambda: store.queues.waiting(table) == len(packed), "the writes queued behind it")
     held.lead_go.set()
     await until(held.batch_arrived.is_set, "the batch request")
     await delete_message_by_hand(harness, store, hand_deleted_message())

@@ -307,7 +307,7 @@ class ConcurrentEngineWithHandDeletions(ConcurrentEngineMatchesModel):
             await until(hold.lead_arrived.is_set, "the lone write's request")
             rest = [asyncio.ensure_future(self._start(op)) for op in ops]
             table = self.store.tables.entry("books")
-            await until(lambda: len(self.store.gate._queues.get(table, [])) == len(ops), "the writes queued behind")
+            await until(lambda: self.store.queues.waiting(table) == len(ops), "the writes queued behind")
             hold.lead_go.set()
             await until(lambda: hold.batch_arrived.is_set() or all(t.done() for t in rest), "the batch or the end")
             self._check([lead_op], [await lead])
@@ -316,7 +316,7 @@ class ConcurrentEngineWithHandDeletions(ConcurrentEngineMatchesModel):
                 expected = [self._expect(op, touched) for op in ops]
                 message_id = self._pick(pick)
                 lost = self._delete_by_hand(message_id) if message_id is not None else set()
-                await until(lambda: table.records is not None, "the event taken in")
+                await until(lambda: table.loaded, "the event taken in")
                 hold.batch_go.set()
                 outcomes = await asyncio.gather(*rest, return_exceptions=True)
                 for op, want, outcome in zip(ops, expected, outcomes, strict=True):

@@ -65,13 +65,13 @@ class HandDeleteDuringBatch:
         """The lone write's request: wait until the writes to pack have queued behind it."""
         if channel_id != self.table.channel_id or self.queued:
             return
-        queue: list[Any] = []
+        queued = 0
         for _ in range(2000):
-            queue = self.store.gate._queues.get(self.table, [])
-            if len(queue) >= self.packed:
+            queued = self.store.queues.waiting(self.table)
+            if queued >= self.packed:
                 break
             await asyncio.sleep(0)
-        self.queued = len(queue)
+        self.queued = queued
 
     async def edit(self, channel_id: int, message_id: int, text: str) -> None:
         await self._lead(channel_id)
@@ -87,15 +87,15 @@ class HandDeleteDuringBatch:
             return await self._send(channel_id, text)
         self.batches.append(text)
         if self.deleted_message is None:
-            records = self.table.records or {}
-            assert self.record_id in records, f"record {self.record_id} is not in memory when its batch is sent"
-            self.deleted_message = records[self.record_id].message_id
+            record = self.table.find(self.record_id)
+            assert record is not None, f"record {self.record_id} is not in memory when its batch is sent"
+            self.deleted_message = record.message_id
             self.env.backend.delete_message(channel_id, self.deleted_message)  # by hand, announced on the gateway
             for _ in range(200):  # the bot takes the delete event in while the batch is in flight
-                if self.record_id not in (self.table.records or {}):
+                if self.table.find(self.record_id) is None:
                     break
                 await asyncio.sleep(0)
-            assert self.record_id not in (self.table.records or {}), "the bot never saw the hand deletion"
+            assert self.table.find(self.record_id) is None, "the bot never saw the hand deletion"
         return await self._send(channel_id, text)
 
 
