@@ -25,8 +25,6 @@ read it does not show its records to the channel.
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import cast
@@ -287,9 +285,6 @@ async def unseen_holders_hidden(
         ) from None
 
 
-_ROW_HOLDER = re.compile(r"is already in record (\d+)")
-
-
 async def unseen_row_holders_hidden(
     interaction: discord.Interaction,
     store: discobase.GuildStore,
@@ -300,10 +295,7 @@ async def unseen_row_holders_hidden(
     """An import's problems, a taken unique value saying "another record" where the member may not see its holder."""
     hidden = []
     for problem in problems:
-        match = _ROW_HOLDER.search(problem.reason)
-        if match is not None and not await _holder_seen(interaction, store, access, table, int(match[1])):
-            problem = dataclasses.replace(
-                problem, reason=_ROW_HOLDER.sub("is already in another record", problem.reason)
-            )
+        if problem.holder is not None and not await _holder_seen(interaction, store, access, table, problem.holder):
+            problem = problem.holder_hidden()
         hidden.append(problem)
     return hidden

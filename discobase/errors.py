@@ -336,14 +336,25 @@ class RecordRejected(DatabaseTableError):
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
-    """Why one row cannot be written: its number (1 = first data row), the column and the reason."""
+    """Why one row cannot be written: its number (1 = first data row), the column and the reason.
+
+    ``holder``: the record that holds a unique value the row gives, when that is the problem.
+    """
 
     row: int
     column: str
     reason: str
+    holder: int | None = None
 
     def __str__(self) -> str:
         return f"row {self.row}, `{self.column}`: {self.reason}"
+
+    def holder_hidden(self) -> RowProblem:
+        """The same problem saying "another record" instead of the holder's id (for who may not see it)."""
+        if self.holder is None:
+            return self
+        reason = self.reason.replace(f"in record {self.holder}", "in another record")
+        return RowProblem(self.row, self.column, reason)
 
 
 @dataclass(frozen=True, slots=True)

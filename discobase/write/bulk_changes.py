@@ -278,7 +278,7 @@ def _row_problems(number: int, schema: TableSchema, row: Mapping[str, Any], key:
 
 def _value_problem(number: int, error: DiscobaseError) -> RowProblem:
     column, reason = _reason(error)
-    return RowProblem(number, column, reason)
+    return RowProblem(number, column, reason, error.holder if isinstance(error, UniqueViolation) else None)
 
 
 def _row_problem(planned: list[tuple[int, Pending]]) -> Callable[[int, Pending, DiscobaseError], RowProblem]:

@@ -75,7 +75,9 @@ def check_rows(
             continue
         except UniqueViolation as error:
             problems.append(
-                RowProblem(number, error.column, f"{as_typed(error.value)} is already in record {error.holder}")
+                RowProblem(
+                    number, error.column, f"{as_typed(error.value)} is already in record {error.holder}", error.holder
+                )
             )
             continue
         clash = _clash_within(first_row, values, number)
