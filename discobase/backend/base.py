@@ -11,10 +11,12 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-__all__ = ["MESSAGE_LIMIT", "Backend", "StoredMessage"]
+__all__ = ["DEFAULT_UPLOAD_LIMIT", "MESSAGE_LIMIT", "Backend", "StoredMessage"]
 
 MESSAGE_LIMIT = 2000
 """Characters of content a message may hold; longer text goes in an attached file."""
+DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
+"""Bytes one attached file may hold on a server without boosts (Discord: 10 MiB)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,11 @@ class Backend(ABC):
     @abstractmethod
     def me_id(self) -> int:
         """The user id of the bot: only its messages are data."""
+
+    @property
+    def upload_limit(self) -> int:
+        """Bytes one attached file may hold in this guild (more on boosted servers); batches stay under it."""
+        return DEFAULT_UPLOAD_LIMIT
 
     @abstractmethod
     async def ensure_category(self, name: str) -> int:

@@ -84,6 +84,11 @@ class DiscordBackend(Backend):
     def me_id(self) -> int:  # noqa: D102
         return self.guild.me.id
 
+    @property
+    def upload_limit(self) -> int:
+        """The guild's own limit (``filesize_limit``: 10 MiB, more on boosted servers)."""
+        return self.guild.filesize_limit
+
     def _overwrites(self) -> dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]:
         """Hidden from @everyone; the bot keeps what it needs to store data."""
         return {

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from discord.utils import time_snowflake
 
 from ..errors import ChannelMissing, MessageMissing
-from .base import Backend, StoredMessage
+from .base import DEFAULT_UPLOAD_LIMIT, Backend, StoredMessage
 
 __all__ = ["MemoryBackend"]
 
@@ -24,8 +24,9 @@ class _Channel:
 class MemoryBackend(Backend):
     """Channels and messages in memory; ``calls`` counts each operation, like REST requests."""
 
-    def __init__(self, me_id: int = 1) -> None:
+    def __init__(self, me_id: int = 1, upload_limit: int = DEFAULT_UPLOAD_LIMIT) -> None:
         self._me_id = me_id
+        self._upload_limit = upload_limit
         self.channels: dict[int, _Channel] = {}
         self.calls: list[str] = []
         self._last_id = 0
@@ -33,6 +34,10 @@ class MemoryBackend(Backend):
     @property
     def me_id(self) -> int:  # noqa: D102
         return self._me_id
+
+    @property
+    def upload_limit(self) -> int:  # noqa: D102
+        return self._upload_limit
 
     def _snowflake(self) -> int:
         """Ids like Discord's: increasing, with the creation time inside."""
