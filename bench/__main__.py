@@ -73,8 +73,11 @@ def main() -> None:
     print(_targets(rows, args.big))
     print()
     print(
-        f"CPU, find over {args.cached:,} cached records: indexed equality {finds['indexed'] * 1000:.3f} ms, "
-        f"full scan with ~ {finds['scan'] * 1000:.1f} ms"
+        f"CPU over {args.cached:,} cached records: find by a unique column {finds['indexed'] * 1000:.3f} ms, "
+        f"full scan with ~ {finds['scan'] * 1000:.1f} ms, two-condition range {finds['range'] * 1000:.1f} ms "
+        f"({finds['range'] / args.cached * 1e6:.2f} µs/record), sort -year limit 10 {finds['top 10'] * 1000:.1f} ms "
+        f"({finds['top 10'] / args.cached * 1e6:.2f} µs/record), 100 ids by range {finds['id range'] * 1000:.3f} ms, "
+        f"count by a unique column {finds['count indexed'] * 1000:.3f} ms"
     )
     print(f"Memory: {bytes_per_record(args.cached):.0f} bytes per cached record (4 columns, short values)")
     bound = asyncio.run(cache_bound())

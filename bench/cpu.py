@@ -37,14 +37,18 @@ def _best_of(repeats: int, run: Callable[[], object]) -> float:
 
 
 def cpu_finds(count: int = 100_000) -> dict[str, float]:
-    """Seconds (best of 5) for an indexed equality find and a full scan with ``~``."""
+    """Seconds (best of 5) for the reads a member runs most: equality, a scan, a range, a sort with a limit, counts."""
     table = cached_table(count)
-    indexed = parse_query(table.schema, where=f"title = Book {count // 2}")
-    scan = parse_query(table.schema, where="author ~ or 42")
-    return {
-        "indexed": _best_of(5, lambda: table.select(indexed)),
-        "scan": _best_of(5, lambda: table.select(scan)),
+    queries = {
+        "indexed": parse_query(table.schema, where=f"title = Book {count // 2}"),
+        "scan": parse_query(table.schema, where="author ~ or 42"),
+        "range": parse_query(table.schema, where="year >= 1950 and year < 1990"),
+        "top 10": parse_query(table.schema, sort="-year", limit=10),
+        "id range": parse_query(table.schema, where=f"id >= {count // 2} and id < {count // 2 + 100}"),
     }
+    timings = {name: _best_of(5, lambda query=query: table.select(query)) for name, query in queries.items()}
+    timings["count indexed"] = _best_of(5, lambda: table.count(queries["indexed"]))
+    return timings
 
 
 def bytes_per_record(count: int = 100_000) -> float:

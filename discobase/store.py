@@ -242,10 +242,7 @@ class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
 
     async def count(self, name: str, query: Query | None = None) -> int:
         """How many records match (all of them without a query)."""
-        table = await self.tables.loaded(name)
-        if query is None or not query.conditions:
-            return len(table)
-        return table.select(query.without_limit()).matched
+        return (await self.tables.loaded(name)).count(query or Query())
 
     async def check_rows(
         self, name: str, rows: Sequence[Mapping[str, Any]], *, resumable: bool = False

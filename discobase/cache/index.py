@@ -79,12 +79,18 @@ class RecordIndex:
     def select(self, query: Query) -> Found:
         """Records matching the query, sorted and limited, with the count before the limit (one scan).
 
-        Indexes serve `=` on id and unique columns.
+        Indexes serve `=` on id and unique columns, and the id order serves an id range.
         """
         matches = query.predicate()
         matching = [record for record in self._candidates(query) if matches(record)]
-        ordered = query.order(matching)
-        return Found(ordered if query.limit is None else ordered[: query.limit], len(matching))
+        return Found(query.order(matching), len(matching))
+
+    def count(self, query: Query) -> int:
+        """How many records match (no sort)."""
+        if not query.conditions:
+            return len(self._rows)
+        matches = query.predicate()
+        return sum(1 for record in self._candidates(query) if matches(record))
 
     def _candidates(self, query: Query) -> list[Record] | Iterator[Record]:
         for condition in query.index_lookups():
@@ -95,4 +101,8 @@ class RecordIndex:
             if index is not None:
                 holder = index.get(condition.value)
                 return [self._rows[holder]] if holder is not None else []
+        ids = query.id_range()
+        if ids is not None and ids[1] - ids[0] < len(self._rows):
+            rows = self._rows
+            return [record for record_id in range(*ids) if (record := rows.get(record_id)) is not None]
         return iter(self._rows.values())

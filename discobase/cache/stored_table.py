@@ -200,35 +200,34 @@ class StoredTable:
 
     # ------------------------------------------------------------ reads
 
-    def _rows(self) -> RecordIndex:
-        if self._index is None:
-            raise RuntimeError(f"table {self.name} is not loaded")
-        return self._index
-
     def __len__(self) -> int:
-        return len(self._rows())
+        return len(_loaded(self))
 
     def __iter__(self) -> Iterator[Record]:
-        return iter(self._rows())
+        return iter(_loaded(self))
 
     def get(self, record_id: int) -> Record:
         """The record with that id, or ``RecordNotFound``."""
-        record = self._rows().find(record_id)
+        record = _loaded(self).find(record_id)
         if record is None:
             raise RecordNotFound(self.name, record_id)
         return record
 
     def find(self, record_id: int) -> Record | None:
         """The record with that id, if there is one."""
-        return self._rows().find(record_id)
+        return _loaded(self).find(record_id)
 
     def holder(self, column: str, value: Value) -> int | None:
         """The id of the record holding ``value`` in the unique ``column``, if any."""
-        return self._rows().holder(column, value)
+        return _loaded(self).holder(column, value)
 
     def select(self, query: Query) -> Found:
         """Records matching the query, sorted and limited, with the count before the limit (one scan)."""
-        return self._rows().select(query)
+        return _loaded(self).select(query)
+
+    def count(self, query: Query) -> int:
+        """How many records match (no sort; indexes and the id order serve what they can)."""
+        return _loaded(self).count(query)
 
     def owed_markers(self) -> list[int]:
         """The deleted records whose ``gone`` marker is still to be written (kept across reloads)."""
@@ -249,6 +248,13 @@ class StoredTable:
     def decided_by(self, message_id: int) -> tuple[list[int], list[int]]:
         """The ids this message decides: records it holds now, and deletions."""
         return self._ledger.decided_by(message_id)
+
+
+def _loaded(table: StoredTable) -> RecordIndex:
+    """The table's records, which a read needs loaded (the store loads a table before reading it)."""
+    if table._index is None:
+        raise RuntimeError(f"table {table.name} is not loaded")
+    return table._index
 
 
 def _deleted_by_hand(index: RecordIndex, ledger: MessageLedger, message_id: int) -> list[int]:

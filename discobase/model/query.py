@@ -9,6 +9,7 @@ could be cached by them. ``Query.conditions`` is the top-level conjunction
 
 from __future__ import annotations
 
+import heapq
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -91,8 +92,7 @@ class Or:
 
     def predicate(self) -> Predicate:
         """Any part as one function."""
-        checks = [part.predicate() for part in self.parts]
-        return lambda record: any(check(record) for check in checks)
+        return _any([part.predicate() for part in self.parts])
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +111,25 @@ Expr: TypeAlias = Condition | And | Or | Not
 
 
 def _all(predicates: list[Predicate]) -> Predicate:
+    """One function that short-circuits, nested pairwise (no generator per record: a scan calls it per record)."""
     if not predicates:
         return lambda record: True
-    if len(predicates) == 1:
-        return predicates[0]
-    return lambda record: all(check(record) for check in predicates)
+    first, *rest = predicates
+    if not rest:
+        return first
+    second = _all(rest)
+    return lambda record: first(record) and second(record)
+
+
+def _any(predicates: list[Predicate]) -> Predicate:
+    """One function that short-circuits, as ``_all`` does."""
+    if not predicates:
+        return lambda record: False
+    first, *rest = predicates
+    if not rest:
+        return first
+    second = _any(rest)
+    return lambda record: first(record) or second(record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +157,50 @@ class Query:
         """The same query with no limit: how many match in all."""
         return Query(self.conditions, self.sort, self.descending)
 
+    def id_range(self) -> tuple[int, int] | None:
+        """The ids the top-level ``id`` conditions allow, as ``range`` bounds (low, high), or None if unbounded."""
+        low, high = 1, None
+        for condition in self.conditions:
+            if not (isinstance(condition, Condition) and condition.column == "id" and isinstance(condition.value, int)):
+                continue
+            value = condition.value
+            if condition.op in ("=", ">="):
+                low = max(low, value)
+            elif condition.op == ">":
+                low = max(low, value + 1)
+            if condition.op in ("=", "<="):
+                high = value + 1 if high is None else min(high, value + 1)
+            elif condition.op == "<":
+                high = value if high is None else min(high, value)
+        return None if high is None else (low, max(low, high))
+
     def order(self, records: Iterable[Record]) -> list[Record]:
-        """Sort records by the query's column; empty values always come last."""
+        """Sort records by the query's column, empty values last, and keep the first ``limit``.
+
+        With a limit the order is one pass keeping the best ``limit`` (``heapq``), not a sort of every match.
+        """
         if self.sort == "id":
-            return sorted(records, key=lambda r: r.id, reverse=self.descending)
+            if self.limit is None:
+                return sorted(records, key=_by_id, reverse=self.descending)
+            pick = heapq.nlargest if self.descending else heapq.nsmallest
+            return pick(self.limit, records, key=_by_id)
         column = self.sort
-        present = [r for r in records if r.values.get(column) is not None]
-        missing = [r for r in records if r.values.get(column) is None]
-        present.sort(key=lambda r: r.id)
-        present.sort(key=lambda r: r.values[column], reverse=self.descending)  # type: ignore[arg-type,return-value]
-        return present + sorted(missing, key=lambda r: r.id)
+        present: list[Record] = []
+        missing: list[Record] = []
+        for record in records:
+            (missing if record.values.get(column) is None else present).append(record)
+        if self.limit is None:
+            present.sort(key=_by_id)
+            present.sort(key=lambda r: r.values[column], reverse=self.descending)  # type: ignore[arg-type,return-value]
+            return present + sorted(missing, key=_by_id)
+        if self.descending:  # largest values first; among equal values the smaller id first
+            best = heapq.nlargest(self.limit, present, key=lambda r: (r.values[column], -r.id))
+        else:
+            best = heapq.nsmallest(self.limit, present, key=lambda r: (r.values[column], r.id))
+        if len(best) < self.limit:
+            best += heapq.nsmallest(self.limit - len(best), missing, key=_by_id)
+        return best
+
+
+def _by_id(record: Record) -> int:
+    return record.id
