@@ -12,6 +12,7 @@ after an unknown outcome cannot store the record twice.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import functools
 import io
@@ -35,6 +36,8 @@ T = TypeVar("T")
 
 ATTACHMENT_NAME = "data.json"
 _HISTORY_PAGE = 100
+_DOWNLOADS = 8
+"""Attached files of one history page downloaded at the same time (Discord's CDN is not rate-limited per route)."""
 _UNKNOWN_CHANNEL = 10003
 _UNKNOWN_MESSAGE = 10008
 _BULK_AGE = datetime.timedelta(days=14) - datetime.timedelta(hours=1)
@@ -236,11 +239,32 @@ class DiscordBackend(Backend):
                 "read the stored records",
                 channel_id,
             )
-            for message in page:
-                yield await self._stored(message)
+            for stored in await self._read_page(page):
+                yield stored
             if len(page) < _HISTORY_PAGE:
                 return
             before = discord.Object(page[-1].id)
+
+    async def _read_page(self, page: list[discord.Message]) -> list[StoredMessage]:
+        """A page's messages in order, their attached files downloaded at once (``_DOWNLOADS`` at a time).
+
+        A batch's records live in its file, so a cold load is mostly downloads:
+        one after another they would cost a round trip each. If one fails (after
+        its retries), the others are cancelled and the load fails whole: a
+        table is never half loaded.
+        """
+        slots = asyncio.Semaphore(_DOWNLOADS)
+
+        async def read(message: discord.Message) -> StoredMessage:
+            async with slots:
+                return await self._stored(message)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(read(message)) for message in page]
+        except ExceptionGroup as failed:  # the engine's own error (ChannelMissing, DiscordUnavailable, ...), as one
+            raise failed.exceptions[0] from None
+        return [task.result() for task in tasks]
 
     async def _stored(self, message: discord.Message) -> StoredMessage:
         text = message.content
