@@ -32,6 +32,7 @@ async def load_table(backend: Backend, table: CachedTable) -> None:
     loose: set[int] = set()
     gone_in: dict[int, set[int]] = {}
     highest = 0
+    decode = table.schema.decoder()
     async for message in backend.history(table.channel_id):
         if message.author_id != backend.me_id:
             continue
@@ -55,7 +56,7 @@ async def load_table(backend: Backend, table: CachedTable) -> None:
             if stored.gone:
                 gone_in.setdefault(message.id, set()).add(stored.id)
                 continue
-            values = table.schema.decode(stored.data)
+            values = decode(stored.data)
             records[stored.id] = Record(stored.id, values, stored.creator_id, message.id, stored.created)
             if is_batch:
                 batch_messages.add(message.id)

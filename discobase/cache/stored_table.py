@@ -93,8 +93,7 @@ class StoredTable:
         owed = set(self._ledger.owed())  # deleted, their marker not written yet
         index = RecordIndex(self.name, self.schema.unique_columns)
         kept = [record for record in sorted(records, key=lambda r: r.id) if record.id not in owed]
-        for record in kept:
-            index.put(record)
+        index.load(kept)
         index.next_id = max(next_id, self.next_id, index.next_id)
         self._ledger.reset(kept, batch_messages, shadowed, imports or {}, loose or set(), gone_in or {})
         self._index, self._stale = index, False

@@ -77,6 +77,11 @@ class ColumnType(enum.StrEnum):
             return value.isoformat()
         return value
 
+    @property
+    def converts_from_json(self) -> bool:
+        """Whether a stored value needs converting when read (dates and datetimes are stored as text)."""
+        return self in (ColumnType.DATE, ColumnType.DATETIME)
+
     def from_json(self, stored: Any) -> Value:
         """Read a stored value back; trusted input, so kept cheap."""
         if stored is None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from discord.utils import snowflake_time
@@ -78,16 +78,17 @@ class Found(list[Record]):
         self.matched = len(records) if matched is None else matched
 
 
-@dataclass(frozen=True, slots=True)
-class StoredRecord:
-    """A record message as read back: values still in stored (JSON) form."""
+class StoredRecord(NamedTuple):
+    """A record message as read back: values still in stored (JSON) form (a tuple: a load makes one per record).
+
+    ``created``: the id of the message that first held the record, when the message says (0: it does not).
+    """
 
     id: int
     creator_id: int
     data: dict[str, Any]
     gone: bool = False
     created: int = 0
-    """The id of the message that first held the record, when the message says (0: it does not)."""
 
 
 def encode_record(record_id: int, creator_id: int, data: dict[str, Any], created: int = 0) -> str:
@@ -162,12 +163,16 @@ def _single(payload: dict[str, Any]) -> StoredRecord | None:
 
 
 def _batch_item(item: Any) -> StoredRecord | None:
-    if isinstance(item, list) and len(item) == 1 and isinstance(item[0], int) and item[0] >= 1:
-        return StoredRecord(item[0], 0, {}, gone=True)
-    if not (isinstance(item, list) and len(item) in (3, 4)):
+    """One item of a batch, or None if it is not one we wrote (a cold load calls this per record: kept lean)."""
+    if type(item) is not list:
         return None
-    record_id, creator, data, *rest = item
-    created = rest[0] if rest else 0
-    if not (isinstance(record_id, int) and record_id >= 1 and isinstance(creator, int) and isinstance(data, dict)):
+    size = len(item)
+    if size == 3 or size == 4:
+        record_id, creator, data = item[0], item[1], item[2]
+        if type(record_id) is int and record_id >= 1 and type(creator) is int and type(data) is dict:
+            created = item[3] if size == 4 and type(item[3]) is int else 0
+            return StoredRecord(record_id, creator, data, False, created)
         return None
-    return StoredRecord(record_id, creator, data, created=created if isinstance(created, int) else 0)
+    if size == 1 and type(item[0]) is int and item[0] >= 1:
+        return StoredRecord(item[0], 0, {}, True)
+    return None

@@ -7,8 +7,9 @@ thing once written down.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -325,12 +326,11 @@ class TableSchema(BaseModel):
 
     def decode(self, stored: Mapping[str, Any]) -> dict[str, Value]:
         """Read a record's stored values by storage key; a column added later reads as its default."""
-        return {
-            column.name: column.type.from_json(stored[column.storage_key])
-            if column.storage_key in stored
-            else column.default_value
-            for column in self.columns
-        }
+        return _decoder(self)(stored)
+
+    def decoder(self) -> Callable[[Mapping[str, Any]], dict[str, Value]]:
+        """``decode`` planned once, for reading many records (a cold load)."""
+        return _decoder(self)
 
     def encode(self, values: Mapping[str, Value]) -> dict[str, Any]:
         """The stored form of a record's values, leaving out empty ones.
@@ -343,3 +343,23 @@ class TableSchema(BaseModel):
             for column in self.columns
             if values.get(column.name) is not None or column.default is not None
         }
+
+
+@functools.lru_cache(maxsize=256)
+def _decoder(schema: TableSchema) -> Callable[[Mapping[str, Any]], dict[str, Value]]:
+    """The schema's record reader, planned once: a cold load calls it for every record.
+
+    Most types are stored as they are read (text, numbers, booleans, ids):
+    those columns are a dictionary look-up; only dates and datetimes convert.
+    """
+    plain = [(c.name, c.storage_key, c.default_value) for c in schema.columns if not c.type.converts_from_json]
+    converted = [(c.name, c.storage_key, c.default_value, c.type) for c in schema.columns if c.type.converts_from_json]
+    order = [c.name for c in schema.columns]
+
+    def decode(stored: Mapping[str, Any]) -> dict[str, Value]:
+        values: dict[str, Value] = {name: stored.get(key, default) for name, key, default in plain}
+        for name, key, default, column_type in converted:
+            values[name] = column_type.from_json(stored[key]) if key in stored else default
+        return values if not converted else {name: values[name] for name in order}
+
+    return decode
