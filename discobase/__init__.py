@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from . import cache, errors, model, write
 from . import exceptions as exceptions  # discobase 1.0's module of errors
 from .backend import Backend, DiscordBackend, MemoryBackend
+from .backend.base import DEFAULT_UPLOAD_LIMIT
 from .cache.stored_table import CachedTable, StoredTable
 from .database import Database, default_intents
 from .engine import Engine
@@ -66,6 +67,7 @@ for _old, _module in _MOVED.items():
     globals().setdefault(_old, _module)
 
 __all__ = [
+    "DEFAULT_UPLOAD_LIMIT",
     "EVERYONE",
     "Access",
     "AlterResult",

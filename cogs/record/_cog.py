@@ -35,7 +35,7 @@ from ..utils.transformers import TableName, Values
 from ._bulk import delete_where, update_where
 from ._buttons import answer_record, show_record_view
 from ._edit import updated_text
-from ._files import has_header, read_rows, to_csv, to_json, without_ids
+from ._files import export_files, has_header, read_rows, without_ids
 from ._find import answer_found
 from ._form import LINE_LIMIT
 from ._import import Progress, problem_report, run_import, run_upsert
@@ -216,29 +216,37 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         await answer(interaction, f"{code(table)} has {plural(number, 'record')}{which}.", ephemeral=private)
 
     @app_commands.command(name="export")
-    @app_commands.describe(table="the table to export", file_format="csv (spreadsheets) or json")
+    @app_commands.describe(
+        table="the table to export",
+        file_format="csv (spreadsheets) or json",
+        where="only the records matching these conditions, like year >= 1990 (optional: all)",
+    )
     @app_commands.rename(file_format="format")
-    async def export(self, interaction: discord.Interaction, table: Table, file_format: Literal["csv", "json"]) -> None:
-        """The whole table as a file."""
+    @app_commands.autocomplete(where=where_columns)
+    async def export(
+        self,
+        interaction: discord.Interaction,
+        table: Table,
+        file_format: Literal["csv", "json"],
+        where: str | None = None,
+    ) -> None:
+        """The table (or the records matching ``where``) as a file; zipped, or in parts, past the upload limit."""
         store, access = await open_readable(interaction, table)
         private = is_secret(access)
-        records = await timely(interaction, store.find(table), ephemeral=private)
-        schema = store.schema(table)
-        data = to_csv(schema, records) if file_format == "csv" else to_json(schema, records)
-        limit = interaction.guild.filesize_limit if interaction.guild else 10 * 1024 * 1024
-        if len(data) > limit:
-            smaller = " Try `format:csv`, which is smaller." if file_format == "json" else ""
-            raise Refused(
-                f"The {file_format.upper()} of {code(table)} is {len(data) // 1024} KiB, more than the "
-                f"{limit // 1024} KiB Discord lets me attach in this server.{smaller}"
-            )
-        file = discord.File(io.BytesIO(data), filename=f"{table}.{file_format}")
-        await answer(
-            interaction,
-            f"{code(table)}: {plural(len(records), 'record')} as {file_format.upper()}.",
-            file=file,
-            ephemeral=private,
+        query = discobase.parse_query(store.schema(table), where)
+        records = await timely(interaction, store.find(table, query), ephemeral=private)
+        limit = interaction.guild.filesize_limit if interaction.guild else discobase.DEFAULT_UPLOAD_LIMIT
+        files = export_files(table, store.schema(table), records, file_format, limit)
+        which = f" matching {code(cut(where, 300))}" if where else ""
+        how = (
+            ""
+            if len(files) == 1 and not files[0][0].endswith(".zip")
+            else (" (zipped)" if len(files) == 1 else f" in {len(files)} zipped files, one a message")
         )
+        lead = f"{code(table)}: {plural(len(records), 'record')}{which} as {file_format.upper()}{how}."
+        for number, (name, data) in enumerate(files):
+            file = discord.File(io.BytesIO(data), filename=name)
+            await answer(interaction, lead if number == 0 else None, file=file, ephemeral=private)
 
     @app_commands.command(name="import")
     @app_commands.describe(

@@ -14,6 +14,7 @@ import csv
 import io
 import itertools
 import re
+import zipfile
 from pathlib import PurePath
 from typing import Any, Literal
 
@@ -26,9 +27,20 @@ from discobase.model.schema import MAX_COLUMNS
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut
 
-__all__ = ["MAX_ROWS", "has_header", "read_rows", "to_csv", "to_json", "without_ids"]
+__all__ = [
+    "MAX_EXPORT_FILES",
+    "MAX_ROWS",
+    "export_files",
+    "has_header",
+    "read_rows",
+    "to_csv",
+    "to_json",
+    "without_ids",
+]
 
 MAX_ROWS = 10_000
+MAX_EXPORT_FILES = 10
+"""Files one export may come as, each in its own message (more: narrow it with ``where``)."""
 _LINE = re.compile(r"[^\n]+")
 _JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
@@ -71,6 +83,53 @@ def to_json(schema: discobase.TableSchema, records: list[discobase.Record]) -> b
         for record in records
     ]
     return orjson.dumps(rows, option=orjson.OPT_INDENT_2)
+
+
+def export_files(
+    table: str,
+    schema: discobase.TableSchema,
+    records: list[discobase.Record],
+    file_format: Literal["csv", "json"],
+    limit: int,
+) -> list[tuple[str, bytes]]:
+    """The export as (file name, bytes), each within the server's upload ``limit``.
+
+    One file if it fits; else the same file in a zip (text shrinks several
+    times, and every system opens a zip); else the records cut into parts, each
+    a zip of a whole CSV (with its header) or JSON array that opens on its own.
+    Past ``MAX_EXPORT_FILES`` parts it refuses, pointing to ``where``.
+    """
+    encode = to_csv if file_format == "csv" else to_json
+    name = f"{table}.{file_format}"
+    data = encode(schema, records)
+    if len(data) <= limit:
+        return [(name, data)]
+    zipped = _zipped(name, data)
+    if len(zipped) <= limit:
+        return [(f"{name}.zip", zipped)]
+    count = max(2, -(-len(zipped) // limit))
+    while count <= MAX_EXPORT_FILES:
+        size = -(-len(records) // count)
+        cuts = [records[start : start + size] for start in range(0, len(records), size)]
+        files = [
+            (f"{table}-{number}-of-{len(cuts)}.{file_format}.zip", _zipped(f"{table}-{number}.{file_format}", part))
+            for number, part in enumerate((encode(schema, cut) for cut in cuts), start=1)
+        ]
+        if all(len(data) <= limit for _, data in files):
+            return files
+        count += 1
+    raise Refused(
+        f"{code(table)} as {file_format.upper()} is {len(data) // 1024 // 1024} MiB, {len(zipped) // 1024 // 1024} MiB "
+        f"zipped: more than {MAX_EXPORT_FILES} files of the {limit // 1024 // 1024} MiB Discord lets me attach in this "
+        "server. Export part of it with `where`, e.g. `where:id <= 500000`."
+    )
+
+
+def _zipped(name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        archive.writestr(name, data)
+    return out.getvalue()
 
 
 def _json_value(column: discobase.Column, value: Value) -> Any:

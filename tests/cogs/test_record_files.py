@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import sys
+import zipfile
 
 import discord
 import orjson
@@ -247,12 +248,46 @@ async def test_export_then_import_round_trips(admin, member, channel, store, fil
     assert [r.values for r in await store.find("copy")] == [r.values for r in await store.find("books")]
 
 
-async def test_export_too_big_to_attach_is_refused(simcord_env, member, channel, books, monkeypatch):
-    """A file over the server's attachment limit is refused with its size and the limit."""
+async def test_export_too_big_even_in_parts_points_to_where(simcord_env, member, channel, books, monkeypatch):
+    """Past what ten zipped files can carry, the export is refused with its size, the limit and `where`."""
     await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
     monkeypatch.setattr(discord.Guild, "filesize_limit", property(lambda guild: 10))
     result = await member.slash(channel, "record export", table="books", format="json")
-    assert "Try `format:csv`" in refusal(simcord_env, result, Refused)
+    assert "Export part of it with `where`" in refusal(simcord_env, result, Refused)
+
+
+async def _exported(result) -> list[tuple[str, bytes]]:
+    """Every file of an export's messages, unzipped, in order."""
+    files = []
+    for message in [result.response, *result.followups]:
+        for attachment in message.attachments:
+            data = await attachment.read()
+            if attachment.filename.endswith(".zip"):
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    (name,) = archive.namelist()
+                    data = archive.read(name)
+            files.append((attachment.filename, data))
+    return files
+
+
+@pytest.mark.parametrize(("limit", "in_parts"), [(40_000, False), (9_000, True)])
+async def test_an_export_above_the_limit_comes_zipped_or_in_parts_that_each_open(
+    member, moderator, channel, books, monkeypatch, limit, in_parts
+):
+    """2,000 records over a small limit: one zip, or several zipped CSVs each with its header; every record there."""
+    await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(2000)))
+    monkeypatch.setattr(discord.Guild, "filesize_limit", property(lambda guild: limit))
+    result = await member.slash(channel, "record export", table="books", format="csv")
+    files = await _exported(result)
+    assert (len(files) > 1) == in_parts
+    assert all(name.endswith(".csv.zip") for name, _ in files)
+    for message in [result.response, *result.followups]:
+        assert all(attachment.size <= limit for attachment in message.attachments)
+    ids = []
+    for _, data in files:
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+        ids += [int(row["id"]) for row in rows]
+    assert ids == list(range(1, 2001))
 
 
 async def test_import_of_a_too_big_file_is_refused(simcord_env, member, channel, books, monkeypatch, moderator):
