@@ -111,24 +111,23 @@ Expr: TypeAlias = Condition | And | Or | Not
 
 
 def _all(predicates: list[Predicate]) -> Predicate:
-    """One function that short-circuits, nested pairwise (no generator per record: a scan calls it per record)."""
-    if not predicates:
-        return lambda record: True
-    first, *rest = predicates
-    if not rest:
-        return first
-    second = _all(rest)
-    return lambda record: first(record) and second(record)
+    return _chain(predicates, every=True)
 
 
 def _any(predicates: list[Predicate]) -> Predicate:
-    """One function that short-circuits, as ``_all`` does."""
+    return _chain(predicates, every=False)
+
+
+def _chain(predicates: list[Predicate], every: bool) -> Predicate:
+    """One function that short-circuits, nested pairwise: no generator per record (a scan calls it per record)."""
     if not predicates:
-        return lambda record: False
+        return lambda record: every
     first, *rest = predicates
     if not rest:
         return first
-    second = _any(rest)
+    second = _chain(rest, every)
+    if every:
+        return lambda record: first(record) and second(record)
     return lambda record: first(record) or second(record)
 
 
