@@ -184,7 +184,10 @@ def _check_callback(problems: list[str], body: dict[str, Any], files: list[Any])
 
 def _check_channel_create(problems: list[str], backend: Any, guild_id: int, body: dict[str, Any]) -> int:
     """The category's 50 and the guild's 500 channels, as the simulated guild holds them now; the error code."""
-    channels = [backend.channels[id_] for id_ in backend.guilds[guild_id].channel_ids if id_ in backend.channels]
+    guild = backend.guilds.get(guild_id)
+    if guild is None:  # SimCord answers Unknown Guild itself
+        return 50035
+    channels = [backend.channels[id_] for id_ in guild.channel_ids if id_ in backend.channels]
     if len(channels) >= 500:
         problems.append(f"a channel create in a guild of {len(channels)} channels, at Discord's 500 (30013)")
         return 30013

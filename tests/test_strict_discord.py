@@ -288,3 +288,25 @@ async def test_bulk_deletes_outside_discords_rules_are_refused(strict_discord, s
         caught(strict_discord, expected)
     await text_channel.delete_messages([new, await text_channel.send("newer")])  # a clean one passes
     assert strict_discord.violations == []
+
+
+SWALLOWED = """
+from simcord.http import router
+
+
+def test_swallows_a_refusal():
+    try:
+        router.dispatch(None, "POST", "/channels/1/messages", json={"content": "x" * 2001})
+    except Exception:
+        pass  # a bot that hides Discord's refusal behind an apology
+"""
+
+
+def test_a_refusal_the_bot_swallows_still_fails_its_test(strict_discord, pytester):
+    """A test whose bot catches Discord's refusal fails anyway, with the limit, the value and the request."""
+    pytester.makeconftest('pytest_plugins = ["tests.strict_discord"]')
+    pytester.makepyfile(SWALLOWED)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:asyncio")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*POST /channels/1/messages: content is 2,001 characters, over Discord's 2,000*"])
+    strict_discord.violations.clear()  # the inner test's request went through this test's checker too
