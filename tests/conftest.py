@@ -16,6 +16,8 @@ import discobase.write.lease
 from bot import Settings, create_bot
 from tests.cogs.helpers import reply as _reply
 
+pytest_plugins = ["pytester", "tests.strict_discord"]
+
 
 @pytest.fixture(autouse=True)
 def instant_lease_takeover(monkeypatch: pytest.MonkeyPatch) -> None:

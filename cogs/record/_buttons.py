@@ -30,7 +30,7 @@ from ..utils.formatting import code, cut
 from ..utils.observed import observed
 from ..utils.replies import answer, timely
 from ..utils.views import Confirm
-from ._edit import EditForm, filled
+from ._edit import EditForm, filled, left_out_text
 from ._form import LINE_LIMIT
 
 __all__ = ["RecordButton", "answer_record", "change_view", "show_record_view"]
@@ -91,7 +91,11 @@ class RecordButton(
             text = "Loading took a moment, so the form could not open. Press Edit again."
             await answer(interaction, text, ephemeral=True)
             return
-        form = EditForm(schema, record.id, filled(schema, record), reply_view=show_record_view)
+        original, left_out = filled(schema, record)
+        if len(left_out) == len(schema.columns):  # nothing left to edit in a form
+            await answer(interaction, left_out_text(self.table, record.id, left_out, in_form=False), ephemeral=True)
+            return
+        form = EditForm(schema, record.id, original, left_out=left_out, reply_view=show_record_view)
         await interaction.response.send_modal(form)
 
     async def _ask(

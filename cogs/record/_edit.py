@@ -25,20 +25,51 @@ from ..utils.formatting import code, cut, show
 from ..utils.members import resolve_users
 from ..utils.observed import mark_outcome, observed
 from ..utils.replies import answer, timely
-from ._form import MAX_FIELDS, PAIRS_FIELD, RecordForm, RecordProblems, parse_lines
+from ._form import INPUT_LIMIT, MAX_FIELDS, PAIRS_FIELD, RecordForm, RecordProblems, parse_lines
 
-__all__ = ["EditForm", "RecordView", "change_problems", "filled", "updated_text"]
+__all__ = ["EditForm", "RecordView", "change_problems", "filled", "left_out_text", "updated_text"]
 
 RecordView = Callable[[str, int], discord.ui.View]
 """Makes the view under a write's answer from the table and the record id (the Show record button)."""
 
 
-def filled(schema: discobase.TableSchema, record: discobase.Record) -> dict[str, str]:
-    """A record's values as a member would type them into the form, by field id."""
+def filled(schema: discobase.TableSchema, record: discobase.Record) -> tuple[dict[str, str], dict[str, int]]:
+    """A record's values as a member would type them into the form, by field id; and the columns left out.
+
+    Discord refuses a form whose text input is pre-filled with more than 4,000
+    characters, so a value longer than that (``/record insert`` takes 6,000)
+    has no field; with one ``column=value`` field, the longest lines are left
+    out until the rest fits. A column left out is not changed by the form.
+    Left out: each column's length, by name.
+    """
     if len(schema.columns) <= MAX_FIELDS:
-        return {column.name: column.type.display(record.values.get(column.name)) for column in schema.columns}
-    lines = (f"{name}={as_typed(record.values.get(name))}" for name in schema.column_names)
-    return {PAIRS_FIELD: "\n".join(lines)}
+        texts = {column.name: column.type.display(record.values.get(column.name)) for column in schema.columns}
+        left_out = {name: len(text) for name, text in texts.items() if len(text) > INPUT_LIMIT}
+        return {name: text for name, text in texts.items() if name not in left_out}, left_out
+    lines = {name: f"{name}={as_typed(record.values.get(name))}" for name in schema.column_names}
+    left_out = {}
+    while sum(len(line) + 1 for line in lines.values()) - 1 > INPUT_LIMIT:
+        longest = max(lines, key=lambda name: len(lines[name]))
+        del lines[longest]
+        left_out[longest] = len(schema.column(longest).type.display(record.values.get(longest)))
+    return ({PAIRS_FIELD: "\n".join(lines.values())} if lines else {}), left_out
+
+
+def left_out_text(table: str, record_id: int, left_out: dict[str, int], *, in_form: bool) -> str:
+    """Which columns are too long for the Edit form, and the command that changes them."""
+    names = ", ".join(f"{code(name)} ({length:,} characters)" for name, length in left_out.items())
+    one = len(left_out) == 1
+    head = (
+        f"{names} {'is' if one else 'are'} not in this form"
+        if in_form
+        else f"Record **{record_id}** of {code(table)} cannot be edited in a form: {names}"
+    )
+    return cut(
+        f"{head}, longer than the {INPUT_LIMIT:,} characters a form field holds. "
+        f"Change {'it' if one else 'them'} with `/record update table:{table} id:{record_id} "
+        f"set:{next(iter(left_out))}=…`.",
+        2000,
+    )
 
 
 def updated_text(
@@ -80,16 +111,24 @@ class EditForm(RecordForm):
         original: dict[str, str],
         typed: dict[str, str] | None = None,
         *,
+        left_out: dict[str, int] | None = None,
         reply_view: RecordView,
     ) -> None:
-        super().__init__(schema, typed or original, title=f"Edit {schema.name} #{record_id}")
+        left_out = left_out or {}
+        note = left_out_text(schema.name, record_id, left_out, in_form=True) if left_out else None
+        super().__init__(
+            schema, typed or original, title=f"Edit {schema.name} #{record_id}", skip=set(left_out), note=note
+        )
         self.record_id = record_id
         self.original = original
+        self.left_out = left_out
         self.reply_view = reply_view
 
     def again(self, schema: discobase.TableSchema, typed: dict[str, str]) -> EditForm:
         """The form again, as typed, still comparing with the record's values when it opened."""
-        return EditForm(schema, self.record_id, self.original, typed, reply_view=self.reply_view)
+        return EditForm(
+            schema, self.record_id, self.original, typed, left_out=self.left_out, reply_view=self.reply_view
+        )
 
     def _given(self, typed: dict[str, str]) -> dict[str, Any]:
         if PAIRS_FIELD in typed:

@@ -9,6 +9,7 @@ that do import it, never the reverse.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import discord
@@ -24,6 +25,7 @@ from ..utils.replies import answer
 from ..utils.views import OwnedView
 
 __all__ = [
+    "INPUT_LIMIT",
     "LINE_LIMIT",
     "MAX_FIELDS",
     "PAIRS_FIELD",
@@ -37,6 +39,8 @@ __all__ = [
 MAX_FIELDS = 5
 """A modal holds at most 5 text inputs: up to that many columns get one field each."""
 PAIRS_FIELD = "values"
+INPUT_LIMIT = 4000
+"""Characters a text input holds, pre-filled ones too: Discord refuses a form with a longer ``value``."""
 FORM_TIMEOUT = 900.0
 LINE_LIMIT = 300
 """Characters of a record's values in a write's one-line confirmation."""
@@ -100,20 +104,34 @@ class RecordForm(discord.ui.Modal):
     """One field per column (name and type as label, the format as placeholder), or one ``column=value`` field.
 
     ``typed`` fills the fields in (by field id): with what was typed when the form
-    reopens after a problem, or with a record's values for an edit. Each form
-    (``InsertForm``, ``EditForm``) gives ``write``, ``again`` and ``log_name``.
+    reopens after a problem, or with a record's values for an edit. Columns in
+    ``skip`` get no field (an edit's values too long for one), and ``note``
+    (saying why) is shown above the fields. Each form (``InsertForm``,
+    ``EditForm``) gives ``write``, ``again`` and ``log_name``.
     """
 
     log_name = "form"
     """The form's name in log lines."""
 
-    def __init__(self, schema: discobase.TableSchema, typed: dict[str, str] | None, *, title: str) -> None:
+    def __init__(
+        self,
+        schema: discobase.TableSchema,
+        typed: dict[str, str] | None,
+        *,
+        title: str,
+        skip: Collection[str] = (),
+        note: str | None = None,
+    ) -> None:
         super().__init__(title=cut(title, 45), timeout=FORM_TIMEOUT)
         self.schema = schema
         typed = typed or {}
+        if note:
+            self.add_item(discord.ui.TextDisplay(cut(note, INPUT_LIMIT)))
         self.inputs: list[discord.ui.TextInput[RecordForm] | discord.ui.Select[RecordForm]] = []
         if len(schema.columns) <= MAX_FIELDS:
             for column in schema.columns:
+                if column.name in skip:
+                    continue
                 if column.type is discobase.ColumnType.CHOICE:
                     self._add_choice(column, typed.get(column.name))
                     continue
@@ -128,19 +146,20 @@ class RecordForm(discord.ui.Modal):
                         if "\n" in typed.get(column.name, "")
                         else discord.TextStyle.short,
                         required=column.required,
-                        max_length=4000,
+                        max_length=INPUT_LIMIT,
                     )
                 )
                 self.add_item(self.inputs[-1])
         else:
+            empty = "\n".join(f"{name}=" for name in schema.column_names if name not in skip)
             self.inputs.append(
                 discord.ui.TextInput(
                     label="One column=value a line",
                     custom_id=PAIRS_FIELD,
                     style=discord.TextStyle.paragraph,
-                    default=typed.get(PAIRS_FIELD) or "\n".join(f"{name}=" for name in schema.column_names),
+                    default=typed.get(PAIRS_FIELD) or empty,
                     placeholder='quote values with a comma: title="Dune, part 1"',
-                    max_length=4000,
+                    max_length=INPUT_LIMIT,
                 )
             )
             self.add_item(self.inputs[-1])
