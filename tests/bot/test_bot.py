@@ -33,7 +33,7 @@ SPEC_COMMANDS = {
     "record update": ["table", "set", "id", "where"],  # issue 15: where, for many records
     "record delete": ["table", "id", "where"],
     "record count": ["table", "where"],
-    "record export": ["table", "format"],
+    "record export": ["table", "format", "where"],
     "record import": ["table", "file", "mode", "key"],
 }
 
