@@ -136,8 +136,13 @@ class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
 
     @property
     def category_id(self) -> int | None:
-        """The storage category's id, once open."""
+        """The first storage category's id (it holds the catalog), once open."""
         return self.tables.category_id
+
+    @property
+    def category_ids(self) -> list[int]:
+        """Every storage category's id, the first (with the catalog) first; empty until open (no request)."""
+        return self.tables.storage_categories()
 
     @property
     def catalog_id(self) -> int | None:
@@ -212,7 +217,7 @@ class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
         return self.tables.settings
 
     def orphaned_channels(self) -> list[str]:
-        """Names of the category's channels that neither the catalog nor a table owns (no request)."""
+        """Names of the storage categories' channels that neither the catalog nor a table owns (no request)."""
         return self.tables.orphaned_channels()
 
     async def _pay_owed_markers(self) -> None:

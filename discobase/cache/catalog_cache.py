@@ -6,8 +6,15 @@ Data model (how a Discord server holds a database):
 - its ``db-catalog`` channel has one message per table, the schema (catalog.py),
   one for the database's settings (the audit channel), and the write lease's
   claims (lease.py);
-- each table has a channel in the category; each record is one message the bot
-  wrote there (records.py); messages by anyone else are never data.
+- each table has a channel in a storage category; each record is one message
+  the bot wrote there (records.py); messages by anyone else are never data;
+- a category holds at most 50 channels, so past the catalog and 49 tables,
+  tables spill into further storage categories named ``discobase-2``,
+  ``discobase-3``, … (made hidden like the first, when the ones there are full).
+  The catalog stays in the first; an entry names its table's channel by id, so
+  a channel may live in any storage category (or none, once its category is
+  deleted by hand), and finding the categories again is a look at the gateway's
+  cache by name, no request.
 
 Nothing here writes data: table and record changes go through the write gate
 (gate.py), which tells this map what changed once Discord has stored it.
@@ -20,9 +27,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 
 from ..backend import Backend
+from ..backend.base import CATEGORY_CHANNEL_LIMIT
 from ..errors import ChannelMissing, NotConnected, TableDamaged, UnknownTable
 from ..model.catalog import CATALOG_CHANNEL, DEFAULT_SETTINGS, CatalogEntry, Settings, decode_entry, decode_settings
 from ..model.schema import TableSchema
@@ -200,7 +209,7 @@ class Tables:
         return next((table for table in self._tables.values() if table.channel_id == channel_id), None)
 
     def orphaned_channels(self) -> list[str]:
-        """Names of the category's channels that neither the catalog nor a table owns (no request).
+        """Names of the storage categories' channels that neither the catalog nor a table owns (no request).
 
         A table whose catalog entry (or the whole catalog channel, while the bot
         was offline) was deleted by hand leaves its channel behind, unreadable.
@@ -209,8 +218,41 @@ class Tables:
             return []
         owned = {self.catalog_id, *(table.channel_id for table in self._tables.values())}
         return sorted(
-            name for channel_id, name in self.backend.channels_in(self.category_id).items() if channel_id not in owned
+            name
+            for category_id in self.storage_categories()
+            for channel_id, name in self.backend.channels_in(category_id).items()
+            if channel_id not in owned
         )
+
+    # ------------------------------------------------------------ storage categories (no request)
+
+    def _spills(self) -> dict[int, int]:
+        """The further storage categories by number (``discobase-2`` is 2), from the gateway's view."""
+        pattern = re.compile(re.escape(self.category_name) + r"-([1-9][0-9]*)")
+        found: dict[int, int] = {}
+        for category_id, name in sorted(self.backend.categories().items()):
+            if (match := pattern.fullmatch(name)) and int(match[1]) >= 2:
+                found.setdefault(int(match[1]), category_id)  # two of one name: the older holds the tables
+        return found
+
+    def storage_categories(self) -> list[int]:
+        """Every storage category, the first (with the catalog) first, then ``-2``, ``-3``, … (no request)."""
+        if self.category_id is None:
+            return []
+        return [self.category_id, *(category_id for _, category_id in sorted(self._spills().items()))]
+
+    def category_with_room(self) -> int | None:
+        """The first storage category with room for one more channel, or None when all are full (no request)."""
+        return next(
+            (c for c in self.storage_categories() if self.backend.category_size(c) < CATEGORY_CHANNEL_LIMIT), None
+        )
+
+    def next_category_name(self) -> str:
+        """The name of the storage category to make when all are full: the lowest free number from 2."""
+        taken, number = self._spills(), 2
+        while number in taken:
+            number += 1
+        return f"{self.category_name}-{number}"
 
     # ------------------------------------------------------------ changes the gate reports
 
