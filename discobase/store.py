@@ -62,6 +62,7 @@ from typing import Any
 from .backend import Backend
 from .cache.budget import CacheBudget
 from .cache.catalog_cache import Tables
+from .cache.categories import storage_categories
 from .model.catalog import Access, Settings
 from .model.query import Query
 from .model.records import Found, Record
@@ -142,7 +143,7 @@ class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
     @property
     def category_ids(self) -> list[int]:
         """Every storage category's id, the first (with the catalog) first; empty until open (no request)."""
-        return self.tables.storage_categories()
+        return storage_categories(self.backend, self.tables.category_name, self.tables.category_id)
 
     @property
     def catalog_id(self) -> int | None:

@@ -27,17 +27,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable
 
 from ..backend import Backend
-from ..backend.base import CATEGORY_CHANNEL_LIMIT
 from ..errors import ChannelMissing, NotConnected, TableDamaged, UnknownTable
 from ..model.catalog import CATALOG_CHANNEL, DEFAULT_SETTINGS, CatalogEntry, Settings, decode_entry, decode_settings
 from ..model.schema import TableSchema
 from ..write import guard
 from ..write.lease import Lease
 from .budget import CacheBudget
+from .categories import storage_categories
 from .loading import load_table
 from .stored_table import StoredTable
 
@@ -219,40 +218,10 @@ class Tables:
         owned = {self.catalog_id, *(table.channel_id for table in self._tables.values())}
         return sorted(
             name
-            for category_id in self.storage_categories()
+            for category_id in storage_categories(self.backend, self.category_name, self.category_id)
             for channel_id, name in self.backend.channels_in(category_id).items()
             if channel_id not in owned
         )
-
-    # ------------------------------------------------------------ storage categories (no request)
-
-    def _spills(self) -> dict[int, int]:
-        """The further storage categories by number (``discobase-2`` is 2), from the gateway's view."""
-        pattern = re.compile(re.escape(self.category_name) + r"-([1-9][0-9]*)")
-        found: dict[int, int] = {}
-        for category_id, name in sorted(self.backend.categories().items()):
-            if (match := pattern.fullmatch(name)) and int(match[1]) >= 2:
-                found.setdefault(int(match[1]), category_id)  # two of one name: the older holds the tables
-        return found
-
-    def storage_categories(self) -> list[int]:
-        """Every storage category, the first (with the catalog) first, then ``-2``, ``-3``, … (no request)."""
-        if self.category_id is None:
-            return []
-        return [self.category_id, *(category_id for _, category_id in sorted(self._spills().items()))]
-
-    def category_with_room(self) -> int | None:
-        """The first storage category with room for one more channel, or None when all are full (no request)."""
-        return next(
-            (c for c in self.storage_categories() if self.backend.category_size(c) < CATEGORY_CHANNEL_LIMIT), None
-        )
-
-    def next_category_name(self) -> str:
-        """The name of the storage category to make when all are full: the lowest free number from 2."""
-        taken, number = self._spills(), 2
-        while number in taken:
-            number += 1
-        return f"{self.category_name}-{number}"
 
     # ------------------------------------------------------------ changes the gate reports
 

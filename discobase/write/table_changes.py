@@ -11,6 +11,7 @@ import functools
 import logging
 
 from ..backend.base import GUILD_CHANNEL_LIMIT
+from ..cache.categories import category_with_room, next_category_name, storage_categories
 from ..errors import ChannelLimit, DiscobaseError, MessageMissing, SchemaError, TableExists
 from ..model.catalog import Access, CatalogEntry, Settings, encode_entry, encode_settings
 from ..model.schema import Column, TableSchema
@@ -38,13 +39,13 @@ class TableChanges(StoreParts):
         async with self.gate.catalog() as tables:
             if schema.name in tables.names():
                 raise TableExists(schema.name)
-            category_id = tables.category_with_room()
+            category_id = category_with_room(self.backend, tables.category_name, tables.category_id)
             needed = 1 if category_id is not None else 2
             count = self.backend.channel_count()  # the gateway's view: no request
             if count is not None and count + needed > GUILD_CHANNEL_LIMIT:
                 raise ChannelLimit(schema.name, GUILD_CHANNEL_LIMIT, count, needed)
             if category_id is None:
-                name = tables.next_category_name()
+                name = next_category_name(self.backend, tables.category_name)
                 category_id = await self.gate.call(functools.partial(self.backend.ensure_category, name))
                 log.info("storage categories full: tables go on into %s", name)
             create = functools.partial(self.backend.create_channel, category_id, schema.name, schema.description)
@@ -128,7 +129,7 @@ class TableChanges(StoreParts):
             catalog_id, category_id = tables.catalog(), tables.category_id
             tables.removing = True
             try:
-                for spill_id in tables.storage_categories()[1:]:
+                for spill_id in storage_categories(self.backend, tables.category_name, category_id)[1:]:
                     await self.gate.call(functools.partial(self.backend.delete_channel, spill_id))
                 await self.gate.call(functools.partial(self.backend.delete_channel, catalog_id))
                 if self.gate.lease is not None:
