@@ -20,6 +20,7 @@ __all__ = [
     "AlterRejected",
     "BadValue",
     "BulkRejected",
+    "ChannelLimit",
     "ChannelMissing",
     "DatabaseCorruptionError",
     "DatabaseLookupError",
@@ -218,6 +219,37 @@ class MessageMissing(StorageDamaged):
 
     def __init__(self) -> None:
         super().__init__("A stored message is gone: it was deleted by hand.")
+
+
+class ChannelLimit(DatabaseStorageError):
+    """Discord's limit on channels leaves no room for a table's channel: 500 a server, 50 in a category.
+
+    ``count`` is how many channels the server (or the category) has, when known;
+    ``needed`` how many the table would add (2 when a new storage category is due).
+    Raised before any request when the gateway's count shows it, and for Discord's
+    own refusal (error 30013, or a full category) otherwise; nothing was created.
+    """
+
+    def __init__(self, name: str, limit: int, count: int | None, needed: int = 1, category: str | None = None) -> None:
+        self.name = name
+        self.limit = limit
+        self.count = count
+        self.needed = needed
+        self.category = category
+        table = f"the table `{shown(name)}`"
+        if category is not None:
+            super().__init__(
+                f"The storage category `{category}` is full: Discord allows {limit} channels in a category. "
+                f"Nothing was created; try again and {table} goes into another storage category."
+            )
+            return
+        has = f"has {count} channels" if count is not None else "is at its limit"
+        more = "a new storage category and its channel" if needed == 2 else "one more channel"
+        super().__init__(
+            f"This server {has} and Discord allows at most {limit}, so there is no room for {table} "
+            f"(it needs {more}). Nothing was created. Delete channels the server no longer needs "
+            "(or drop a table with `/table drop`), then try again."
+        )
 
 
 class MissingPermission(DatabaseStorageError, PermissionError):

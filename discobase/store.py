@@ -62,6 +62,7 @@ from typing import Any
 from .backend import Backend
 from .cache.budget import CacheBudget
 from .cache.catalog_cache import Tables
+from .cache.categories import storage_categories
 from .model.catalog import Access, Settings
 from .model.query import Query
 from .model.records import Found, Record
@@ -136,8 +137,13 @@ class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
 
     @property
     def category_id(self) -> int | None:
-        """The storage category's id, once open."""
+        """The first storage category's id (it holds the catalog), once open."""
         return self.tables.category_id
+
+    @property
+    def category_ids(self) -> list[int]:
+        """Every storage category's id, the first (with the catalog) first; empty until open (no request)."""
+        return storage_categories(self.backend, self.tables.category_name, self.tables.category_id)
 
     @property
     def catalog_id(self) -> int | None:
@@ -212,7 +218,7 @@ class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
         return self.tables.settings
 
     def orphaned_channels(self) -> list[str]:
-        """Names of the category's channels that neither the catalog nor a table owns (no request)."""
+        """Names of the storage categories' channels that neither the catalog nor a table owns (no request)."""
         return self.tables.orphaned_channels()
 
     async def _pay_owed_markers(self) -> None:

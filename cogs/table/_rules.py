@@ -28,7 +28,7 @@ def _role_id(role: discord.Role) -> int | None:
 
 def _check_audit_channel(channel: discord.TextChannel, store: discobase.GuildStore) -> None:
     """Refuse a channel the audit cannot use: one of the storage channels, or one the bot cannot post in."""
-    if channel.category_id is not None and channel.category_id == store.category_id:
+    if channel.category_id is not None and channel.category_id in store.category_ids:
         raise Refused(f"{channel.mention} holds the database itself. Pick a channel outside the storage category.")
     if not channel.permissions_for(channel.guild.me).send_messages:
         raise Refused(

@@ -11,12 +11,23 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_UPLOAD_LIMIT", "MESSAGE_LIMIT", "Backend", "StoredMessage"]
+__all__ = [
+    "CATEGORY_CHANNEL_LIMIT",
+    "DEFAULT_UPLOAD_LIMIT",
+    "GUILD_CHANNEL_LIMIT",
+    "MESSAGE_LIMIT",
+    "Backend",
+    "StoredMessage",
+]
 
 MESSAGE_LIMIT = 2000
 """Characters of content a message may hold; longer text goes in an attached file."""
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
 """Bytes one attached file may hold on a server without boosts (Discord: 10 MiB)."""
+GUILD_CHANNEL_LIMIT = 500
+"""Channels a server may have, categories included, threads not (Discord: error 30013 past it)."""
+CATEGORY_CHANNEL_LIMIT = 50
+"""Channels one category may hold (Discord: 400, "Maximum number of channels in category reached (50)")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +58,22 @@ class Backend(ABC):
 
     @abstractmethod
     async def ensure_category(self, name: str) -> int:
-        """The id of the category called ``name``, created (hidden from everyone) when missing."""
+        """The id of the category called ``name``, created (hidden from everyone) when missing.
+
+        ``ChannelLimit`` when the server has no room for one more channel.
+        """
+
+    def categories(self) -> dict[int, str]:
+        """Every category of the guild by id, with its name (no request: from the gateway's view)."""
+        return {}
+
+    def channel_count(self) -> int | None:
+        """How many channels the guild has, categories included, threads not (no request); None if unknown."""
+        return None
+
+    def category_size(self, category_id: int) -> int:
+        """How many channels of any kind the category holds (no request)."""
+        return len(self.channels_in(category_id))
 
     @abstractmethod
     async def ensure_channel(self, category_id: int, name: str, topic: str) -> int:
@@ -55,7 +81,10 @@ class Backend(ABC):
 
     @abstractmethod
     async def create_channel(self, category_id: int, name: str, topic: str) -> int:
-        """Create a text channel in the category, hidden from everyone but the bot."""
+        """Create a text channel in the category, hidden from everyone but the bot.
+
+        ``ChannelLimit`` when Discord has no room for it (the server's 500, the category's 50).
+        """
 
     @abstractmethod
     async def delete_channel(self, channel_id: int) -> None:

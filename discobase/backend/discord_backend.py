@@ -24,10 +24,10 @@ from typing import TypeVar
 
 import discord
 
-from ..errors import ChannelMissing, MessageMissing, MissingPermission
+from ..errors import ChannelLimit, ChannelMissing, MessageMissing, MissingPermission
 from ..write.metrics import note_request
 from ..write.retry import retrying
-from .base import MESSAGE_LIMIT, Backend, StoredMessage
+from .base import CATEGORY_CHANNEL_LIMIT, GUILD_CHANNEL_LIMIT, MESSAGE_LIMIT, Backend, StoredMessage
 
 __all__ = ["DiscordBackend"]
 
@@ -41,6 +41,8 @@ _DOWNLOADS = 8
 _UNKNOWN_CHANNEL = 10003
 _UNKNOWN_MESSAGE = 10008
 _BULK_AGE = datetime.timedelta(days=14) - datetime.timedelta(hours=1)
+_MAX_GUILD_CHANNELS = 30013
+_INVALID_FORM_BODY = 50035
 
 
 @contextmanager
@@ -105,16 +107,44 @@ class DiscordBackend(Backend):
             ),
         }
 
+    @contextmanager
+    def _channel_limits(self, name: str, category: discord.CategoryChannel | None = None) -> Iterator[None]:
+        """Discord's refusals for want of room as ``ChannelLimit`` (the engine checks first; a race may hit them).
+
+        The server's 500 answers 400 with code 30013; a full category answers
+        400 with 50035 and "Maximum number of channels in category reached (50)".
+        """
+        try:
+            yield
+        except discord.HTTPException as error:
+            if error.code == _MAX_GUILD_CHANNELS:
+                raise ChannelLimit(name, GUILD_CHANNEL_LIMIT, self.channel_count()) from None
+            if error.code == _INVALID_FORM_BODY and "channels in category" in str(error) and category is not None:
+                raise ChannelLimit(name, CATEGORY_CHANNEL_LIMIT, None, category=category.name) from None
+            raise
+
     async def ensure_category(self, name: str) -> int:  # noqa: D102
         found = discord.utils.get(self.guild.categories, name=name)
         if found is not None:
             return found.id
-        category = await _call(
-            lambda: self.guild.create_category(name, overwrites=self._overwrites(), reason="discobase storage"),
-            "Manage Channels",
-            "create the storage category",
-        )
+        with self._channel_limits(name):
+            category = await _call(
+                lambda: self.guild.create_category(name, overwrites=self._overwrites(), reason="discobase storage"),
+                "Manage Channels",
+                "create the storage category",
+            )
         return category.id
+
+    def categories(self) -> dict[int, str]:  # noqa: D102
+        return {category.id: category.name for category in self.guild.categories}
+
+    def channel_count(self) -> int:
+        """From the gateway's cache: every channel the guild has (the bot is sent all of them), threads apart."""
+        return len(self.guild.channels)
+
+    def category_size(self, category_id: int) -> int:  # noqa: D102
+        category = self.guild.get_channel(category_id)
+        return len(category.channels) if isinstance(category, discord.CategoryChannel) else 0
 
     async def ensure_channel(self, category_id: int, name: str, topic: str) -> int:  # noqa: D102
         category = self.guild.get_channel(category_id)
@@ -128,13 +158,18 @@ class DiscordBackend(Backend):
         category = self.guild.get_channel(category_id)
         if not isinstance(category, discord.CategoryChannel):
             raise ChannelMissing(category_id)
-        channel = await _call(
-            lambda: self.guild.create_text_channel(
-                name, category=category, topic=topic[:1024], overwrites=self._overwrites(), reason="discobase storage"
-            ),
-            "Manage Channels",
-            f"create the channel `{name}`",
-        )
+        with self._channel_limits(name, category):
+            channel = await _call(
+                lambda: self.guild.create_text_channel(
+                    name,
+                    category=category,
+                    topic=topic[:1024],
+                    overwrites=self._overwrites(),
+                    reason="discobase storage",
+                ),
+                "Manage Channels",
+                f"create the channel `{name}`",
+            )
         return channel.id
 
     async def delete_channel(self, channel_id: int) -> None:  # noqa: D102

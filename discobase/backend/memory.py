@@ -1,4 +1,9 @@
-"""A backend in plain dictionaries: fast engine tests, no Discord at all."""
+"""A backend in plain dictionaries: fast engine tests, no Discord at all.
+
+It refuses what Discord refuses about channels, with the error the Discord
+backend raises for it (``ChannelLimit``): more than 500 channels in the guild,
+more than 50 in a category. So an engine test fails where a real server would.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,8 @@ from datetime import UTC, datetime
 
 from discord.utils import time_snowflake
 
-from ..errors import ChannelMissing, MessageMissing
-from .base import DEFAULT_UPLOAD_LIMIT, Backend, StoredMessage
+from ..errors import ChannelLimit, ChannelMissing, MessageMissing
+from .base import CATEGORY_CHANNEL_LIMIT, DEFAULT_UPLOAD_LIMIT, GUILD_CHANNEL_LIMIT, Backend, StoredMessage
 
 __all__ = ["MemoryBackend"]
 
@@ -18,6 +23,7 @@ __all__ = ["MemoryBackend"]
 class _Channel:
     name: str
     parent_id: int | None
+    category: bool = False
     messages: dict[int, StoredMessage] = field(default_factory=dict)
 
 
@@ -49,14 +55,37 @@ class MemoryBackend(Backend):
             raise ChannelMissing(channel_id)
         return self.channels[channel_id]
 
+    def _room(self, name: str, category_id: int | None) -> None:
+        """Refuse a new channel as Discord would: the guild's 500 (30013), the category's 50 (50035)."""
+        if len(self.channels) >= GUILD_CHANNEL_LIMIT:
+            raise ChannelLimit(name, GUILD_CHANNEL_LIMIT, len(self.channels))
+        if category_id is not None and self.category_size(category_id) >= CATEGORY_CHANNEL_LIMIT:
+            raise ChannelLimit(name, CATEGORY_CHANNEL_LIMIT, None, category=self.channels[category_id].name)
+
     async def ensure_category(self, name: str) -> int:  # noqa: D102
         for channel_id, channel in self.channels.items():
-            if channel.parent_id is None and channel.name == name:
+            if channel.category and channel.name == name:
                 return channel_id
+        self._room(name, None)
         self.calls.append("create_category")
         channel_id = self._snowflake()
-        self.channels[channel_id] = _Channel(name, None)
+        self.channels[channel_id] = _Channel(name, None, category=True)
         return channel_id
+
+    def categories(self) -> dict[int, str]:  # noqa: D102
+        return {channel_id: channel.name for channel_id, channel in self.channels.items() if channel.category}
+
+    def channel_count(self) -> int:  # noqa: D102
+        return len(self.channels)
+
+    def category_size(self, category_id: int) -> int:  # noqa: D102
+        return sum(1 for channel in self.channels.values() if channel.parent_id == category_id)
+
+    def add_channels(self, count: int, category_id: int | None = None) -> None:
+        """Channels a member made (not the bot's): a server filling up towards Discord's limits."""
+        for n in range(count):
+            self._room(f"channel-{n}", category_id)
+            self.channels[self._snowflake()] = _Channel(f"channel-{n}", category_id)
 
     async def ensure_channel(self, category_id: int, name: str, topic: str) -> int:  # noqa: D102
         for channel_id, channel in self.channels.items():
@@ -66,6 +95,7 @@ class MemoryBackend(Backend):
 
     async def create_channel(self, category_id: int, name: str, topic: str) -> int:  # noqa: D102
         self._get(category_id)
+        self._room(name, category_id)
         self.calls.append("create_channel")
         channel_id = self._snowflake()
         self.channels[channel_id] = _Channel(name, category_id)
@@ -74,6 +104,9 @@ class MemoryBackend(Backend):
     async def delete_channel(self, channel_id: int) -> None:  # noqa: D102
         self.calls.append("delete_channel")
         self.channels.pop(channel_id, None)
+        for channel in self.channels.values():
+            if channel.parent_id == channel_id:
+                channel.parent_id = None  # as on Discord: a deleted category's channels stay, outside any category
 
     def channel_exists(self, channel_id: int) -> bool:  # noqa: D102
         return channel_id in self.channels

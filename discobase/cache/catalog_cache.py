@@ -6,8 +6,15 @@ Data model (how a Discord server holds a database):
 - its ``db-catalog`` channel has one message per table, the schema (catalog.py),
   one for the database's settings (the audit channel), and the write lease's
   claims (lease.py);
-- each table has a channel in the category; each record is one message the bot
-  wrote there (records.py); messages by anyone else are never data.
+- each table has a channel in a storage category; each record is one message
+  the bot wrote there (records.py); messages by anyone else are never data;
+- a category holds at most 50 channels, so past the catalog and 49 tables,
+  tables spill into further storage categories named ``discobase-2``,
+  ``discobase-3``, … (made hidden like the first, when the ones there are full).
+  The catalog stays in the first; an entry names its table's channel by id, so
+  a channel may live in any storage category (or none, once its category is
+  deleted by hand), and finding the categories again is a look at the gateway's
+  cache by name, no request.
 
 Nothing here writes data: table and record changes go through the write gate
 (gate.py), which tells this map what changed once Discord has stored it.
@@ -29,6 +36,7 @@ from ..model.schema import TableSchema
 from ..write import guard
 from ..write.lease import Lease
 from .budget import CacheBudget
+from .categories import storage_categories
 from .loading import load_table
 from .stored_table import StoredTable
 
@@ -200,7 +208,7 @@ class Tables:
         return next((table for table in self._tables.values() if table.channel_id == channel_id), None)
 
     def orphaned_channels(self) -> list[str]:
-        """Names of the category's channels that neither the catalog nor a table owns (no request).
+        """Names of the storage categories' channels that neither the catalog nor a table owns (no request).
 
         A table whose catalog entry (or the whole catalog channel, while the bot
         was offline) was deleted by hand leaves its channel behind, unreadable.
@@ -209,7 +217,10 @@ class Tables:
             return []
         owned = {self.catalog_id, *(table.channel_id for table in self._tables.values())}
         return sorted(
-            name for channel_id, name in self.backend.channels_in(self.category_id).items() if channel_id not in owned
+            name
+            for category_id in storage_categories(self.backend, self.category_name, self.category_id)
+            for channel_id, name in self.backend.channels_in(category_id).items()
+            if channel_id not in owned
         )
 
     # ------------------------------------------------------------ changes the gate reports

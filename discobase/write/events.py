@@ -67,7 +67,13 @@ class Reconciler:
             self.gate.spawn(lambda: self.committer.settle(holder.name))
 
     def channel_deleted(self, channel_id: int) -> None:
-        """A channel was deleted: a table's becomes damaged; the catalog's or category's is rebuilt, tables kept."""
+        """A channel was deleted: a table's becomes damaged; the catalog's or first category's is rebuilt, tables kept.
+
+        A further storage category (``discobase-2``, …) needs nothing: Discord
+        keeps its channels, outside any category, and tables name them by id;
+        the categories are looked up by name on each use, so the next table that
+        finds the others full makes it again.
+        """
         if channel_id in (self.tables.catalog_id, self.tables.category_id) and not self.tables.removing:
             log.warning(
                 "storage channel %d deleted by hand: rebuilding the layout, with the %d tables known",

@@ -15,13 +15,20 @@ Discord's message ids as the sequence:
   never renews it (it posts a new claim, which queues behind the others), so
   anybody may delete it.
 - **Holding.** A process holds the lease once a listing of the channel, made
-  ``SETTLE`` seconds after its claim was stored, shows every older claim dead.
-  From then on it holds until its own claim dies; it never looks at the others
-  again, and nobody edits another's claim.
+  ``SETTLE`` seconds after a listing first showed its own claim, shows every
+  older claim dead. Until its claim shows, it lists again (Discord's history
+  may show a new message late); the time from sending the claim to seeing it,
+  plus ``SETTLE``, is its ``lag``, the bound it then assumes on any message's
+  delay (a claim that took over ``MAX_LAG`` is posted anew). From then on it
+  holds until its own claim dies, ``SKEW + lag`` before ``until``; it never
+  looks at the others again, and nobody edits another's claim.
+- **Taking over.** A holder that follows another waits until ``lag`` after the
+  previous claim ended before it reads, so the previous holder's last writes
+  show in history; tables read before then are read again.
 - **Renewal and release.** The holder edits its own claim to ``until = now +
   LEASE_SECONDS`` when less than ``RENEW_BELOW`` seconds are left, so an active
   guild pays one request per half minute. A renewal counts only if its answer
-  came back before ``until - SKEW``; a late or lost answer (the edit may have
+  came back before ``until - SKEW - lag``; a late or lost answer (the edit may have
   landed after others saw the claim dead) abandons the claim. Release (clean
   shutdown) edits ``until`` to the release time: the last moment the holder
   could have written (it writes ``until = now - SKEW``, so the claim is dead at
@@ -35,19 +42,25 @@ after that reading, and a claim dead then is dead for good.
 
 Why two processes cannot both hold it. Say P and Q both hold, P's claim older.
 Q holds, so Q's listing showed P's claim dead or did not show it. Not shown:
-P's claim is older, so its id's time is at most Q's, and Q listed ``SETTLE``
-seconds after its claim was stored, which is later than the time by which P's
-claim was visible (assumption 1). Shown dead: deleted (by hand; then P learns
+impossible, since P's claim is older than Q's, Q's showed in an earlier
+listing, and Q's deciding listing came ``SETTLE`` seconds after that one
+(assumption 1). Shown dead: deleted (by hand; then P learns
 it from the gateway and stops), released (then P stopped holding before it
 wrote the release), or expired on Q's clock, ``now_Q > until_P + SKEW``. P holds
-only while ``now_P < until_P - SKEW`` and renews only with an answer back before
-that, so with clocks ``SKEW`` apart at most (assumption 2) P's last renewal
-landed and P's belief ended before Q saw the claim dead. Q's decision came after
+only while ``now_P < until_P - SKEW - lag_P`` and renews only with an answer back
+before that, so with clocks ``SKEW`` apart at most (assumption 2) P's last
+renewal landed, and showed in history (assumption 1), and P's belief ended
+before Q saw the claim dead. Q's decision came after
 P's; the same reasoning with the roles swapped rules out the other order.
 
-This is invariant I6 of store.py. Assumptions: (1) Discord makes a message
-visible in the channel's history within ``SETTLE`` seconds of the time in its
-snowflake; (2) the processes' clocks agree within ``SKEW`` seconds (hosts keep
+This is invariant I6 of store.py. Assumptions: (1) the history lags by about
+as much for every message of the guild: a message (or an edit) shows in a
+channel's history at most ``SETTLE`` seconds later than one stored at the same
+moment or after it; so a message older than one a listing shows is in every
+listing made ``SETTLE`` seconds later, and no message takes longer to show than
+our own claim did plus ``SETTLE`` (the lease measures that lag, up to
+``MAX_LAG``, instead of assuming a fixed delay; tests/discobase/test_lease.py
+runs it on a history 3 and 10 s late); (2) the processes' clocks agree within ``SKEW`` seconds (hosts keep
 NTP time; discord.py's ``utcnow``); (3) a write's request is applied by Discord
 before the claim's ``until``. Our side bounds only our wait: the write gate
 gives a call a deadline that stops ``SKEW`` seconds before ``until`` (retry.py
@@ -93,6 +106,8 @@ RENEW_BELOW = 30.0
 SKEW = 2.0
 SETTLE = 1.0
 POLL = 5.0
+MAX_LAG = 15.0
+"""The most seconds a claim may take to show in history (plus ``SETTLE``) and still serve: a quarter of the lease."""
 
 
 def _utc_seconds() -> float:
@@ -182,6 +197,9 @@ class Lease:
         self.wait_limit = wait_limit
         self.claim_id: int | None = None
         self.until = 0.0
+        self.lag = 0.0  # how late our claim showed in history, plus ``settle``: the bound on any message's lag
+        self._posted_at = 0.0  # our clock before the claim was sent
+        self._shown: int | None = None  # the claim a listing has shown (so the next, ``settle`` later, decides)
         self._holding = False
         self._held_with: int | None = (
             None  # a claim we held the lease with is never deleted by us: it says when we stopped
@@ -196,11 +214,16 @@ class Lease:
     @property
     def held(self) -> bool:
         """Whether this process holds the lease now, with its claim live on every clock."""
-        return self._holding and self.until - SKEW > self.clock()
+        return self._holding and self.until - self._margin > self.clock()
+
+    @property
+    def _margin(self) -> float:
+        """How long before ``until`` our belief ends: the clocks' skew, and the history's lag for our renewals."""
+        return SKEW + self.lag
 
     def seconds_left(self) -> float:
         """How long a write started now may take and still land while the claim is live (0 when not held)."""
-        return max(0.0, self.until - SKEW - self.clock()) if self._holding else 0.0
+        return max(0.0, self.until - self._margin - self.clock()) if self._holding else 0.0
 
     async def hold(self, catalog_id: int) -> float | None:
         """Make sure this process holds the lease with at least ``RENEW_BELOW`` seconds left.
@@ -240,17 +263,27 @@ class Lease:
         while True:
             if self.claim_id is None or self.until + SKEW <= self.clock():
                 await self._post(catalog_id)
-                await self.sleep(self.settle)
             now = self.clock()  # before the listing: what it shows was true at some moment after this
             claims = await self._claims(catalog_id)
+            left = min(deadline - self.clock(), loop_deadline - loop.time())
             if not any(claim.id == self.claim_id for claim in claims):
-                self.claim_id = None  # deleted by hand (or cleaned up as dead): queue again
+                if self._shown == self.claim_id:
+                    self.claim_id = None  # shown before, gone now: deleted by hand (or as dead): queue again
+                    continue
+                if left <= 0:
+                    raise StorageBusy(POLL)
+                await self.sleep(max(0.1, min(POLL, self.settle, left)))  # not shown yet: the history lags
                 continue
+            if self._shown != self.claim_id:
+                if not await self._first_shown(catalog_id, left):
+                    continue
+                if self.settle > 0:
+                    await self.sleep(self.settle)  # the next listing decides: every older claim shows by then
+                    continue
             older = [claim for claim in claims if claim.id < (self.claim_id or 0)]
             blocking = [claim for claim in older if claim.live(now) and claim.terms.owner != self.owner]
             if not blocking:
                 return await self._take(catalog_id, older, claims)
-            left = min(deadline - now, loop_deadline - loop.time())
             wait = max(claim.ends for claim in blocking) - now
             if left <= 0:
                 raise StorageBusy(wait)
@@ -258,6 +291,18 @@ class Lease:
             await self.sleep(max(0.1, min(POLL, wait, left)))
             if self.claim_id is not None and self.until - self.clock() <= RENEW_BELOW:
                 await self._renew(catalog_id)  # keep our place in the queue
+
+    async def _first_shown(self, catalog_id: int, left: float) -> bool:
+        """A listing shows our claim for the first time: measure the lag; False (claim dropped) if it is too long."""
+        self._shown = self.claim_id
+        self.lag = self.clock() - self._posted_at + self.settle
+        if self.lag <= MAX_LAG:
+            return True
+        log.warning("our write-lease claim took %.0f s to show in the channel's history: queueing again", self.lag)
+        if left <= 0:
+            raise StorageBusy(POLL)
+        self.until = 0.0  # dead to us: the next round posts anew (and deletes this one)
+        return False
 
     async def _take(self, catalog_id: int, older: list[Claim], claims: list[Claim]) -> float | None:
         """Every older claim is dead: hold the lease, clean the dead claims, report the previous holder's end."""
@@ -272,6 +317,11 @@ class Lease:
             for claim in older:
                 await self.backend.delete(catalog_id, claim.id)  # dead claims never live again
         previous = max((claim.ends for claim in others), default=None)
+        if previous is not None:
+            # The previous holder's last writes landed before its claim ended; they show in history ``lag`` later.
+            previous += self.lag
+            if (wait := previous - self.clock()) > 0:
+                await self.sleep(wait)
         log.info(
             "write lease taken%s",
             f" (previous holder's claim ended {self.clock() - previous:.0f} s ago)" if previous is not None else "",
@@ -280,7 +330,8 @@ class Lease:
 
     async def _post(self, catalog_id: int) -> None:
         stale = self.claim_id
-        until = self.clock() + LEASE_SECONDS
+        self._posted_at = until = self.clock()
+        until += LEASE_SECONDS
         with guard.path("lease"):
             self.claim_id = await self.backend.send(catalog_id, LeaseTerms(self.owner, until).encode())
         self.until = until
@@ -301,11 +352,11 @@ class Lease:
             self._abandon()
             return False
         except DiscobaseError:
-            if self.clock() < ends - SKEW:
+            if self.clock() < ends - self._margin:
                 return self.held  # the claim still runs: later writes try the renewal again
             self._abandon()
             raise
-        if self.clock() >= ends - SKEW:
+        if self.clock() >= ends - self._margin:
             log.warning("write-lease renewal answered too late to count: queueing again")
             self._abandon()
             return False

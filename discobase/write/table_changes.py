@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import logging
 
-from ..errors import DiscobaseError, MessageMissing, SchemaError, TableExists
+from ..backend.base import GUILD_CHANNEL_LIMIT
+from ..cache.categories import category_with_room, next_category_name, storage_categories
+from ..errors import ChannelLimit, DiscobaseError, MessageMissing, SchemaError, TableExists
 from ..model.catalog import Access, CatalogEntry, Settings, encode_entry, encode_settings
 from ..model.schema import Column, TableSchema
 from . import guard
@@ -25,16 +27,28 @@ class TableChanges(StoreParts):
     """The table-level writes of one guild's store (a part of ``GuildStore``)."""
 
     async def create_table(self, schema: TableSchema) -> TableSchema:
-        """Create a table: its channel, then its catalog entry (2 requests).
+        """Create a table: its channel, then its catalog entry (2 requests; 3 when a storage category is full).
 
-        If the entry cannot be written, the new channel is deleted again, so a
-        failed create leaves nothing behind and trying again makes no second channel.
+        The channel goes into the first storage category with room; when every
+        one holds Discord's 50, a new one (``discobase-2``, …) is made first. At
+        the server's 500 channels it refuses with ``ChannelLimit`` before any
+        request. If the entry cannot be written, the new channel is deleted
+        again, so a failed create leaves nothing behind and trying again makes
+        no second channel.
         """
         async with self.gate.catalog() as tables:
             if schema.name in tables.names():
                 raise TableExists(schema.name)
-            assert tables.category_id is not None
-            create = functools.partial(self.backend.create_channel, tables.category_id, schema.name, schema.description)
+            category_id = category_with_room(self.backend, tables.category_name, tables.category_id)
+            needed = 1 if category_id is not None else 2
+            count = self.backend.channel_count()  # the gateway's view: no request
+            if count is not None and count + needed > GUILD_CHANNEL_LIMIT:
+                raise ChannelLimit(schema.name, GUILD_CHANNEL_LIMIT, count, needed)
+            if category_id is None:
+                name = next_category_name(self.backend, tables.category_name)
+                category_id = await self.gate.call(functools.partial(self.backend.ensure_category, name))
+                log.info("storage categories full: tables go on into %s", name)
+            create = functools.partial(self.backend.create_channel, category_id, schema.name, schema.description)
             channel_id = await self.gate.call(create)
             entry = encode_entry(CatalogEntry(schema, channel_id))
             try:
@@ -103,11 +117,11 @@ class TableChanges(StoreParts):
         log.info("table %s dropped", name)
 
     async def remove_layout(self) -> None:
-        """Delete the catalog channel and the category, once every table is dropped. CANNOT BE REVERSED.
+        """Delete the catalog channel and every storage category, once every table is dropped. CANNOT BE REVERSED.
 
         Their delete events must not rebuild them: the layout is forgotten as
         it goes; the next use lays it out anew. The lease lived in the catalog
-        channel, so it goes with it.
+        channel, so it goes with it (the further categories go first, under it).
         """
         async with self.gate.catalog() as tables:
             if tables.names():
@@ -115,6 +129,8 @@ class TableChanges(StoreParts):
             catalog_id, category_id = tables.catalog(), tables.category_id
             tables.removing = True
             try:
+                for spill_id in storage_categories(self.backend, tables.category_name, category_id)[1:]:
+                    await self.gate.call(functools.partial(self.backend.delete_channel, spill_id))
                 await self.gate.call(functools.partial(self.backend.delete_channel, catalog_id))
                 if self.gate.lease is not None:
                     self.gate.lease.forget()

@@ -18,6 +18,7 @@ import simcord
 from discord.ext import commands
 
 from discobase import Engine, GuildStore, MemoryBackend, TableSchema, default_intents, parse_columns
+from tests.channel_limits import discord_channel_limits  # noqa: F401  (autouse: Discord's channel limits on SimCord)
 
 
 def books_schema(columns: str = "title:text unique, year:int optional, read:bool default=false") -> TableSchema:
@@ -34,6 +35,8 @@ class Harness(Protocol):
     async def delete_by_hand(self, table: str, record_id: int) -> None: ...
     async def delete_channel_by_hand(self, table: str) -> None: ...
     async def post_foreign(self, table: str, text: str) -> None: ...
+    async def add_channels(self, count: int) -> None: ...
+    async def delete_category_by_hand(self, category_id: int) -> None: ...
     def requests(self) -> int: ...
 
 
@@ -65,6 +68,15 @@ class MemoryHarness:
 
     async def post_foreign(self, table: str, text: str) -> None:
         self.backend.post_foreign(self._channel(table), text)
+
+    async def add_channels(self, count: int) -> None:
+        """Channels a member made outside the storage: a server filling up."""
+        self.backend.add_channels(count)
+
+    async def delete_category_by_hand(self, category_id: int) -> None:
+        """As on Discord: the category goes, its channels stay outside any category."""
+        await self.backend.delete_channel(category_id)
+        self.store.channel_deleted(category_id)
 
     def requests(self) -> int:
         return len(self.backend.calls)
@@ -117,6 +129,16 @@ class SimcordHarness:
 
     async def post_foreign(self, table: str, text: str) -> None:
         await self.admin.send(self._channel(table), text)
+
+    async def add_channels(self, count: int) -> None:
+        """Channels a member made outside the storage: a server filling up."""
+        for n in range(count):
+            self.guild.create_text_channel(f"channel-{n}")
+        await self.env.settle()
+
+    async def delete_category_by_hand(self, category_id: int) -> None:
+        self.env.backend.delete_channel(category_id)
+        await self.env.settle()
 
     def requests(self) -> int:
         return len(self.env.http_requests)

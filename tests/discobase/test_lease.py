@@ -184,6 +184,81 @@ async def test_a_slow_contender_loses() -> None:
     assert fast.lease is not None and fast.lease.held and slow.lease is not None and not slow.lease.held
 
 
+class LaggingHistory(MemoryBackend):
+    """History shows a new message only ``lag`` seconds of the shared clock after Discord stored it.
+
+    Discord does not promise when a message shows in the channel's history. Edits
+    show at once. At every call it checks that at most one process holds the lease.
+    """
+
+    def __init__(self, clock: Clock, lag: float) -> None:
+        super().__init__()
+        self.clock, self.lag = clock, lag
+        self.shown_at: dict[int, float] = {}
+        self.processes: list[GuildStore] = []
+
+    def check(self) -> None:
+        holders = [store for store in self.processes if store.lease is not None and store.lease.held]
+        assert len(holders) <= 1, "two holders at once"
+
+    async def send(self, channel_id: int, text: str) -> int:
+        self.check()
+        message_id = await super().send(channel_id, text)
+        self.shown_at[message_id] = self.clock.now + self.lag
+        return message_id
+
+    async def history(self, channel_id: int):  # type: ignore[override]
+        self.check()
+        async for message in super().history(channel_id):
+            if self.shown_at.get(message.id, 0.0) <= self.clock.now:
+                yield message
+
+
+async def _lagging_world(lag: float) -> tuple[LaggingHistory, Clock]:
+    """A `books` table made before the lag starts, its writer gone (released)."""
+    clock = Clock()
+    backend = LaggingHistory(clock, 0.0)
+    first = GuildStore(backend)
+    await first.create_table(books_schema())
+    backend.lag = lag
+    return backend, clock
+
+
+@pytest.mark.parametrize("lag", [3.0, 10.0])
+async def test_two_contenders_under_a_lagging_history_never_both_hold(lag: float) -> None:
+    """History shows claims seconds late (SETTLE is 1 s): one contender writes, the other waits, never both.
+
+    Was: a contender that did not see its own claim 1 s after posting took it for deleted and posted
+    again, for ever.
+    """
+    backend, clock = await _lagging_world(lag)
+    a, b = _process(backend, clock, "a", wait_limit=40), _process(backend, clock, "b", wait_limit=40)
+    backend.processes += [a, b]
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(
+            a.insert("books", {"title": "from a"}, 1), b.insert("books", {"title": "from b"}, 1), return_exceptions=True
+        ),
+        10,
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["Record", "StorageBusy"]
+    assert [s.lease.held for s in (a, b) if s.lease is not None].count(True) == 1
+    holder = a if a.lease is not None and a.lease.held else b
+    assert holder.lease is not None and lag < holder.lease.lag <= lag + 2  # the lag it observed, plus SETTLE
+
+
+async def test_a_successor_under_a_lagging_history_reads_the_last_write() -> None:
+    """The previous holder's last record shows 3 s late: the successor waits for it, and never gives its id again."""
+    backend, clock = await _lagging_world(3.0)
+    old = _process(backend, clock, "old")
+    backend.processes.append(old)
+    assert (await asyncio.wait_for(old.insert("books", {"title": "Dune"}, 1), 10)).id == 1
+    await old.close()
+    new = _process(backend, clock, "new")
+    backend.processes.append(new)
+    assert (await asyncio.wait_for(new.insert("books", {"title": "Emma"}, 1), 10)).id == 2
+    assert [r.values["title"] for r in await new.find("books")] == ["Dune", "Emma"]
+
+
 # ---------------------------------------------------------------- adversarial schedules
 
 
@@ -195,9 +270,10 @@ class Adversary(MemoryBackend):
     gate bounds by the time left on the claim (the protocol's assumption 3).
     """
 
-    def __init__(self, rng: random.Random, clock: Clock) -> None:
+    def __init__(self, rng: random.Random, clock: Clock, lag: float = 0.0) -> None:
         super().__init__()
-        self.rng, self.clock = rng, clock
+        self.rng, self.clock, self.lag = rng, clock, lag
+        self.shown_at: dict[int, float] = {}  # when history first shows a message (``lag`` after it was stored)
         self.processes: dict[str, GuildStore] = {}
         self.crashed: set[str] = set()
         self.most_holders = 0
@@ -231,7 +307,15 @@ class Adversary(MemoryBackend):
         assert len(holders) <= 1, f"two holders at once: {holders}"
 
     async def send(self, channel_id: int, text: str) -> int:
-        return await self._call(functools.partial(MemoryBackend.send, self, channel_id, text))
+        message_id = await self._call(functools.partial(self._send_lagging, channel_id, text))
+        return message_id
+
+    async def _send_lagging(self, channel_id: int, text: str) -> int:
+        message_id = await MemoryBackend.send(self, channel_id, text)
+        # Each message its own lag, ``lag`` and up to a second more (the contenders' SETTLE): messages stored
+        # within a second of each other show in no particular order.
+        self.shown_at[message_id] = self.clock.now + (self.lag and self.lag + self.rng.uniform(0, 1.0))
+        return message_id
 
     async def edit(self, channel_id: int, message_id: int, text: str) -> None:
         await self._call(functools.partial(MemoryBackend.edit, self, channel_id, message_id, text))
@@ -242,17 +326,19 @@ class Adversary(MemoryBackend):
     async def history(self, channel_id: int):  # type: ignore[override]
         await self._step()
         async for message in super().history(channel_id):
-            yield message
+            if self.shown_at.get(message.id, 0.0) <= self.clock.now:
+                yield message
         await self._step()
 
 
-async def _run_schedule(seed: int) -> tuple[int, list[int]]:
+async def _run_schedule(seed: int, lag: float = 0.0) -> tuple[int, list[int]]:
     """Four processes write, crash, release and meet hand deletions; returns the most holders seen and the ids."""
     rng = random.Random(seed)
     clock = Clock()
     backend = Adversary(rng, clock)
     setup = GuildStore(backend)
     await setup.create_table(books_schema("title:text"))
+    backend.lag = lag  # the table is there before the contenders start: only their own messages lag
     if rng.random() < 0.5:  # a leftover claim from a crash long ago
         assert setup.catalog_id is not None
         await backend.send(setup.catalog_id, LeaseTerms("leftover", clock.now - rng.choice((1, 100))).encode())
@@ -260,7 +346,7 @@ async def _run_schedule(seed: int) -> tuple[int, list[int]]:
 
     async def process(name: str) -> None:
         store = _process(backend, clock, name, wait_limit=rng.choice((5.0, 40.0, 90.0)))
-        store.lease.settle = rng.choice((0.0, 1.0))  # type: ignore[union-attr]
+        store.lease.settle = 1.0 if lag else rng.choice((0.0, 1.0))  # type: ignore[union-attr]
         backend.processes[name] = store
         for _ in range(rng.randrange(2, 6)):
             action = rng.random()
@@ -295,6 +381,14 @@ async def _run_schedule(seed: int) -> tuple[int, list[int]]:
 async def test_random_schedules_never_show_two_holders(seed: int) -> None:
     """Seeded adversarial schedules: at most one holder after every step, and no id is ever given twice."""
     most, ids = await _run_schedule(seed)
+    assert most <= 1
+    assert len(ids) == len(set(ids)), f"an id was given twice: {sorted(ids)}"
+
+
+@pytest.mark.parametrize("seed", range(200))
+async def test_random_schedules_with_a_lagging_history_never_show_two_holders(seed: int) -> None:
+    """As above, but history shows each new message 5 to 6 s after it was stored (SETTLE is 1 s)."""
+    most, ids = await asyncio.wait_for(_run_schedule(seed, lag=5.0), 10)
     assert most <= 1
     assert len(ids) == len(set(ids)), f"an id was given twice: {sorted(ids)}"
 

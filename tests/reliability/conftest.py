@@ -11,6 +11,7 @@ import simcord
 
 import discobase
 from discobase.backend import discord_backend
+from tests.channel_limits import discord_channel_limits  # noqa: F401  (autouse: Discord's channel limits on SimCord)
 
 
 @pytest.fixture
