@@ -16,7 +16,7 @@ import discobase.write.lease
 from bot import Settings, create_bot
 from tests.cogs.helpers import reply as _reply
 
-pytest_plugins = ["pytester", "tests.strict_discord"]
+pytest_plugins = ["pytester", "tests.strict_discord", "tests.channel_limits"]
 
 
 @pytest.fixture(autouse=True)

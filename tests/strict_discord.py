@@ -189,12 +189,14 @@ def _check_channel_create(problems: list[str], backend: Any, guild_id: int, body
         return 50035
     channels = [backend.channels[id_] for id_ in guild.channel_ids if id_ in backend.channels]
     if len(channels) >= 500:
-        problems.append(f"a channel create in a guild of {len(channels)} channels, at Discord's 500 (30013)")
+        problems.append(
+            f"Maximum number of guild channels reached (500): a channel create in a guild of {len(channels)}"
+        )
         return 30013
     parent = body.get("parent_id")
     inside = sum(1 for channel in channels if parent is not None and channel.parent_id == int(parent))
     if inside >= 50:
-        problems.append(f"a channel create in a category of {inside} channels, at Discord's 50")
+        problems.append(f"Maximum number of channels in category reached (50): a create in a category of {inside}")
     return 50035
 
 

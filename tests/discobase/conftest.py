@@ -18,7 +18,6 @@ import simcord
 from discord.ext import commands
 
 from discobase import Engine, GuildStore, MemoryBackend, TableSchema, default_intents, parse_columns
-from tests.channel_limits import discord_channel_limits  # noqa: F401  (autouse: Discord's channel limits on SimCord)
 
 
 def books_schema(columns: str = "title:text unique, year:int optional, read:bool default=false") -> TableSchema:

@@ -11,7 +11,6 @@ import simcord
 
 import discobase
 from discobase.backend import discord_backend
-from tests.channel_limits import discord_channel_limits  # noqa: F401  (autouse: Discord's channel limits on SimCord)
 
 
 @pytest.fixture
