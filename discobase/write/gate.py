@@ -24,11 +24,13 @@ the next one reads it again in step 3.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
+
+from discord.ext import tasks
+from discord.utils import MISSING
 
 from ..backend import Backend
 from ..cache.catalog_cache import Tables
@@ -42,6 +44,12 @@ __all__ = ["WriteGate"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+_REST = "discobase: background pause"
+
+
+async def _pause() -> None:
+    """The body of a rest's one-iteration loop: nothing; the loop's interval after it is the pause."""
+
 
 class WriteGate:
     """Orders, bounds and counts every write of one guild's store."""
@@ -54,7 +62,7 @@ class WriteGate:
         self.running = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        self._stopping = asyncio.Event()
+        self._resting: set[tasks.Loop[Any]] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._last_write: dict[str, float] = {}
 
@@ -191,14 +199,34 @@ class WriteGate:
             await asyncio.gather(*self._background, return_exceptions=True)
 
     async def rest(self, seconds: float) -> None:
-        """Sleep in a background write (compaction's pauses), waking at once when the store begins closing."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
+        """Sleep in a background write (compaction's pauses), waking at once when the store begins closing.
+
+        The pause is a ``discord.ext.tasks`` loop's interval, the way discord.py
+        bots wait in the background: a simulated Discord (SimCord) counts such a
+        wait as parked and runs it when its clock is advanced, so a test settles
+        while compaction waits; a task waiting on an event with a time-out (as
+        this once did) keeps it from ever settling. ``close()`` cancels it.
+        """
+        if self.closing:
+            return
+        timer = tasks.Loop(
+            _pause, seconds=seconds, hours=0, minutes=0, time=MISSING, count=1, reconnect=False, name=_REST
+        )
+        self._resting.add(timer)
+        try:
+            await timer.start()
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not self.closing or current is None or current.cancelling():
+                raise  # we were cancelled ourselves, not woken by close()
+        finally:
+            self._resting.discard(timer)
 
     async def close(self, grace: float) -> bool:
         """Refuse new writes and wait for running ones; True if all is done (then owed markers may be paid)."""
         self.closing = True
-        self._stopping.set()
+        for timer in list(self._resting):
+            timer.cancel()  # wake the resting background writes: they see ``closing`` and stop
         try:
             await asyncio.wait_for(self._idle.wait(), grace)
             await asyncio.wait_for(self.drain(), 2.0)
