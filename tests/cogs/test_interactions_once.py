@@ -19,9 +19,7 @@ from tests.cogs.helpers import handled, reply
 
 REFUSALS = [
     pytest.param(404, UNKNOWN_INTERACTION, "Unknown interaction", id="10062-too-late"),
-    pytest.param(
-        400, ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged.", id="40060-elsewhere"
-    ),
+    pytest.param(400, ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged.", id="40060-elsewhere"),
 ]
 
 
