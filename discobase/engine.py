@@ -37,8 +37,8 @@ class Engine:
     someone deletes a record's message or a table's channel by hand. It needs a
     client with ``add_listener`` (``commands.Bot`` and its sharded variant); with
     a plain ``discord.Client``, call ``on_raw_message_delete``,
-    ``on_raw_bulk_message_delete`` and ``on_guild_channel_delete`` from your own
-    event handlers.
+    ``on_raw_bulk_message_delete``, ``on_guild_channel_delete``, ``on_ready`` and
+    ``on_shard_connect`` from your own event handlers.
     """
 
     def __init__(
@@ -115,6 +115,7 @@ class Engine:
         add_listener(self.on_guild_channel_delete)
         add_listener(self.on_guild_remove)
         add_listener(self.on_ready)
+        add_listener(self.on_shard_connect)
         _ATTACHED[id(self.client), self.category] = self
         return self
 
@@ -158,6 +159,20 @@ class Engine:
         """A new gateway session (not a resumed one): deletions made meanwhile were never seen, so read again."""
         for store in self._stores.values():
             store.forget_cache()
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        """One shard started a new session (READY, not RESUMED): read its guilds again, as after a restart.
+
+        An auto-sharded client dispatches ``on_ready`` only once all its shards
+        are up, so a shard that re-identifies alone (its session expired, or
+        Discord asked it to) would otherwise keep serving a cache that missed
+        every deletion of the gap. A resumed session (``on_shard_resumed``)
+        replays the events missed, so it needs nothing.
+        """
+        shards = getattr(self.client, "shard_count", None) or 1
+        for guild_id, store in self._stores.items():
+            if (guild_id >> 22) % shards == shard_id:
+                store.forget_cache()
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """The bot left a guild: let its running writes finish, then drop its cache."""

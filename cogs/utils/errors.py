@@ -10,7 +10,7 @@ from discord import app_commands
 import discobase
 
 from .formatting import cut
-from .replies import answer
+from .replies import Unanswerable, answer
 
 __all__ = ["NotAllowed", "Refused", "answer_error", "describe_error", "unwrap"]
 
@@ -76,8 +76,13 @@ async def answer_error(interaction: discord.Interaction, error: BaseException) -
 
     Used by the command tree's ``on_error`` and by every view and modal, so all
     failures read alike. Works whether or not the interaction was answered already.
+    An ``Unanswerable`` interaction (too late, or another process answered it)
+    is only logged: answering it again would be refused again.
     """
     cause = unwrap(error)
+    if isinstance(cause, Unanswerable):
+        log.warning("%s", cause)
+        return
     text = describe_error(cause)
     if text is None:
         command = interaction.command.qualified_name if interaction.command else "a component"
@@ -85,5 +90,7 @@ async def answer_error(interaction: discord.Interaction, error: BaseException) -
         text = APOLOGY
     try:
         await answer(interaction, cut(text, 2000), ephemeral=True)  # past 2,000 Discord would refuse it, silently
+    except Unanswerable as refused:
+        log.warning("could not tell the member about an error: %s", refused)
     except discord.HTTPException:
         log.warning("could not tell the member about an error (the interaction may have expired)", exc_info=True)

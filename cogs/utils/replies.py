@@ -4,18 +4,30 @@ Engine work goes through ``timely``: when it is not done shortly after the
 interaction arrived, the command defers (Discord shows "thinking…") and the
 answer replaces that message later. Work that finishes in time answers
 directly, so most errors are still the first response and can be ephemeral.
+
+**Answered once, written once.** A write is admitted only after this process
+acknowledged the interaction: ``timely`` gives the engine a ``before_writes``
+hook that defers first (gate.py, step 1). Discord lets one process acknowledge
+an interaction, so of two processes that both received it (a rolling deploy),
+the one refused gets 40060 and writes nothing; one too late gets 10062 (3 s
+passed) and writes nothing either. Both raise ``Unanswerable``: there is nobody
+to tell, so it is only logged. Reads never wait for an acknowledgement.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable
 from typing import TypeVar
 
 import discord
+from discord import app_commands
 from discord.utils import MISSING
 
-__all__ = ["DEFER_AFTER", "NO_PINGS", "answer", "defer", "timely"]
+from discobase.write.gate import before_writes
+
+__all__ = ["DEFER_AFTER", "NO_PINGS", "Unanswerable", "answer", "defer", "timely"]
 
 T = TypeVar("T")
 
@@ -25,25 +37,88 @@ DEFER_AFTER = 1.5
 
 _RECEIVED = "discobase.received"
 _THINKING = "discobase.thinking"  # set while a deferral's "thinking…" message waits: its ephemerality
+_ACKNOWLEDGING = "discobase.acknowledging"  # the one deferral of this interaction, shared by all who need it
+
+UNKNOWN_INTERACTION = 10062
+"""Discord's code for an interaction that can no longer be answered (not acknowledged within 3 s)."""
+ALREADY_ACKNOWLEDGED = 40060
+"""Discord's code for an interaction another process (or an earlier call) acknowledged first."""
+
+
+class Unanswerable(app_commands.AppCommandError):
+    """Discord refused this process the interaction: too late (10062) or answered by another process (40060).
+
+    Nothing was written for it here (writes wait for the acknowledgement), and
+    nobody can be told, so the error handler only logs it.
+    """
+
+    def __init__(self, interaction: discord.Interaction, error: discord.HTTPException) -> None:
+        self.code = error.code
+        why = (
+            "another process answered it first (a deploy's overlap): it carries the command out"
+            if error.code == ALREADY_ACKNOWLEDGED
+            else "it arrived too late to be answered (Discord allows 3 s)"
+        )
+        name = interaction.command.qualified_name if interaction.command else "a component"
+        super().__init__(f"Interaction {interaction.id} ({name}) not carried out here: {why}; nothing was written.")
+
+
+def _refusal(interaction: discord.Interaction, error: discord.HTTPException) -> Unanswerable | None:
+    """The ``Unanswerable`` for Discord's refusal to take an answer, or None for any other error."""
+    if error.code in (UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED):
+        return Unanswerable(interaction, error)
+    return None
+
+
+async def _acknowledge(interaction: discord.Interaction, ephemeral: bool) -> None:
+    try:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    except discord.HTTPException as error:
+        if (refused := _refusal(interaction, error)) is not None:
+            raise refused from error
+        raise
+    interaction.extras[_THINKING] = ephemeral
 
 
 async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) -> None:
-    """Acknowledge now and answer later; does nothing once the interaction has a response."""
-    if not interaction.response.is_done():
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        interaction.extras[_THINKING] = ephemeral
+    """Acknowledge now and answer later; one deferral however many ask, none once the interaction has a response.
+
+    Raises ``Unanswerable`` when Discord refuses it (to every caller).
+    """
+    acknowledging: asyncio.Task[None] | None = interaction.extras.get(_ACKNOWLEDGING)
+    if acknowledging is None:
+        if interaction.response.is_done():
+            return
+        acknowledging = asyncio.ensure_future(_acknowledge(interaction, ephemeral))
+        interaction.extras[_ACKNOWLEDGING] = acknowledging
+    await asyncio.shield(acknowledging)
 
 
 async def timely(interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = False) -> T:
-    """Await ``work``, deferring first if it is not done ``DEFER_AFTER`` seconds after the interaction arrived."""
+    """Await ``work``, deferring first if it is not done ``DEFER_AFTER`` seconds after the interaction arrived.
+
+    A write in ``work`` defers before it starts (``before_writes``): it is made
+    only if this process may answer. When Discord refuses the deferral, the
+    work ends (a write refuses itself, a read is dropped) and ``Unanswerable`` is raised.
+    """
     if interaction.response.is_done():
         return await work
     loop = asyncio.get_running_loop()
     received: float = interaction.extras.setdefault(_RECEIVED, loop.time())
-    task = asyncio.ensure_future(work)
+
+    async def acknowledge() -> None:
+        await defer(interaction, ephemeral=ephemeral)
+
+    with before_writes(acknowledge):
+        task = asyncio.ensure_future(work)  # the task keeps the hook: contexts are copied at creation
     done, _ = await asyncio.wait({task}, timeout=max(0.0, received + DEFER_AFTER - loop.time()))
     if not done:
-        await defer(interaction, ephemeral=ephemeral)
+        try:
+            await defer(interaction, ephemeral=ephemeral)
+        except Unanswerable:
+            with contextlib.suppress(Exception):  # its writes refuse to start; a read's result has nobody to go to
+                await task
+            raise
     return await task
 
 
@@ -56,7 +131,27 @@ async def answer(
     file: discord.File | None = None,
     ephemeral: bool = False,
 ) -> None:
-    """Give the interaction its answer: the first response, the deferred message, or a follow-up."""
+    """Give the interaction its answer: the first response, the deferred message, or a follow-up.
+
+    Raises ``Unanswerable`` when Discord refuses a first response (too late, or another process answered).
+    """
+    try:
+        await _answer(interaction, content, embed=embed, view=view, file=file, ephemeral=ephemeral)
+    except discord.HTTPException as error:
+        if (refused := _refusal(interaction, error)) is not None:
+            raise refused from error
+        raise
+
+
+async def _answer(
+    interaction: discord.Interaction,
+    content: str | None,
+    *,
+    embed: discord.Embed | None,
+    view: discord.ui.View | None,
+    file: discord.File | None,
+    ephemeral: bool,
+) -> None:
     thinking: bool | None = interaction.extras.pop(_THINKING, None)
     if not interaction.response.is_done():
         await interaction.response.send_message(

@@ -16,14 +16,29 @@ from .errors import answer_error, unwrap
 from .observed import mark_outcome, observed
 from .replies import NO_PINGS
 
-__all__ = ["Confirm", "OwnedView", "Paginator"]
+__all__ = ["TOKEN_LIFETIME", "Confirm", "OwnedView", "Paginator", "view_timeout"]
+
+TOKEN_LIFETIME = 15 * 60.0
+"""Seconds an interaction's token lets the bot edit its answer (Discord: 15 minutes from its creation)."""
+TOKEN_MARGIN = 30.0
+"""Seconds before the token expires by which a view's last edit (greying its buttons) is sent."""
+
+
+def view_timeout(interaction: discord.Interaction, wanted: float) -> float:
+    """``wanted``, cut so the view times out ``TOKEN_MARGIN`` before the interaction's token expires.
+
+    A view's ``on_timeout`` edits the answer through that token; at exactly 15
+    minutes the edit gets a 401 (and counts toward Discord's invalid-request ban).
+    """
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    return max(1.0, min(wanted, TOKEN_LIFETIME - TOKEN_MARGIN - max(0.0, age)))
 
 
 class OwnedView(discord.ui.View):
     """A view whose buttons answer only the member who ran the command."""
 
     def __init__(self, interaction: discord.Interaction, *, timeout: float) -> None:
-        super().__init__(timeout=timeout)
+        super().__init__(timeout=view_timeout(interaction, timeout))  # its last edit within the token's life
         self.interaction = interaction
         self.owner_id = interaction.user.id
         table = getattr(interaction.namespace, "table", None)

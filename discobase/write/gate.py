@@ -3,7 +3,9 @@
 Every write takes the same steps in the same order:
 
 1. **gate**: counted while it runs, so ``close()`` can wait for it; refused once
-   closing began;
+   closing began; then the caller's ``before_writes`` hook, if any, runs (the
+   bot acknowledges the member's interaction there, so a write starts only in
+   the process that answers it; see replies.py);
 2. **lease**: this process holds the guild's write lease (I6 in store.py,
    lease.py); if the lease was taken over from a process that wrote after our
    reads, everything is read again first;
@@ -24,11 +26,14 @@ the next one reads it again in step 3.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
+
+from discord.ext import tasks
+from discord.utils import MISSING
 
 from ..backend import Backend
 from ..cache.catalog_cache import Tables
@@ -37,10 +42,42 @@ from ..errors import ChannelMissing, DiscordUnavailable, ShuttingDown, TableDama
 from . import guard, retry
 from .lease import Lease
 
-__all__ = ["WriteGate"]
+__all__ = ["WriteGate", "before_writes"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+_REST = "discobase: background pause"
+
+_before_write: contextvars.ContextVar[Callable[[], Awaitable[None]] | None] = contextvars.ContextVar(
+    "discobase_before_write", default=None
+)
+
+
+@contextmanager
+def before_writes(hook: Callable[[], Awaitable[None]]) -> Iterator[None]:
+    """Writes started in this context (and tasks created in it) await ``hook`` when admitted, before anything else.
+
+    If the hook raises, the write never starts: no lease, no queue, no request.
+    The bot passes "acknowledge the interaction": Discord lets one process
+    acknowledge it, so the process refused (40060) or too late (10062) never
+    writes. The hook may run more than once (once per write): make it idempotent.
+    """
+    token = _before_write.set(hook)
+    try:
+        yield
+    finally:
+        _before_write.reset(token)
+
+
+async def _run_before_write() -> None:
+    hook = _before_write.get()
+    if hook is not None:
+        await hook()
+
+
+async def _pause() -> None:
+    """The body of a rest's one-iteration loop: nothing; the loop's interval after it is the pause."""
 
 
 class WriteGate:
@@ -54,7 +91,7 @@ class WriteGate:
         self.running = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        self._stopping = asyncio.Event()
+        self._resting: set[tasks.Loop[Any]] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._last_write: dict[str, float] = {}
 
@@ -67,6 +104,7 @@ class WriteGate:
         ``queued``: a member's write joining the table's queue (group commit), which compaction lets go first.
         """
         with self._counted():
+            await _run_before_write()
             if queued:
                 self._last_write[table.name] = asyncio.get_running_loop().time()
             await self._hold()
@@ -88,6 +126,7 @@ class WriteGate:
     async def catalog(self) -> AsyncIterator[Tables]:
         """Steps 1 to 3 for a change of tables: yields the open catalog, its lock held."""
         with self._counted():
+            await _run_before_write()
             await self.tables.open()
             await self._hold()
             async with self.tables.lock:
@@ -176,7 +215,9 @@ class WriteGate:
 
     def spawn(self, write: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run a write that nobody waits for (from a gateway event); a failure is logged."""
-        task = asyncio.ensure_future(write())
+        quiet = contextvars.copy_context()  # not the spawning command's: its before_writes hook is not ours
+        quiet.run(_before_write.set, None)
+        task = asyncio.get_running_loop().create_task(write(), context=quiet)
         self._background.add(task)
         task.add_done_callback(self._background_done)
 
@@ -191,14 +232,34 @@ class WriteGate:
             await asyncio.gather(*self._background, return_exceptions=True)
 
     async def rest(self, seconds: float) -> None:
-        """Sleep in a background write (compaction's pauses), waking at once when the store begins closing."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
+        """Sleep in a background write (compaction's pauses), waking at once when the store begins closing.
+
+        The pause is a ``discord.ext.tasks`` loop's interval, the way discord.py
+        bots wait in the background: a simulated Discord (SimCord) counts such a
+        wait as parked and runs it when its clock is advanced, so a test settles
+        while compaction waits; a task waiting on an event with a time-out (as
+        this once did) keeps it from ever settling. ``close()`` cancels it.
+        """
+        if self.closing:
+            return
+        timer = tasks.Loop(
+            _pause, seconds=seconds, hours=0, minutes=0, time=MISSING, count=1, reconnect=False, name=_REST
+        )
+        self._resting.add(timer)
+        try:
+            await timer.start()
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not self.closing or current is None or current.cancelling():
+                raise  # we were cancelled ourselves, not woken by close()
+        finally:
+            self._resting.discard(timer)
 
     async def close(self, grace: float) -> bool:
         """Refuse new writes and wait for running ones; True if all is done (then owed markers may be paid)."""
         self.closing = True
-        self._stopping.set()
+        for timer in list(self._resting):
+            timer.cancel()  # wake the resting background writes: they see ``closing`` and stop
         try:
             await asyncio.wait_for(self._idle.wait(), grace)
             await asyncio.wait_for(self.drain(), 2.0)

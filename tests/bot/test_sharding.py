@@ -60,3 +60,43 @@ async def test_each_process_serves_only_its_shards_with_its_own_data() -> None:
     finally:
         await env.shutdown()
         env.raise_errors()
+
+
+async def test_a_shard_with_a_new_session_reads_its_guilds_again() -> None:
+    """A record deleted by hand while its shard was away is gone once the shard re-identifies (no on_ready then)."""
+    env = simcord.Env(_shard_bot((0, 1)), shard_count=2)
+    await env.start()
+    try:
+        channel, admin = await _guild_with_admin(env, 0)
+        guild = channel.guild
+        root_role = guild.create_role("Root", permissions=discord.Permissions(administrator=True))
+        root = guild.add_member(env.create_user("root"), roles=[root_role])
+        await admin.slash(channel, "table create", name="books", columns=BOOKS_COLUMNS)
+        for title in ("Dune", "Emma", "Ulysses"):
+            await admin.slash(channel, "record insert", table="books", values=f"title={title}, author=X")
+        bot = env.bot
+        assert isinstance(bot, ShardedDiscobaseBot)
+        bot_guild = bot.get_guild(guild.id)
+        assert bot_guild is not None
+        store = bot.engine.store(bot_guild)
+        stored = await store.get("books", 3)  # loaded: the cache holds Ulysses
+        table_channel = next(c for c in guild.channels.values() if c.id == store.tables.entry("books").channel_id)
+        message = next(m for m in table_channel.history() if m.id == stored.message_id)
+
+        shard = bot.get_shard(0)
+        assert shard is not None
+        await shard.disconnect()  # the session ends: the deletion below is never seen on the gateway
+        await root.delete(message)
+        await shard.reconnect()  # a new session (READY): discord.py dispatches on_shard_connect, not on_ready
+        await env.settle()
+
+        found = reply(await admin.slash(channel, "record find", table="books"))
+        shown = str(found.embeds[0].to_dict()) if found.embeds else found.content
+        assert "Dune" in shown and "Ulysses" not in shown
+        count = reply(await admin.slash(channel, "record count", table="books"))
+        assert "has 2 records" in count.content
+        inserted = reply(await admin.slash(channel, "record insert", table="books", values="title=Emma 2, author=Y"))
+        assert "**4**" in inserted.content, "a new record must never take a deleted record's id"
+    finally:
+        await env.shutdown()
+        env.raise_errors()

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from cogs.utils.autocomplete import MAX_CHOICES, rank
+import asyncio
+import datetime
+from typing import Any
+
+import discord
+
+from bot import create_bot
+from cogs.utils.autocomplete import ANSWER_WITHIN, MAX_CHOICES, rank
+from discobase.backend import discord_backend
 
 
 def _values(choices: list[dict]) -> list:
@@ -87,3 +95,37 @@ async def test_id_choices_show_dates_and_times_as_text(admin, member, channel):
 async def test_column_options_are_empty_for_an_unknown_table(member, channel, books):
     """Without a real table there is nothing to suggest, and no error."""
     assert await member.autocomplete(channel, "record find", "sort", "", table="nope") == []
+
+
+async def test_cold_record_id_autocomplete_answers_within_its_budget(
+    simcord_env, settings, admin, channel, books, monkeypatch
+):
+    """A cold store on a slow Discord: record-id autocomplete answers within 2.5 s, with what it has, then in full."""
+    for title in ("Dune", "Emma"):
+        await admin.slash(channel, "record insert", table="books", values=f"title={title}, author=X")
+    await simcord_env.bot.close()
+    await simcord_env.restart_bot(create_bot(settings))  # cold: the catalog and the table both load again
+
+    original = discord_backend._page
+
+    async def slow_page(*args: Any) -> Any:
+        await asyncio.sleep(1.5)  # each history page answers late: the catalog, then the table, 3 s in all
+        return await original(*args)
+
+    monkeypatch.setattr(discord_backend, "_page", slow_page)
+    answered: list[datetime.datetime] = []  # on SimCord's clock, which its sleeps and time-outs follow
+    respond = discord.InteractionResponse.autocomplete
+
+    async def timed(self: discord.InteractionResponse, choices: Any) -> None:
+        answered.append(discord.utils.utcnow())
+        await respond(self, choices)
+
+    monkeypatch.setattr(discord.InteractionResponse, "autocomplete", timed)
+    offered = []
+    for _ in range(2):  # the catalog and the table load behind the first keystroke
+        started = simcord_env.now()
+        offered.append(_values(await admin.autocomplete(channel, "record get", "id", "", table="books")))
+        waited = (answered[-1] - started).total_seconds()
+        assert 0 <= waited <= ANSWER_WITHIN + 0.5, f"autocomplete answered after {waited} s, past 2.5 s"
+        await simcord_env.advance_time(30)  # the loads go on meanwhile
+    assert offered == [[], [2, 1]]  # nothing loaded in time: nothing offered, and no error

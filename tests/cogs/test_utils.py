@@ -90,3 +90,23 @@ def test_ids_are_dropped_and_unknown_columns_refused_once():
     assert without_ids(SCHEMA, [{"id": "3", "title": "a"}]) == [{"title": "a"}]
     with pytest.raises(discobase.UnknownColumn, match="`titel`. Did you mean `title`?"):
         without_ids(SCHEMA, [{"titel": "a"}, {"titel": "b"}])
+
+
+async def test_no_view_outlives_the_interaction_token(simcord_env, admin, channel, books, monkeypatch):
+    """A view asked for 15 minutes (the Fix-the-form view's) times out 30 s before the token does, never at 15:00."""
+    import cogs.record._find
+    import cogs.utils.views
+
+    monkeypatch.setattr(cogs.record._find, "PAGES_TIMEOUT", 900.0)
+    given: list[float] = []
+    cut = cogs.utils.views.view_timeout
+
+    def recorded(interaction, wanted):
+        given.append(cut(interaction, wanted))
+        return given[-1]
+
+    monkeypatch.setattr(cogs.utils.views, "view_timeout", recorded)
+    for number in range(cogs.record._find.PER_PAGE + 1):
+        await admin.slash(channel, "record insert", table=books, values=f"title=T{number}, author=A")
+    await admin.slash(channel, "record find", table=books)
+    assert given and all(timeout <= 900 - 30 for timeout in given)

@@ -1,0 +1,73 @@
+"""Interactions answered once, writes made once: a write starts only after this process acknowledged the interaction.
+
+Discord refuses an acknowledgement with 10062 when it comes too late (3 s) and
+with 40060 when another process (a rolling deploy's other half) answered
+first. Either way nothing may be written here: the process that answered
+carries the command out, or nobody does and the member may simply try again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import simcord
+
+import discobase
+from cogs.utils.replies import ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION, Unanswerable
+from tests.cogs.helpers import handled, reply
+
+REFUSALS = [
+    pytest.param(404, UNKNOWN_INTERACTION, "Unknown interaction", id="10062-too-late"),
+    pytest.param(400, ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged.", id="40060-elsewhere"),
+]
+
+
+@pytest.mark.parametrize(("status", "code", "message"), REFUSALS)
+async def test_a_refused_deferral_writes_nothing(
+    simcord_env: simcord.Env,
+    member: simcord.MemberActor,
+    channel: simcord.ChannelHandle,
+    books: str,
+    store: discobase.GuildStore,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    code: int,
+    message: str,
+) -> None:
+    """Discord refuses the deferral before the insert: nothing is stored, nothing more is sent, a log line says why."""
+    simcord_env.inject_error("POST", "/interactions/*/callback", status=status, code=code, message=message)
+    before = len(simcord_env.http_requests)
+    with caplog.at_level(logging.WARNING):
+        await member.slash(channel, "record insert", table=books, values="title=Dune, author=Herbert")
+    assert await store.count(books) == 0
+    sent = [r for r in simcord_env.http_requests[before:] if r.path.startswith(("/channels/", "/webhooks/"))]
+    assert sent == [], "no write and no answer may follow a refused acknowledgement"
+    assert any(isinstance(error, Unanswerable) and error.code == code for error in simcord_env.errors)
+    assert "nothing was written" in caplog.text
+
+
+async def test_after_a_refusal_the_next_try_stores_once(
+    simcord_env: simcord.Env,
+    member: simcord.MemberActor,
+    channel: simcord.ChannelHandle,
+    books: str,
+    store: discobase.GuildStore,
+) -> None:
+    """The member's retry after a lost interaction stores the record once, not twice."""
+    simcord_env.inject_error("POST", "/interactions/*/callback", status=404, code=UNKNOWN_INTERACTION)
+    await member.slash(channel, "record insert", table=books, values="title=Dune, author=Herbert")
+    handled(simcord_env)
+    result = await member.slash(channel, "record insert", table=books, values="title=Dune, author=Herbert")
+    assert "Inserted record **1**" in reply(result).content
+    assert await store.count(books) == 1
+
+
+async def test_a_quick_read_still_answers_directly(
+    simcord_env: simcord.Env, member: simcord.MemberActor, channel: simcord.ChannelHandle, books: str
+) -> None:
+    """Reads do not wait for an acknowledgement: a quick find is one response, no deferral."""
+    before = len(simcord_env.http_requests)
+    await member.slash(channel, "record count", table=books)
+    callbacks = [r for r in simcord_env.http_requests[before:] if r.path.endswith("/callback")]
+    assert [r.json["type"] for r in callbacks] == [4]  # CHANNEL_MESSAGE_WITH_SOURCE, not a deferral (5)
