@@ -120,7 +120,7 @@ class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
         self.committer = Committer(backend, self.gate)
         self.compactor = Compactor(self.gate, self.committer)
         self.queues = GroupCommit(self.gate, self.committer, self.compactor)
-        self.events = Reconciler(self.tables, self.gate, self.committer, self.restore_lost, lease)
+        self.events = Reconciler(self.tables, self.gate, self.committer, self._restore_lost, lease)
         self._closed = False
 
     # ------------------------------------------------------------ the layout and lifecycle

@@ -12,7 +12,7 @@ import sys
 from collections import OrderedDict
 from itertools import islice
 
-from .stored_table import CachedTable
+from .stored_table import StoredTable
 
 __all__ = ["CacheBudget", "estimate_record_bytes"]
 
@@ -23,7 +23,7 @@ _RECORD_FLOOR = 400
 """Bytes a record costs besides its values: the Record, its slot in the table, message and unique indexes."""
 
 
-def estimate_record_bytes(table: CachedTable) -> int:
+def estimate_record_bytes(table: StoredTable) -> int:
     """Average bytes of a cached record of this table, from a sample of its records."""
     sample = list(islice(iter(table), _SAMPLE))
     if not sample:
@@ -40,7 +40,7 @@ class CacheBudget:
 
     def __init__(self, limit_bytes: int) -> None:
         self.limit_bytes = limit_bytes
-        self._tables: OrderedDict[int, tuple[CachedTable, int, int]] = OrderedDict()
+        self._tables: OrderedDict[int, tuple[StoredTable, int, int]] = OrderedDict()
         self._last_size: dict[int, int] = {}
         self.evictions = 0
 
@@ -49,7 +49,7 @@ class CacheBudget:
         """Estimated bytes held by the loaded tables."""
         return sum(len(table) * per_record for table, per_record, _ in self._tables.values() if table.loaded)
 
-    def touch(self, table: CachedTable) -> None:
+    def touch(self, table: StoredTable) -> None:
         """Mark a table as just used (measuring it on first sight), then keep within the limit."""
         key = id(table)
         entry = self._tables.pop(key, None)
@@ -60,16 +60,16 @@ class CacheBudget:
         self._last_size[key] = len(table) * entry[1]
         self._evict(keep=table)
 
-    def before_load(self, table: CachedTable) -> None:
+    def before_load(self, table: StoredTable) -> None:
         """Make room for a table about to load again, by the size it had, so the peak stays within the limit."""
         self._evict(keep=table, incoming=self._last_size.get(id(table), 0))
 
-    def forget(self, table: CachedTable) -> None:
+    def forget(self, table: StoredTable) -> None:
         """Stop tracking a table (dropped, or unloaded for another reason)."""
         self._tables.pop(id(table), None)
         self._last_size.pop(id(table), None)
 
-    def _evict(self, keep: CachedTable, incoming: int = 0) -> None:
+    def _evict(self, keep: StoredTable, incoming: int = 0) -> None:
         for key, (table, _, _) in list(self._tables.items()):
             if self.used_bytes + incoming <= self.limit_bytes:
                 return

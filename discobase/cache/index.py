@@ -6,9 +6,8 @@ a draft is committed; everything else reads it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from ..errors import RecordNotFound, UniqueViolation
 from ..model.columns import Value
 from ..model.query import Query
 from ..model.records import Found, Record
@@ -35,26 +34,9 @@ class RecordIndex:
         """The record with that id, if there is one."""
         return self._rows.get(record_id)
 
-    def get(self, record_id: int) -> Record:
-        """The record with that id, or ``RecordNotFound``."""
-        record = self._rows.get(record_id)
-        if record is None:
-            raise RecordNotFound(self.table, record_id)
-        return record
-
     def holder(self, column: str, value: Value) -> int | None:
         """The id of the record holding ``value`` in the unique ``column``, if any."""
         return self._unique.get(column, {}).get(value)
-
-    def check_unique(self, values: Mapping[str, Value], record_id: int | None = None) -> None:
-        """Raise ``UniqueViolation`` if another record holds one of these unique values."""
-        for column, index in self._unique.items():
-            value = values.get(column)
-            if value is None:
-                continue
-            holder = index.get(value)
-            if holder is not None and holder != record_id:
-                raise UniqueViolation(self.table, column, value, holder)
 
     def put(self, record: Record) -> None:
         """Take a record (new, or a new version of one), moving its unique values."""

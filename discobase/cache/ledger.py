@@ -13,8 +13,10 @@ messages the table's channel holds:
   (kept across reloads: the next write on the table pays them);
 - loose messages, which compaction may fold and delete (all but the tagged
   parts of resumable imports), and the import parts written;
-- messages deleted by hand while a request was in flight (``vanished``), so a
-  request that lands on one of them is applied, then its deletion.
+- messages deleted by hand while the table's request is in flight
+  (``vanished``, emptied when the next request is planned: requests on a table
+  go one at a time), so a request that lands on one of them is applied, then
+  its deletion.
 
 ``plan`` chooses the request for a draft from that: a new message (a record,
 a batch, a marker), an edit in place of a record's own message, a delete of
@@ -23,7 +25,6 @@ it, or a bulk delete of messages that decide nothing.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,8 +32,6 @@ from ..model.records import Record, encode_batch, encode_gone, encode_record
 from .draft import Draft
 
 __all__ = ["MessageLedger", "Request"]
-
-_VANISHED_KEPT = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +57,10 @@ class MessageLedger:
         self._batches: set[int] = set()
         self._shadowed: set[int] = set()
         self._imports: dict[str, set[int]] = {}
+        self._part_in: dict[int, tuple[str, int]] = {}  # the import part each tagged message holds
         self._loose: set[int] = set()
         self._owed: set[int] = set()
-        self._vanished: deque[int] = deque(maxlen=_VANISHED_KEPT)
+        self._vanished: set[int] = set()
 
     def reset(
         self,
@@ -70,6 +70,7 @@ class MessageLedger:
         imports: dict[str, set[int]],
         loose: set[int],
         gone_in: dict[int, set[int]],
+        part_in: dict[int, tuple[str, int]],
     ) -> None:
         """Take the channel as loading read it (owed markers are kept: they are not on Discord yet)."""
         self._live_in = {}
@@ -78,6 +79,7 @@ class MessageLedger:
         self._gone_in = {message: set(ids) for message, ids in gone_in.items()}
         self._gone_at = {record_id: message for message, ids in gone_in.items() for record_id in ids}
         self._batches, self._shadowed, self._imports, self._loose = batches, shadowed, imports, loose
+        self._part_in = dict(part_in)
         self._vanished.clear()
 
     # ------------------------------------------------------------ reads
@@ -114,6 +116,7 @@ class MessageLedger:
 
     def plan(self, draft: Draft, next_id: int) -> Request:
         """The one request that stores the draft, chosen by what decides its ids now."""
+        self._vanished.clear()  # what was deleted by hand before this request is applied already
         if draft.sweep:
             return Request("delete_many", message_ids=tuple(draft.sweep))
         if draft.batch or len(draft.states) != 1:
@@ -171,6 +174,7 @@ class MessageLedger:
             self._batches.add(message_id)
         if import_part is not None:
             self._imports.setdefault(import_part[0], set()).add(import_part[1])
+            self._part_in[message_id] = import_part
         else:
             self._loose.add(message_id)
 
@@ -178,6 +182,9 @@ class MessageLedger:
         """A message is gone from the channel: the ids it decided, live and gone, which nothing decides now."""
         self._loose.discard(message_id)
         self._batches.discard(message_id)
+        part = self._part_in.pop(message_id, None)
+        if part is not None and part not in self._part_in.values():  # that part must be written again
+            self._imports[part[0]].discard(part[1])
         live = sorted(self._live_in.pop(message_id, ()))
         gone = sorted(self._gone_in.pop(message_id, ()))
         for record_id in gone:
@@ -195,10 +202,10 @@ class MessageLedger:
 
     def vanish(self, message_id: int) -> None:
         """A message was deleted by hand: a request in flight that lands on it is undone after it is applied."""
-        self._vanished.append(message_id)
+        self._vanished.add(message_id)
 
     def vanished(self, message_id: int) -> bool:
-        """Whether the message was deleted by hand since the table loaded."""
+        """Whether the message was deleted by hand since the table's current request was planned."""
         return message_id in self._vanished
 
     def _release(self, message_id: int, record_id: int) -> None:

@@ -15,20 +15,21 @@ import logging
 
 from ..backend import Backend
 from ..model.records import Record, decode_message
-from .stored_table import CachedTable
+from .stored_table import StoredTable
 
 __all__ = ["load_table"]
 
 log = logging.getLogger(__name__)
 
 
-async def load_table(backend: Backend, table: CachedTable) -> None:
+async def load_table(backend: Backend, table: StoredTable) -> None:
     """Fill ``table`` from its channel; raises ``ChannelMissing`` if the channel is gone."""
     records: dict[int, Record] = {}
     decided: set[int] = set()
     batch_messages: set[int] = set()
     shadowed: set[int] = set()
     imports: dict[str, set[int]] = {}
+    part_in: dict[int, tuple[str, int]] = {}
     loose: set[int] = set()
     gone_in: dict[int, set[int]] = {}
     highest = 0
@@ -40,6 +41,7 @@ async def load_table(backend: Backend, table: CachedTable) -> None:
         is_batch = decoded.is_batch
         if decoded.import_key is not None:
             imports.setdefault(decoded.import_key, set()).add(decoded.part)
+            part_in[message.id] = (decoded.import_key, decoded.part)
         elif decoded.records:
             loose.add(message.id)
         for stored in decoded.records:
@@ -60,5 +62,5 @@ async def load_table(backend: Backend, table: CachedTable) -> None:
             records[stored.id] = Record(stored.id, values, stored.creator_id, message.id, stored.created)
             if is_batch:
                 batch_messages.add(message.id)
-    table.fill(list(records.values()), highest + 1, batch_messages, shadowed, imports, loose, gone_in)
+    table.fill(list(records.values()), highest + 1, batch_messages, shadowed, imports, loose, gone_in, part_in)
     log.info("table %s loaded: %d records", table.name, len(records))

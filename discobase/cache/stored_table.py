@@ -14,9 +14,9 @@ before anything else uses it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
-from ..errors import RecordNotFound
+from ..errors import RecordNotFound, TableDamaged
 from ..model.catalog import EVERYONE, Access
 from ..model.columns import Value
 from ..model.query import Query
@@ -88,14 +88,18 @@ class StoredTable:
         imports: dict[str, set[int]] | None = None,
         loose: set[int] | None = None,
         gone_in: dict[int, set[int]] | None = None,
+        part_in: dict[int, tuple[str, int]] | None = None,
     ) -> None:
-        """Take the records read from the channel as the whole table (loading.py)."""
+        """Take the records read from the channel as the whole table (loading.py).
+
+        ``part_in``: the import part each tagged message holds (so a part deleted by hand is written again).
+        """
         owed = set(self._ledger.owed())  # deleted, their marker not written yet
         index = RecordIndex(self.name, self.schema.unique_columns)
         kept = [record for record in sorted(records, key=lambda r: r.id) if record.id not in owed]
         index.load(kept)
         index.next_id = max(next_id, self.next_id, index.next_id)
-        self._ledger.reset(kept, batch_messages, shadowed, imports or {}, loose or set(), gone_in or {})
+        self._ledger.reset(kept, batch_messages, shadowed, imports or {}, loose or set(), gone_in or {}, part_in or {})
         self._index, self._stale = index, False
 
     def plan(self, draft: Draft) -> Request | None:
@@ -154,13 +158,13 @@ class StoredTable:
 
     # ------------------------------------------------------------ catalog and lifecycle
 
-    def set_schema(self, schema: TableSchema, carry: Sequence[str] = ()) -> None:
+    def set_schema(self, schema: TableSchema, rewritten: Mapping[str, Mapping[int, Value]] | None = None) -> None:
         """Take a changed schema; values follow their storage key, and unique indexes are rebuilt.
 
         A renamed column keeps its values, a dropped one loses them, and a new
-        one (or a replaced one, with a fresh key) reads as its default, but the
-        columns named in ``carry``, which keep the values memory holds under
-        their name (an alter-column's rewrite stored them already).
+        one (or a replaced one, with a fresh key) reads as its default, but for
+        the columns in ``rewritten``: their values by record id, which an
+        alter-column's rewrite stored under the column's fresh key.
         """
         names = {column.storage_key: column.name for column in self.schema.columns}
         self.schema = schema
@@ -170,8 +174,8 @@ class StoredTable:
         for record in self._index:
             old = record.values
             values: dict[str, Value] = {
-                c.name: old.get(c.name)
-                if c.name in carry
+                c.name: rewritten[c.name].get(record.id)
+                if rewritten and c.name in rewritten
                 else old.get(names[c.storage_key])
                 if c.storage_key in names
                 else c.default_value
@@ -250,8 +254,13 @@ class StoredTable:
 
 
 def _loaded(table: StoredTable) -> RecordIndex:
-    """The table's records, which a read needs loaded (the store loads a table before reading it)."""
+    """The table's records, which a read needs loaded (the store loads a table before reading it).
+
+    A table whose channel was deleted by hand meanwhile (during an import, say) is ``TableDamaged``.
+    """
     if table._index is None:
+        if table.damaged:
+            raise TableDamaged(table.name)
         raise RuntimeError(f"table {table.name} is not loaded")
     return table._index
 

@@ -222,6 +222,10 @@ class BulkChanges(StoreParts):
         self.compactor.consider(table)
 
 
+RecordChanges = BulkChanges
+"""The name this class had before 0.2 (kept working)."""
+
+
 def _key_column(table: StoredTable, key: str) -> None:
     """An upsert's key must be a unique column: it names at most one record."""
     column = table.schema.column(key)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,10 +33,12 @@ from ..backend import Backend
 from ..cache.draft import Draft
 from ..cache.ledger import Request
 from ..cache.stored_table import StoredTable
-from ..errors import MessageMissing, RecordNotFound
+from ..errors import DiscobaseError, MessageMissing, RecordNotFound
 from .gate import WriteGate
 
 __all__ = ["Committer"]
+
+log = logging.getLogger(__name__)
 
 
 class Committer:
@@ -62,7 +65,7 @@ class Committer:
             message_id = await self.gate.call(functools.partial(self._send, table.channel_id, request), table)
         except MessageMissing:  # the edit's message was deleted by hand while we did not see it
             table.apply(Draft(table, deleted_by_hand=request.message_id), None)
-            await self.pay_owed(table)
+            await self._pay_owed_or_leave(table)
             if any(values is not None for values in draft.states.values()):
                 raise RecordNotFound(table.name, next(iter(draft.states))) from None
             return 0
@@ -75,17 +78,29 @@ class Committer:
             table.mark_stale()
             raise
         if owed:  # a record deleted by hand during the request must stay deleted: its marker now
-            await self.pay_owed(table)
+            await self._pay_owed_or_leave(table)
         return message_id
 
     async def pay_owed(self, table: StoredTable) -> None:
-        """Under the table's lock: write the ``gone`` markers the table owes, in one message."""
+        """Under the table's lock: write the ``gone`` markers the table owes, in one message.
+
+        A table unloaded meanwhile (the cache budget) is read first: the markers
+        are owed in memory only, and a draft reads the table it changes.
+        """
         owed = table.owed_markers()
         if owed:
+            await self.gate.tables.reload_if_needed(table)
             draft = Draft(table)
             for record_id in owed:
                 draft.set(record_id, None)
             await self.commit(table, draft)
+
+    async def _pay_owed_or_leave(self, table: StoredTable) -> None:
+        """Pay owed markers after a stored request; a failure leaves them owed (the next write pays them)."""
+        try:
+            await self.pay_owed(table)
+        except DiscobaseError as error:
+            log.warning("gone markers of %s still owed: %s", table.name, error)
 
     async def settle(self, name: str) -> None:
         """Write what the table owes now (a background write after a hand deletion); a failure leaves it owed."""

@@ -100,7 +100,7 @@ class Compactor:
         self._futile: dict[str, int] = {}  # loose messages when a run last found nothing to do
 
     def consider(self, table: StoredTable) -> None:
-        """After a use of the table: start compacting it in the background if it has many loose messages."""
+        """After a write to the table: start compacting it in the background if it has many loose messages."""
         loose = table.loose_count() if table.loaded else 0
         if loose < self.threshold or self._futile.get(table.name) == loose:
             return

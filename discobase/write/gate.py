@@ -149,7 +149,7 @@ class WriteGate:
                 yield table
 
     async def call(self, request: Callable[[], Awaitable[T]], table: StoredTable | None = None) -> T:
-        """Step 5: the write's Discord call, within the lease and its deadline."""
+        """Step 4: the write's Discord call, within the lease and its deadline."""
         seconds = retry.CALL_BUDGET
         if self.lease is not None:
             seconds = await self.lease.ensure(self.tables.catalog())

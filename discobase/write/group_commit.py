@@ -16,8 +16,9 @@ Why each packed write keeps its own outcome:
   nothing for the rest;
 - the accepted ones share the one request. Only when Discord has stored it
   does the table take the draft, and each write gets its own record; if the
-  request fails, each gets that failure (an unknown outcome marks the table
-  stale), so acknowledged still means stored (I1 in store.py);
+  request fails, or the task storing them is cancelled, each gets that
+  failure (an unknown outcome marks the table stale), so acknowledged still
+  means stored (I1 in store.py);
 - the batch names each id once, with its state after the last write to it,
   and being the newest message naming those ids, it decides them (I2).
 """
@@ -31,6 +32,7 @@ from typing import Any, Literal
 
 from ..cache.draft import Draft
 from ..cache.stored_table import StoredTable
+from ..errors import DiscordUnavailable
 from ..model.columns import Value
 from ..model.records import Record
 from ..model.schema import TableSchema
@@ -114,6 +116,10 @@ async def store_packed(committer: Committer, table: StoredTable, writes: list[Pe
         for write, _, _ in accepted:
             write.fail(error)
         return
+    except BaseException as error:  # cancelled while Discord may have stored it (the commit marked the table stale)
+        for write, _, _ in accepted:
+            write.fail(DiscordUnavailable("store the change", error, unknown=True))
+        raise
     packed = len(accepted)
     for write, record_id, values in accepted:
         write.succeed(_outcome(table, draft, write, record_id, values, message_id), packed)

@@ -32,7 +32,7 @@ class StoreParts:
     queues: GroupCommit
     compactor: Compactor
 
-    async def write_entry(
+    async def _write_entry(
         self, table: StoredTable, schema: TableSchema | None = None, access: Access | None = None
     ) -> None:
         """Edit the table's catalog entry to hold ``schema`` and ``access`` (the table's own if not given): 1 request.

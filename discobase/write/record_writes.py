@@ -92,7 +92,7 @@ class RecordWrites(StoreParts):
                     draft = Draft(table, batch=len(cut) > 1, import_part=tag)
                     ids = [draft.insert(next(values_by_row), creator_id) for _ in cut]
                     try:
-                        await self.committer.commit(table, draft)
+                        message_id = await self.committer.commit(table, draft)
                     except LeaseLost:
                         if not written:
                             raise
@@ -100,7 +100,7 @@ class RecordWrites(StoreParts):
                             f"Another copy of the bot took over writing to this server: {len(written)} of "
                             f"{len(converted)} rows were written; run the same import again to write only the rest."
                         ) from None
-                    written += [record for record_id in ids if (record := table.find(record_id)) is not None]
+                    written += [Record(id_, draft.current(id_) or {}, creator_id, message_id) for id_ in ids]
                     await reports.report(len(written), len(converted))
                 self.compactor.consider(table)
         finally:

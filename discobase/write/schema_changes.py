@@ -50,7 +50,7 @@ class SchemaChanges(StoreParts):
             if new_name in self.tables.names():
                 raise TableExists(new_name)
             schema = table.schema.renamed(new_name)
-            await self.write_entry(table, schema)
+            await self._write_entry(table, schema)
             self.tables.renamed(table, schema)
         log.info("table %s renamed to %s", name, new_name)
         return schema
@@ -59,7 +59,7 @@ class SchemaChanges(StoreParts):
         """Change a table's description (1 request)."""
         async with self.gate.catalog_entry(name) as table:
             schema = table.schema.with_description(description)
-            await self.write_entry(table, schema)
+            await self._write_entry(table, schema)
             table.set_schema(schema)
         return schema
 
@@ -67,7 +67,7 @@ class SchemaChanges(StoreParts):
         """Give a column another name; stored records keep its values under its storage key (1 request)."""
         async with self.gate.catalog_entry(name) as table:
             schema = table.schema.with_column_renamed(column, new_name)
-            await self.write_entry(table, schema)
+            await self._write_entry(table, schema)
             table.set_schema(schema)
         log.info("table %s: column %s renamed to %s", name, column, new_name)
         return schema
@@ -80,7 +80,7 @@ class SchemaChanges(StoreParts):
         """
         async with self.gate.catalog_entry(name) as table:
             schema = table.schema.without_column(column)
-            await self.write_entry(table, schema)
+            await self._write_entry(table, schema)
             table.set_schema(schema)
         log.info("table %s: column %s dropped", name, column)
         return schema
@@ -114,17 +114,17 @@ class SchemaChanges(StoreParts):
                 # Reserved in the catalog first: if what follows fails, no later column takes this key and
                 # reads the values the rewrite left under it.
                 reserved = old.model_copy(update={"retired_keys": (*old.retired_keys, key)}).revalidated()
-                await self.write_entry(table, reserved)
+                await self._write_entry(table, reserved)
                 table.set_schema(reserved)
                 new_column = new_column.model_copy(update={"key": key})
             schema = old.replacing(column, new_column)
             try:
                 batches = await self._rewrite(table, schema, column, plan.values) if plan.rewrite else 0
-                await self.write_entry(table, schema)
+                await self._write_entry(table, schema)
             except DiscobaseError:
                 table.mark_stale()  # batches may have landed: read the table again before trusting it
                 raise
-            table.set_schema(schema, carry=(column,) if plan.rewrite else ())
+            table.set_schema(schema, {column: plan.values} if plan.rewrite else None)
         rewritten = len(plan.values) if plan.rewrite else 0
         log.info("table %s: column %s altered, %d records written again", name, column, rewritten)
         return AlterResult(schema, rewritten, plan.filled, batches + (2 if plan.rewrite else 1))
@@ -132,21 +132,23 @@ class SchemaChanges(StoreParts):
     async def _rewrite(self, table: StoredTable, schema: TableSchema, column: str, values: dict[int, Any]) -> int:
         """Commit every record again in batch drafts, stored under both the old and the new keys; how many batches.
 
-        Until the catalog names the new key, the table reads as it did; each
-        copy keeps its record's creation time (the draft says which message
-        first held it).
+        Memory keeps reading the old values until the catalog names the new
+        key (``set_schema`` then takes the new ones), as a fresh load would. The
+        drafts are copies: a record deleted by hand meanwhile stays deleted, and
+        each copy keeps its record's creation time.
         """
         old_schema = table.schema
-        records = {record.id: record for record in sorted(table, key=lambda r: r.id)}
 
-        def both_keys(record_id: int, new: Mapping[str, Value]) -> dict[str, Any]:
-            return {**old_schema.encode(records[record_id].values), **schema.encode(new)}
+        def both_keys(record_id: int, current: Mapping[str, Value]) -> dict[str, Any]:
+            return {**old_schema.encode(current), **schema.encode({**current, column: values[record_id]})}
 
-        rows = list(records.values())
-        cuts = parts([both_keys(record.id, {**record.values, column: values[record.id]}) for record in rows])
+        ids = sorted(values)
+        cuts = parts([both_keys(record_id, table.get(record_id).values) for record_id in ids])
         for cut in cuts:
-            draft = Draft(table, batch=True, encode=both_keys)
-            for record in rows[cut.start : cut.stop]:
-                draft.set(record.id, {**record.values, column: values[record.id]})
-            await self.committer.commit(table, draft)
+            draft = Draft(table, batch=True, copy=True, encode=both_keys)
+            for record_id in ids[cut.start : cut.stop]:
+                if (record := table.find(record_id)) is not None:  # else deleted by hand since: it stays deleted
+                    draft.set(record_id, record.values)
+            if draft.states:
+                await self.committer.commit(table, draft)
         return len(cuts)

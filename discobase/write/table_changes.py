@@ -75,7 +75,7 @@ class TableChanges(StoreParts):
                     f"`{column.name}` has neither."
                 )
             schema = table.schema.with_column(column)
-            await self.write_entry(table, schema)
+            await self._write_entry(table, schema)
             table.set_schema(schema)
         return schema
 
@@ -84,7 +84,7 @@ class TableChanges(StoreParts):
         async with self.gate.catalog_entry(name) as table:
             if table.access == access:
                 return access
-            await self.write_entry(table, access=access)
+            await self._write_entry(table, access=access)
             table.access = access
         log.info("table %s: access set to read=%s write=%s", name, access.read_role_id, access.write_role_id)
         return access
@@ -141,7 +141,7 @@ class TableChanges(StoreParts):
                 tables.layout_removed()
         log.info("storage layout %s removed", tables.category_name)
 
-    async def restore_lost(self) -> None:
+    async def _restore_lost(self) -> None:
         """Write the tables known when the catalog channel was deleted by hand into the new catalog."""
         async with self.gate.catalog() as tables:
             for name, table in tables.lost_tables().items():

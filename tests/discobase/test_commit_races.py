@@ -1,0 +1,181 @@
+"""The commit path where it meets cancellation, a lagging cache budget, schema rewrites and hand deletions.
+
+Each test was a defect found in review of the one commit path; memory must
+equal a fresh read of the channel at every point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from discobase import (
+    ColumnType,
+    DiscordUnavailable,
+    GuildStore,
+    MemoryBackend,
+    RecordNotFound,
+    TableSchema,
+    parse_columns,
+)
+
+Hook = Callable[[str, int, int], Awaitable[None]]
+
+
+class HookBackend(MemoryBackend):
+    """A memory backend whose sends and edits run ``hook(kind, channel, message)`` once Discord has them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hook: Hook | None = None
+
+    async def send(self, channel_id: int, text: str) -> int:
+        message_id = await super().send(channel_id, text)
+        if self.hook is not None:
+            await self.hook("send", channel_id, message_id)
+        return message_id
+
+    async def edit(self, channel_id: int, message_id: int, text: str) -> None:
+        await super().edit(channel_id, message_id, text)
+        if self.hook is not None:
+            await self.hook("edit", channel_id, message_id)
+
+
+def books(columns: str = "title:text unique, year:int optional") -> TableSchema:
+    return TableSchema(name="books", columns=parse_columns(columns))
+
+
+def snapshot(records: list[Any]) -> list[tuple[Any, ...]]:
+    return sorted((r.id, sorted(r.values.items()), r.creator_id, r.message_id, r.created_message_id) for r in records)
+
+
+async def same_as_fresh(store: GuildStore, backend: MemoryBackend) -> bool:
+    return snapshot(await store.find("books")) == snapshot(await GuildStore(backend).find("books"))
+
+
+async def test_writes_packed_with_a_cancelled_commit_are_told_it_may_be_stored() -> None:
+    """The task storing a packed batch is cancelled in flight: the writes it carried get an unknown outcome."""
+    backend = HookBackend()
+    store = GuildStore(backend)
+    await store.create_table(books())
+    held: list[tuple[asyncio.Event, asyncio.Task[Any] | None]] = []
+
+    async def hold(kind: str, channel_id: int, message_id: int) -> None:
+        release = asyncio.Event()
+        held.append((release, asyncio.current_task()))
+        await release.wait()
+
+    backend.hook = hold
+    lead = asyncio.ensure_future(store.insert("books", {"title": "a"}, 1))
+    while not held:
+        await asyncio.sleep(0)
+    packed = [asyncio.ensure_future(store.insert("books", {"title": t}, 1)) for t in ("b", "c")]
+    for _ in range(20):
+        await asyncio.sleep(0)
+    held[0][0].set()
+    await lead
+    while len(held) < 2:
+        await asyncio.sleep(0)
+    release, holder = held[1]
+    assert holder is not None
+    holder.cancel()
+    release.set()
+    outcomes = await asyncio.gather(*packed, return_exceptions=True)
+    assert any(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes)
+    others = [outcome for outcome in outcomes if not isinstance(outcome, asyncio.CancelledError)]
+    assert others and all(isinstance(outcome, DiscordUnavailable) and outcome.unknown for outcome in others)
+    backend.hook = None
+    assert await same_as_fresh(store, backend)
+
+
+async def test_an_alter_rewrite_reads_as_a_fresh_load_in_the_middle() -> None:
+    """Between the rewrite's batches, memory still reads the old type, as the catalog does."""
+    backend = HookBackend()
+    store = GuildStore(backend)
+    await store.create_table(books("title:text unique, code:int"))
+    await store.insert_many("books", [{"title": f"t{n}", "code": n} for n in range(1500)], 7)
+    channel = store.tables.entry("books").channel_id
+    seen: list[bool] = []
+
+    async def compare(kind: str, channel_id: int, message_id: int) -> None:
+        if channel_id == channel and kind == "send":  # a batch just stored: the values read the same either way
+            memory = {r.id: r.values for r in await store.find("books")}
+            fresh = {r.id: r.values for r in await GuildStore(backend).find("books")}
+            seen.append(memory == fresh)
+
+    backend.hook = compare
+    await store.alter_column("books", "code", column_type=ColumnType.TEXT)
+    backend.hook = None
+    assert len(seen) == 2 and all(seen)
+    assert (await store.get("books", 1500)).values["code"] == "1499"
+    assert await same_as_fresh(store, backend)
+
+
+async def test_a_record_deleted_by_hand_during_an_alter_rewrite_stays_deleted() -> None:
+    backend = HookBackend()
+    store = GuildStore(backend)
+    await store.create_table(books("title:text unique, code:int"))
+    await store.insert_many("books", [{"title": f"t{n}", "code": n} for n in range(1500)], 7)
+    channel = store.tables.entry("books").channel_id
+    victim = await store.get("books", 1400)  # in the second batch of the rewrite
+
+    async def delete_once(kind: str, channel_id: int, message_id: int) -> None:
+        if channel_id == channel and kind == "send" and backend.hook is not None:
+            backend.hook = None
+            backend.channels[channel].messages.pop(victim.message_id)
+            store.message_deleted(channel, victim.message_id)
+
+    backend.hook = delete_once
+    await store.alter_column("books", "code", column_type=ColumnType.TEXT)
+    await store.drain()
+    with pytest.raises(RecordNotFound):
+        await store.get("books", 1400)
+    with pytest.raises(RecordNotFound):
+        await GuildStore(backend).get("books", 1400)
+    assert await same_as_fresh(store, backend)
+
+
+async def test_markers_owed_by_an_unloaded_table_are_written_at_close() -> None:
+    """A failed background marker, then the cache budget unloads the table: close still writes the marker."""
+    backend = HookBackend()
+    store = GuildStore(backend)
+    await store.create_table(books())
+    await store.insert_many("books", [{"title": t} for t in "abc"], 1)
+    await store.update("books", 1, {"year": 2000})  # a newer single message; the batch copy stays below it
+    channel = store.tables.entry("books").channel_id
+    record = await store.get("books", 1)
+
+    async def refuse(kind: str, channel_id: int, message_id: int) -> None:
+        backend.channels[channel_id].messages.pop(message_id)
+        raise DiscordUnavailable("store the change", RuntimeError("503"), False)
+
+    backend.hook = refuse
+    backend.channels[channel].messages.pop(record.message_id)
+    store.message_deleted(channel, record.message_id)
+    await store.drain()
+    table = store.tables.entry("books")
+    assert table.owed_markers() == [1]
+    backend.hook = None
+    table.unload()  # what the cache budget does to a cold table
+    await store.close()
+    with pytest.raises(RecordNotFound):
+        await GuildStore(backend).get("books", 1)
+
+
+async def test_an_import_part_deleted_by_hand_is_written_again_by_the_same_import() -> None:
+    backend = MemoryBackend()
+    store = GuildStore(backend)
+    await store.create_table(books())
+    rows = [{"title": f"t{n}"} for n in range(1500)]
+    await store.insert_many("books", rows, 1, resumable=True)
+    channel = store.tables.entry("books").channel_id
+    first_part = (await store.get("books", 1)).message_id
+    backend.channels[channel].messages.pop(first_part)
+    store.message_deleted(channel, first_part)
+    await store.drain()
+    again = await store.insert_many("books", rows, 1, resumable=True)
+    assert (len(again.written), again.already_written) == (1000, 500)
+    assert await same_as_fresh(store, backend)
