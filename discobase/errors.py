@@ -41,6 +41,7 @@ __all__ = [
     "RecordNotFound",
     "RecordProblem",
     "RecordRejected",
+    "RecordTooLarge",
     "RowProblem",
     "SchemaError",
     "ShuttingDown",
@@ -308,6 +309,24 @@ class ShuttingDown(DatabaseStorageError):
 
     def __init__(self, detail: str = "Nothing was changed.") -> None:
         super().__init__(f"The bot is restarting. {detail} Try again in a minute.")
+
+
+class RecordTooLarge(DatabaseStorageError, ValueError):
+    """A record's values are larger than one message can carry in this server (its upload limit)."""
+
+    def __init__(self, table: str, size: int, limit: int) -> None:
+        self.table = table
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"This record of `{table}` would take {_mib(size)} stored, more than the {_mib(limit)} Discord lets me "
+            "attach to one message in this server. Nothing was changed: shorten its longest values, "
+            "or split them over several records."
+        )
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB"
 
 
 class PartlyStored(DatabaseStorageError):

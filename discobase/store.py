@@ -258,7 +258,8 @@ class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
         No request on a loaded table; rows an interrupted resumable run wrote already are not checked.
         """
         table = await self.tables.loaded(name)
-        return check_rows(table, rows, plan_import(table, rows, resumable).written_rows)[1]
+        skip = plan_import(table, rows, resumable).written_rows
+        return check_rows(table, rows, skip, self.backend.upload_limit)[1]
 
     async def compact(self, name: str) -> CompactionResult:
         """Fold the table's small messages into batches and delete them now (else done in the background).

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..backend.base import DEFAULT_UPLOAD_LIMIT
 from ..cache.draft import Draft
 from ..cache.stored_table import StoredTable
 from ..errors import DiscordUnavailable
@@ -39,7 +40,7 @@ from ..model.schema import TableSchema
 from .commit import Committer
 from .compaction import Compactor
 from .gate import WriteGate
-from .imports import BATCH_ROWS
+from .imports import BATCH_ROWS, ITEM_OVERHEAD, batch_bytes, check_size, stored_size
 from .metrics import note_packed
 
 __all__ = ["GroupCommit", "Pending", "store_packed"]
@@ -61,22 +62,34 @@ class Pending:
     _result: Record | None = None
     _error: BaseException | None = None
 
-    def take(self, draft: Draft) -> tuple[int, dict[str, Value]] | None:
+    def take(self, draft: Draft, upload_limit: int = DEFAULT_UPLOAD_LIMIT) -> tuple[int, dict[str, Value]] | None:
         """Check the write against the draft and take it: its id and values (for a delete: as they were).
 
         None for an update that changes nothing (it writes nothing); the write's
-        own error if it is refused. Values validated against an older schema (a
-        column changed meanwhile) are validated again.
+        own error if it is refused, a record too large for one message included.
+        Values validated against an older schema (a column changed meanwhile)
+        are validated again.
         """
         schema = draft.schema
         if self.kind == "insert":
             values = self.values if schema is self.schema else schema.validate_new(self.raw)
+            check_size(draft.table.name, draft.encode(draft.next_id, values), upload_limit)
             return draft.insert(values, self.creator_id), values
         if self.kind == "delete":
             return self.record_id, draft.delete(self.record_id)
         changes = self.values if schema is self.schema else schema.validate_changes(self.raw)
+        current = draft.current(self.record_id)
+        if current is not None:
+            check_size(draft.table.name, draft.encode(self.record_id, {**current, **changes}), upload_limit)
         updated = draft.update(self.record_id, changes)
         return None if updated is None else (self.record_id, updated)
+
+    def size(self, table: StoredTable) -> int:
+        """About the bytes this write adds to a batch (what the queue fills a batch by)."""
+        if self.kind == "delete":
+            return ITEM_OVERHEAD
+        current = table.find(self.record_id) if self.kind == "update" and table.loaded else None
+        return stored_size({**(current.values if current else {}), **self.values})
 
     def succeed(self, record: Record, packed: int = 1) -> None:
         """Its write is stored (or needed no write): this is its record."""
@@ -100,7 +113,7 @@ async def store_packed(committer: Committer, table: StoredTable, writes: list[Pe
     accepted: list[tuple[Pending, int, dict[str, Value]]] = []
     for write in writes:
         try:
-            taken = write.take(draft)
+            taken = write.take(draft, committer.backend.upload_limit)
         except Exception as error:  # its own refusal (or fault), never its neighbours'
             write.fail(error)
             continue
@@ -150,6 +163,20 @@ class GroupCommit:
         self.shared_requests = 0
         self._queues: weakref.WeakKeyDictionary[StoredTable, list[Pending]] = weakref.WeakKeyDictionary()
 
+    def _batch(self, table: StoredTable, queue: list[Pending]) -> list[Pending]:
+        """The writes at the head of the queue that fill one batch: ``BATCH_ROWS`` and the upload limit's bytes.
+
+        At least one: a write too large alone is refused by its own check.
+        """
+        budget = batch_bytes(self.committer.backend.upload_limit)
+        taken: list[Pending] = []
+        for write in queue[:BATCH_ROWS]:
+            budget -= write.size(table)
+            if taken and budget < 0:
+                break
+            taken.append(write)
+        return taken
+
     def waiting(self, table: StoredTable) -> int:
         """How many writes wait in the table's queue for its lock (status, tests)."""
         return len(self._queues.get(table, ()))
@@ -158,9 +185,10 @@ class GroupCommit:
         """Queue the write on its table; once it, or a write ahead of it, stored it, its record (or its error).
 
         Unless a write ahead of it stored it meanwhile, it takes the queue
-        (itself first, then those that arrived while it waited, up to
-        ``BATCH_ROWS``) and stores it. A write another one stored returns at
-        once, even if the store began closing since (it is stored).
+        (itself first, then those that arrived while it waited, as many as one
+        batch holds: ``BATCH_ROWS``, within the upload limit's bytes) and
+        stores it. A write another one stored returns at once, even if the
+        store began closing since (it is stored).
         """
         async with self.gate.admitted(table, queued=True):
             queue = self._queues.setdefault(table, [])
@@ -170,7 +198,7 @@ class GroupCommit:
                     if not write.settled:
                         await self.gate.check_live(table)
                         await self.committer.pay_owed(table)
-                        taken = queue[:BATCH_ROWS]  # a batch's limit; the rest wait for the next turn
+                        taken = self._batch(table, queue)
                         del queue[: len(taken)]
                         await store_packed(self.committer, table, taken)
                         self.packed_writes += sum(1 for each in taken if each.packed > 1)

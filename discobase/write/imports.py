@@ -20,8 +20,9 @@ from typing import Any
 
 import orjson
 
+from ..backend.base import DEFAULT_UPLOAD_LIMIT
 from ..cache.stored_table import StoredTable
-from ..errors import BadValue, ImportRejected, RowProblem, UniqueViolation, UnknownColumn
+from ..errors import BadValue, ImportRejected, RecordTooLarge, RowProblem, UniqueViolation, UnknownColumn
 from ..model.columns import Value, as_typed
 from ..model.problems import value_problems
 from ..model.records import Record
@@ -33,15 +34,37 @@ __all__ = [
     "ImportPlan",
     "ImportRejected",
     "RowProblem",
+    "batch_bytes",
     "check_rows",
+    "check_size",
     "import_key",
     "parts",
     "plan_import",
+    "stored_size",
 ]
 
 BATCH_ROWS = 1000
 BATCH_BYTES = 8 * 1024 * 1024
 """Under Discord's 10 MiB attachment limit for servers without boosts."""
+ITEM_OVERHEAD = 48
+"""Bytes a record takes in a message besides its data: its id, creator and creation, brackets and commas."""
+
+
+def stored_size(data: Mapping[str, Any]) -> int:
+    """About how many bytes a record's data (or values: dates count as their text) take in a message."""
+    return len(orjson.dumps(data, default=str)) + ITEM_OVERHEAD
+
+
+def batch_bytes(upload_limit: int) -> int:
+    """How many bytes one batch may fill in a server with this upload limit (room left for the envelope)."""
+    return min(BATCH_BYTES, upload_limit - 4096)
+
+
+def check_size(table: str, data: dict[str, Any], upload_limit: int) -> None:
+    """``RecordTooLarge`` if one record's data would not fit in one message of this server."""
+    size = stored_size(data)
+    if size > batch_bytes(upload_limit):
+        raise RecordTooLarge(table, size, batch_bytes(upload_limit))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +76,15 @@ class BulkResult:
 
 
 def check_rows(
-    table: StoredTable, rows: Sequence[Mapping[str, Any]], skip: Container[int] = ()
+    table: StoredTable,
+    rows: Sequence[Mapping[str, Any]],
+    skip: Container[int] = (),
+    upload_limit: int = DEFAULT_UPLOAD_LIMIT,
 ) -> tuple[list[dict[str, Value]], list[RowProblem]]:
-    """Convert every row (but those at indexes in ``skip``) and check unique columns in the table and the rows."""
+    """Convert every row (but those at indexes in ``skip``) and check unique columns in the table and the rows.
+
+    Each row must also fit in one message of a server with this upload limit.
+    """
     converted: list[dict[str, Value]] = []
     problems: list[RowProblem] = []
     first_row: dict[str, dict[Value, int]] = {name: {} for name in table.schema.unique_columns}
@@ -79,6 +108,11 @@ def check_rows(
                     number, error.column, f"{as_typed(error.value)} is already in record {error.holder}", error.holder
                 )
             )
+            continue
+        if (size := stored_size(table.schema.encode(values))) > batch_bytes(upload_limit):
+            longest = max(values, key=lambda column: len(str(values[column] or "")))
+            reason = f"makes the record {size / 2**20:.1f} MiB, more than one message holds here: shorten it"
+            problems.append(RowProblem(number, longest, reason))
             continue
         clash = _clash_within(first_row, values, number)
         if clash is not None:

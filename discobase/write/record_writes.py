@@ -15,7 +15,7 @@ from ..cache.draft import Draft
 from ..errors import ShuttingDown
 from ..model.records import Record
 from .group_commit import Pending
-from .imports import BulkResult, ImportRejected, check_rows, plan_import
+from .imports import BulkResult, ImportRejected, check_rows, check_size, plan_import
 from .lease import LeaseLost
 from .parts import StoreParts
 from .progress import Progress, ProgressReports
@@ -31,6 +31,7 @@ class RecordWrites(StoreParts):
         table = await self.tables.table(name)
         schema = table.schema
         converted = schema.validate_new(values)  # bad input costs no request, not even the lease
+        check_size(name, schema.encode(converted), self.backend.upload_limit)
         return await self.queues.submit(table, Pending("insert", schema, values, converted, creator_id=creator_id))
 
     async def update(self, name: str, record_id: int, changes: Mapping[str, Any]) -> Record:
@@ -41,6 +42,7 @@ class RecordWrites(StoreParts):
         table = await self.tables.table(name)
         schema = table.schema
         converted = schema.validate_changes(changes)
+        check_size(name, schema.encode(converted), self.backend.upload_limit)
         return await self.queues.submit(table, Pending("update", schema, changes, converted, record_id))
 
     async def delete(self, name: str, record_id: int) -> Record:
@@ -75,7 +77,7 @@ class RecordWrites(StoreParts):
         try:
             async with self.committer.locked(table):
                 plan = plan_import(table, rows, resumable)
-                converted, problems = check_rows(table, rows, plan.written_rows)
+                converted, problems = check_rows(table, rows, plan.written_rows, self.backend.upload_limit)
                 if problems:
                     raise ImportRejected(name, problems)
                 values_by_row = iter(converted)
