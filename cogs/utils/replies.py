@@ -5,13 +5,15 @@ interaction arrived, the command defers (Discord shows "thinking…") and the
 answer replaces that message later. Work that finishes in time answers
 directly, so most errors are still the first response and can be ephemeral.
 
-**Answered once, written once.** A write is admitted only after this process
-acknowledged the interaction: ``timely`` gives the engine a ``before_writes``
-hook that defers first (gate.py, step 1). Discord lets one process acknowledge
-an interaction, so of two processes that both received it (a rolling deploy),
-the one refused gets 40060 and writes nothing; one too late gets 10062 (3 s
-passed) and writes nothing either. Both raise ``Unanswerable``: there is nobody
-to tell, so it is only logged. Reads never wait for an acknowledgement.
+**No write for an interaction that cannot be answered.** ``timely`` gives the
+engine a ``before_writes`` hook (gate.py, step 1; group commit runs it again
+just before the write is stored). A young interaction writes at once and is
+answered directly (the common case: no request added). One older than
+``ACKNOWLEDGE_AFTER`` is acknowledged (deferred) first, and when Discord
+refuses that (10062: too late; 40060: another process answered it, during a
+deploy's overlap), or refused ``timely``'s own deferral earlier, no write that
+has not been stored yet starts: each raises ``Unanswerable``, which is only
+logged, since nobody can be told. Reads never wait for an acknowledgement.
 """
 
 from __future__ import annotations
@@ -27,13 +29,16 @@ from discord.utils import MISSING
 
 from discobase.write.gate import before_writes
 
-__all__ = ["DEFER_AFTER", "NO_PINGS", "Unanswerable", "answer", "defer", "timely"]
+__all__ = ["ACKNOWLEDGE_AFTER", "DEFER_AFTER", "NO_PINGS", "Unanswerable", "answer", "defer", "timely"]
 
 T = TypeVar("T")
 
 NO_PINGS = discord.AllowedMentions.none()
 DEFER_AFTER = 1.5
 """Seconds after an interaction arrives by which it is deferred if its work is unfinished (Discord allows 3)."""
+ACKNOWLEDGE_AFTER = 1.0
+"""Seconds after which a write is stored only once its interaction is acknowledged (it may be too late to answer)."""
+_REFUSED = "discobase.refused"  # Discord refused to let this process answer: no write may start for it
 
 _RECEIVED = "discobase.received"
 _THINKING = "discobase.thinking"  # set while a deferral's "thinking…" message waits: its ephemerality
@@ -106,17 +111,26 @@ async def timely(interaction: discord.Interaction, work: Awaitable[T], *, epheme
     loop = asyncio.get_running_loop()
     received: float = interaction.extras.setdefault(_RECEIVED, loop.time())
 
-    async def acknowledge() -> None:
-        await defer(interaction, ephemeral=ephemeral)
+    async def answerable() -> None:
+        refused: Unanswerable | None = interaction.extras.get(_REFUSED)
+        if refused is not None:
+            raise refused
+        if loop.time() - received >= ACKNOWLEDGE_AFTER:
+            try:
+                await defer(interaction, ephemeral=ephemeral)
+            except Unanswerable as error:
+                interaction.extras[_REFUSED] = error
+                raise
 
-    with before_writes(acknowledge):
+    with before_writes(answerable):
         task = asyncio.ensure_future(work)  # the task keeps the hook: contexts are copied at creation
     done, _ = await asyncio.wait({task}, timeout=max(0.0, received + DEFER_AFTER - loop.time()))
     if not done:
         try:
             await defer(interaction, ephemeral=ephemeral)
-        except Unanswerable:
-            with contextlib.suppress(Exception):  # its writes refuse to start; a read's result has nobody to go to
+        except Unanswerable as refused:
+            interaction.extras[_REFUSED] = refused
+            with contextlib.suppress(Exception):  # its writes not stored yet refuse to start; a read has nobody to tell
                 await task
             raise
     return await task

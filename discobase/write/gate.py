@@ -42,7 +42,7 @@ from ..errors import ChannelMissing, DiscordUnavailable, ShuttingDown, TableDama
 from . import guard, retry
 from .lease import Lease
 
-__all__ = ["WriteGate", "before_writes"]
+__all__ = ["WriteGate", "before_write_hook", "before_writes"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,6 +74,11 @@ async def _run_before_write() -> None:
     hook = _before_write.get()
     if hook is not None:
         await hook()
+
+
+def before_write_hook() -> Callable[[], Awaitable[None]] | None:
+    """The ``before_writes`` hook of the running write, to run again just before it is stored (group commit)."""
+    return _before_write.get()
 
 
 async def _pause() -> None:

@@ -26,7 +26,7 @@ Why each packed write keeps its own outcome:
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -39,7 +39,7 @@ from ..model.records import Record
 from ..model.schema import TableSchema
 from .commit import Committer
 from .compaction import Compactor
-from .gate import WriteGate
+from .gate import WriteGate, before_write_hook
 from .imports import BATCH_ROWS, ITEM_OVERHEAD, batch_bytes, check_size, stored_size
 from .metrics import note_packed
 
@@ -57,6 +57,8 @@ class Pending:
     record_id: int = 0
     creator_id: int = 0
     settled: bool = False
+    hook: Callable[[], Awaitable[None]] | None = field(default_factory=before_write_hook)
+    """The caller's ``before_writes`` hook, run again just before the write is stored (it may refuse it)."""
     packed: int = 1
     """How many writes shared its Discord call (1: it went alone, or wrote nothing)."""
     _result: Record | None = None
@@ -113,6 +115,8 @@ async def store_packed(committer: Committer, table: StoredTable, writes: list[Pe
     accepted: list[tuple[Pending, int, dict[str, Value]]] = []
     for write in writes:
         try:
+            if write.hook is not None:
+                await write.hook()
             taken = write.take(draft, committer.backend.upload_limit)
         except Exception as error:  # its own refusal (or fault), never its neighbours'
             write.fail(error)

@@ -1,9 +1,11 @@
-"""Interactions answered once, writes made once: a write starts only after this process acknowledged the interaction.
+"""No write for an interaction that cannot be answered: a late write is acknowledged first, and a refusal stops it.
 
 Discord refuses an acknowledgement with 10062 when it comes too late (3 s) and
 with 40060 when another process (a rolling deploy's other half) answered
 first. Either way nothing may be written here: the process that answered
 carries the command out, or nobody does and the member may simply try again.
+A young interaction writes at once and is answered directly (no request added);
+these tests make every interaction "late" (``ACKNOWLEDGE_AFTER = 0``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ import logging
 import pytest
 import simcord
 
+import cogs.utils.replies
 import discobase
 from cogs.utils.replies import ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION, Unanswerable
 from tests.cogs.helpers import handled, reply
+
+
+@pytest.fixture
+def late(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every write's interaction counts as late: it is acknowledged before the write is stored."""
+    monkeypatch.setattr(cogs.utils.replies, "ACKNOWLEDGE_AFTER", 0.0)
+
 
 REFUSALS = [
     pytest.param(404, UNKNOWN_INTERACTION, "Unknown interaction", id="10062-too-late"),
@@ -34,6 +44,7 @@ async def test_a_refused_deferral_writes_nothing(
     status: int,
     code: int,
     message: str,
+    late: None,
 ) -> None:
     """Discord refuses the deferral before the insert: nothing is stored, nothing more is sent, a log line says why."""
     simcord_env.inject_error("POST", "/interactions/*/callback", status=status, code=code, message=message)
@@ -53,6 +64,7 @@ async def test_after_a_refusal_the_next_try_stores_once(
     channel: simcord.ChannelHandle,
     books: str,
     store: discobase.GuildStore,
+    late: None,
 ) -> None:
     """The member's retry after a lost interaction stores the record once, not twice."""
     simcord_env.inject_error("POST", "/interactions/*/callback", status=404, code=UNKNOWN_INTERACTION)
@@ -71,3 +83,13 @@ async def test_a_quick_read_still_answers_directly(
     await member.slash(channel, "record count", table=books)
     callbacks = [r for r in simcord_env.http_requests[before:] if r.path.endswith("/callback")]
     assert [r.json["type"] for r in callbacks] == [4]  # CHANNEL_MESSAGE_WITH_SOURCE, not a deferral (5)
+
+
+async def test_a_young_write_is_answered_directly(
+    simcord_env: simcord.Env, member: simcord.MemberActor, channel: simcord.ChannelHandle, books: str
+) -> None:
+    """A write whose interaction is young adds no request: one direct response, no deferral."""
+    before = len(simcord_env.http_requests)
+    await member.slash(channel, "record insert", table=books, values="title=Dune, author=Herbert")
+    callbacks = [r for r in simcord_env.http_requests[before:] if r.path.endswith("/callback")]
+    assert [r.json["type"] for r in callbacks] == [4]
