@@ -13,7 +13,6 @@ after an unknown outcome cannot store the record twice.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import functools
 import io
 import logging
@@ -27,7 +26,7 @@ import discord
 from ..errors import ChannelLimit, ChannelMissing, MessageMissing, MissingPermission
 from ..write.metrics import note_request
 from ..write.retry import retrying
-from .base import CATEGORY_CHANNEL_LIMIT, GUILD_CHANNEL_LIMIT, MESSAGE_LIMIT, Backend, StoredMessage
+from .base import CATEGORY_CHANNEL_LIMIT, GUILD_CHANNEL_LIMIT, MESSAGE_LIMIT, Backend, StoredMessage, split_by_age
 
 __all__ = ["DiscordBackend"]
 
@@ -40,7 +39,6 @@ _DOWNLOADS = 8
 """Attached files of one history page downloaded at the same time (Discord's CDN is not rate-limited per route)."""
 _UNKNOWN_CHANNEL = 10003
 _UNKNOWN_MESSAGE = 10008
-_BULK_AGE = datetime.timedelta(days=14) - datetime.timedelta(hours=1)
 _MAX_GUILD_CHANNELS = 30013
 _INVALID_FORM_BODY = 50035
 
@@ -247,20 +245,19 @@ class DiscordBackend(Backend):
             return
 
     async def delete_many(self, channel_id: int, message_ids: list[int]) -> None:
-        """One bulk delete for 2 to 100 messages younger than 14 days; older ones one by one, as Discord requires.
+        """One bulk delete for the messages younger than 14 days (2 to 100); the few older ones one by one.
 
-        Discord refuses to bulk-delete a message 14 days old or older; an hour's
-        margin keeps a message that ages while the request is under way out of
-        the bulk request.
+        Discord refuses to bulk-delete a message 14 days old or older; a margin
+        (``BULK_MARGIN``) keeps a message that ages while the request is under
+        way out of the bulk request. The old ones are at most ``OLD_DELETES``:
+        compaction sweeps them a few a step, each step its own deadline, with
+        pauses between (compaction.py), so this call never loops over many.
         """
         channel = self._channel(channel_id)
-        oldest = discord.utils.time_snowflake(discord.utils.utcnow() - _BULK_AGE)
-        young = [discord.Object(message_id) for message_id in message_ids if message_id > oldest]
-        old = [message_id for message_id in message_ids if message_id <= oldest]
-        if len(young) >= 2:
-            await _call(lambda: channel.delete_messages(young), "Manage Messages", "delete records", channel_id)
-        else:
-            old += [message.id for message in young]
+        young, old = split_by_age(message_ids)
+        if young:
+            bulk = [discord.Object(message_id) for message_id in young]
+            await _call(lambda: channel.delete_messages(bulk), "Manage Messages", "delete records", channel_id)
         for message_id in old:
             await self.delete(channel_id, message_id)
 
