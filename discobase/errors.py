@@ -254,14 +254,36 @@ class ChannelLimit(DatabaseStorageError):
 
 
 class MissingPermission(DatabaseStorageError, PermissionError):
-    """Discord refused a call because the bot lacks a permission."""
+    """Discord refused a call because the bot lacks a permission: which one, and where.
 
-    def __init__(self, permission: str, action: str) -> None:
+    ``place`` is None when the bot lacks it in the whole server (its roles), or
+    the channel or category whose permission settings take it away; ``grant``:
+    the permission is one a new channel's settings give the bot, which Discord
+    lets a bot set only if it holds it (or Manage Roles).
+    """
+
+    def __init__(self, permission: str, action: str, place: str | None = None, grant: bool = False) -> None:
         self.permission = permission
         self.action = action
-        super().__init__(
-            f"I need the **{permission}** permission to {action}. Ask a server admin to grant it to my role."
-        )
+        self.place = place
+        self.grant = grant
+        if grant:
+            where = f" in {place}" if place is not None else ""
+            fix = f"allow **{permission}** for me in {place}" if place else f"grant **{permission}** to my role"
+            super().__init__(
+                f"I need the **{permission}** permission{where} to {action}: my storage channels' settings give it "
+                "to me, and Discord lets me set only permissions I have there (or with **Manage Roles**). "
+                f"Ask a server admin to {fix}."
+            )
+        elif place is not None:
+            super().__init__(
+                f"I need the **{permission}** permission in {place} to {action}. My role has it, but the permission "
+                f"settings of {place} take it away: ask a server admin to allow **{permission}** for me there."
+            )
+        else:
+            super().__init__(
+                f"I need the **{permission}** permission to {action}. Ask a server admin to grant it to my role."
+            )
 
 
 class DiscordUnavailable(DatabaseStorageError, ConnectionError):

@@ -19,6 +19,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 import discord
@@ -43,12 +44,74 @@ _MAX_GUILD_CHANNELS = 30013
 _INVALID_FORM_BODY = 50035
 
 
+_MISSING_ACCESS = 50001
+_STORAGE_GRANTS = ("view_channel", "send_messages", "read_message_history", "manage_messages", "attach_files")
+"""What the storage channels' permission overwrites allow the bot (``DiscordBackend._overwrites``)."""
+
+Place = discord.Guild | discord.abc.GuildChannel
+
+
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """What one call needs, so a 403 can name what the bot actually lacks.
+
+    ``permissions``, in order, in ``place`` (the server, or the channel or
+    category acted on: its settings may take away what the bot's roles give);
+    ``grants``: permissions a created channel's overwrites set, which Discord
+    lets the bot set only if it holds them in ``place`` or holds Manage Roles.
+    """
+
+    permissions: tuple[str, ...]
+    place: Place
+    grants: tuple[str, ...] = ()
+
+    def missing(self, error: discord.Forbidden, action: str) -> MissingPermission:
+        """The permission to blame for Discord's 403, read from the bot's permissions now (the gateway's view).
+
+        50001 Missing Access means the bot cannot see the channel: View Channel.
+        When the bot seems to hold everything (a permission changed after the
+        gateway's view), the call's main permission is named, as Discord's 403
+        says only that one is missing.
+        """
+        place = self.place
+        guild = place if isinstance(place, discord.Guild) else place.guild
+        me = guild.me
+        held = me.guild_permissions if isinstance(place, discord.Guild) else place.permissions_for(me)
+        wanted = list(self.permissions)
+        if not isinstance(place, discord.Guild) and "view_channel" not in wanted:
+            wanted.insert(0, "view_channel")  # Discord refuses every call in a channel the bot cannot see
+        for name in wanted:
+            if not getattr(held, name):
+                return MissingPermission(_shown(name), action, self._where(me, name))
+        if self.grants and not held.manage_roles:
+            for name in self.grants:
+                if not getattr(held, name):
+                    return MissingPermission(_shown(name), action, self._where(me, name), grant=True)
+        if error.code == _MISSING_ACCESS:
+            return MissingPermission(_shown("view_channel"), action, self._where(me, "view_channel"))
+        main = next((name for name in self.permissions if name != "view_channel"), "view_channel")
+        return MissingPermission(_shown(main), action)
+
+    def _where(self, me: discord.Member, name: str) -> str | None:
+        """None when the bot's roles lack it in the whole server; else the channel or category taking it away."""
+        place = self.place
+        if isinstance(place, discord.Guild) or not getattr(me.guild_permissions, name):
+            return None
+        kind = "category" if isinstance(place, discord.CategoryChannel) else "channel"
+        return f"the {kind} `{place.name}`"
+
+
+def _shown(name: str) -> str:
+    """A permission as Discord's settings name it: ``attach_files`` is Attach Files."""
+    return name.replace("_", " ").title()
+
+
 @contextmanager
-def _discord_errors(permission: str, action: str, channel_id: int | None = None) -> Iterator[None]:
+def _discord_errors(needs: Needs, action: str, channel_id: int | None = None) -> Iterator[None]:
     try:
         yield
-    except discord.Forbidden:
-        raise MissingPermission(permission, action) from None
+    except discord.Forbidden as error:
+        raise needs.missing(error, action) from None
     except discord.NotFound as error:
         if channel_id is not None and error.code == _UNKNOWN_CHANNEL:
             raise ChannelMissing(channel_id) from None
@@ -57,14 +120,14 @@ def _discord_errors(permission: str, action: str, channel_id: int | None = None)
         raise
 
 
-async def _call(make: Callable[[], Awaitable[T]], permission: str, action: str, channel_id: int | None = None) -> T:
+async def _call(make: Callable[[], Awaitable[T]], needs: Needs, action: str, channel_id: int | None = None) -> T:
     """Run one Discord call through the retry layer, translating what Discord refused."""
 
     async def attempt() -> T:
         note_request()
         return await make()
 
-    with _discord_errors(permission, action, channel_id):
+    with _discord_errors(needs, action, channel_id):
         return await retrying(attempt, action)
 
 
@@ -128,7 +191,7 @@ class DiscordBackend(Backend):
         with self._channel_limits(name):
             category = await _call(
                 lambda: self.guild.create_category(name, overwrites=self._overwrites(), reason="discobase storage"),
-                "Manage Channels",
+                Needs(("manage_channels",), self.guild, _STORAGE_GRANTS),
                 "create the storage category",
             )
         return category.id
@@ -165,7 +228,7 @@ class DiscordBackend(Backend):
                     overwrites=self._overwrites(),
                     reason="discobase storage",
                 ),
-                "Manage Channels",
+                Needs(("view_channel", "manage_channels"), category, _STORAGE_GRANTS),
                 f"create the channel `{name}`",
             )
         return channel.id
@@ -177,7 +240,7 @@ class DiscordBackend(Backend):
         try:
             await _call(
                 lambda: channel.delete(reason="discobase: table dropped"),
-                "Manage Channels",
+                Needs(("view_channel", "manage_channels"), channel),
                 "delete a table's channel",
                 channel_id,
             )
@@ -206,41 +269,44 @@ class DiscordBackend(Backend):
         if len(text) <= MESSAGE_LIMIT:
             message = await _call(
                 lambda: channel.send(text, nonce=nonce, allowed_mentions=none),
-                "Send Messages",
+                Needs(("view_channel", "send_messages"), channel),
                 "write records",
                 channel_id,
             )
         else:
             message = await _call(
                 lambda: channel.send(file=_file(text), nonce=nonce, allowed_mentions=none),
-                "Attach Files",
+                Needs(("view_channel", "send_messages", "attach_files"), channel),
                 "write records",
                 channel_id,
             )
         return message.id
 
     async def edit(self, channel_id: int, message_id: int, text: str) -> None:  # noqa: D102
-        message = self._channel(channel_id).get_partial_message(message_id)
+        channel = self._channel(channel_id)
+        message = channel.get_partial_message(message_id)
         none = discord.AllowedMentions.none()  # as for send: a value holding @everyone must not ping on an edit
         if len(text) <= MESSAGE_LIMIT:
             await _call(
                 lambda: message.edit(content=text, attachments=[], allowed_mentions=none),
-                "Send Messages",
+                Needs(("view_channel", "send_messages"), channel),
                 "change records",
                 channel_id,
             )
         else:
             await _call(
                 lambda: message.edit(content="", attachments=[_file(text)], allowed_mentions=none),
-                "Attach Files",
+                Needs(("view_channel", "send_messages", "attach_files"), channel),
                 "change records",
                 channel_id,
             )
 
     async def delete(self, channel_id: int, message_id: int) -> None:  # noqa: D102
-        message = self._channel(channel_id).get_partial_message(message_id)
+        channel = self._channel(channel_id)
+        message = channel.get_partial_message(message_id)
+        needs = Needs(("view_channel", "manage_messages"), channel)
         try:
-            await _call(message.delete, "Manage Messages", "delete records", channel_id)
+            await _call(message.delete, needs, "delete records", channel_id)
         except MessageMissing:
             return
 
@@ -257,7 +323,8 @@ class DiscordBackend(Backend):
         young, old = split_by_age(message_ids)
         if young:
             bulk = [discord.Object(message_id) for message_id in young]
-            await _call(lambda: channel.delete_messages(bulk), "Manage Messages", "delete records", channel_id)
+            needs = Needs(("view_channel", "manage_messages"), channel)
+            await _call(lambda: channel.delete_messages(bulk), needs, "delete records", channel_id)
         for message_id in old:
             await self.delete(channel_id, message_id)
 
@@ -267,7 +334,7 @@ class DiscordBackend(Backend):
         while True:
             page = await _call(
                 functools.partial(_page, channel, before),
-                "Read Message History",
+                Needs(("view_channel", "read_message_history"), channel),
                 "read the stored records",
                 channel_id,
             )
@@ -302,7 +369,8 @@ class DiscordBackend(Backend):
         text = message.content
         attachment = next((a for a in message.attachments if a.filename == ATTACHMENT_NAME), None)
         if not text and attachment is not None:
-            data = await _call(attachment.read, "Read Message History", "read a stored file")
+            needs = Needs(("view_channel", "read_message_history"), message.channel)  # type: ignore[arg-type]
+            data = await _call(attachment.read, needs, "read a stored file")
             text = data.decode("utf-8", errors="replace")
         return StoredMessage(message.id, message.author.id, text)
 
