@@ -289,8 +289,10 @@ class MissingPermission(DatabaseStorageError, PermissionError):
 class DiscordUnavailable(DatabaseStorageError, ConnectionError):
     """Discord kept failing (5xx, time-outs) through every retry, or asked us to slow down.
 
-    ``unknown`` is True when some try got no answer: the change may then have
-    been stored after all, and the engine reads the table again on its next use.
+    ``unknown`` is True when some try got no answer after its request left: the
+    change may then have been stored after all, and the engine reads the table
+    again on its next use. A time-out before the request left (discord.py
+    waiting on a rate limit) or after Discord refused it is not unknown.
     """
 
     def __init__(self, action: str, cause: BaseException, unknown: bool = False) -> None:
@@ -310,6 +312,11 @@ class DiscordUnavailable(DatabaseStorageError, ConnectionError):
             outcome = "Nothing was changed; try again in a minute."
         if status == 429 or isinstance(cause, discord.RateLimited):
             lead = f"Discord asked me to slow down while I tried to {action}."
+        elif isinstance(cause, TimeoutError) and not unknown:
+            lead = (
+                f"I could not {action} in time: Discord's rate limits kept the request waiting, "
+                "and it was never sent (or Discord refused it)."
+            )
         else:
             lead = f"Discord kept failing while I tried to {action} ({reason})."
         super().__init__(f"{lead} {outcome}")

@@ -22,9 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
+import aiohttp
 import discord
+from discord.http import HTTPClient
 
 from ..errors import ChannelLimit, ChannelMissing, MessageMissing, MissingPermission
+from ..write import sending
 from ..write.metrics import note_request
 from ..write.retry import retrying
 from .base import CATEGORY_CHANNEL_LIMIT, GUILD_CHANNEL_LIMIT, MESSAGE_LIMIT, Backend, StoredMessage, split_by_age
@@ -120,15 +123,59 @@ def _discord_errors(needs: Needs, action: str, channel_id: int | None = None) ->
         raise
 
 
-async def _call(make: Callable[[], Awaitable[T]], needs: Needs, action: str, channel_id: int | None = None) -> T:
+async def _call(
+    make: Callable[[], Awaitable[T]], needs: Needs, action: str, channel_id: int | None, http: HTTPClient
+) -> T:
     """Run one Discord call through the retry layer, translating what Discord refused."""
 
     async def attempt() -> T:
         note_request()
+        sending.report_traced(trace_requests(http))
         return await make()
 
     with _discord_errors(needs, action, channel_id):
         return await retrying(attempt, action)
+
+
+async def _request_started(*_: object) -> None:
+    sending.report_sent()
+
+
+async def _request_answered(_session: object, _context: object, params: aiohttp.TraceRequestEndParams) -> None:
+    sending.report_answer(params.response.status)
+
+
+async def _request_failed(*_: object) -> None:
+    sending.report_lost()
+
+
+_TRACE = aiohttp.TraceConfig()
+"""Reports each request discord.py sends, and its answer, into the running task's scopes (sending.py)."""
+_TRACE.on_request_start.append(_request_started)
+_TRACE.on_request_end.append(_request_answered)
+_TRACE.on_request_exception.append(_request_failed)
+_TRACE.freeze()
+
+
+def trace_requests(http: HTTPClient) -> bool:
+    """Put ``_TRACE`` on discord.py's session; whether the requests it sends now are reported.
+
+    discord.py waits for its rate limits before it sends (the global limit, the
+    route's bucket) and after a 429: only the aiohttp session sees a request
+    leave. The trace goes on the session in use (``trace_configs``, aiohttp's
+    public list) and, if the client has none of its own, as its ``http_trace``
+    for the sessions it makes later. Where it cannot (no session: a simulated
+    Discord, or a custom transport), False: the engine then assumes every
+    request may have been sent, as before.
+    """
+    if http.http_trace is None:
+        http.http_trace = _TRACE
+    session = getattr(http, "_HTTPClient__session", None)
+    if not isinstance(session, aiohttp.ClientSession) or session.closed:
+        return False
+    if _TRACE not in session.trace_configs:
+        session.trace_configs.append(_TRACE)
+    return True
 
 
 class DiscordBackend(Backend):
@@ -137,6 +184,11 @@ class DiscordBackend(Backend):
     def __init__(self, client: discord.Client, guild_id: int) -> None:
         self.client = client
         self.guild_id = guild_id
+
+    async def _call(
+        self, make: Callable[[], Awaitable[T]], needs: Needs, action: str, channel_id: int | None = None
+    ) -> T:
+        return await _call(make, needs, action, channel_id, self.client.http)
 
     @property
     def guild(self) -> discord.Guild:
@@ -189,7 +241,7 @@ class DiscordBackend(Backend):
         if found is not None:
             return found.id
         with self._channel_limits(name):
-            category = await _call(
+            category = await self._call(
                 lambda: self.guild.create_category(name, overwrites=self._overwrites(), reason="discobase storage"),
                 Needs(("manage_channels",), self.guild, _STORAGE_GRANTS),
                 "create the storage category",
@@ -220,7 +272,7 @@ class DiscordBackend(Backend):
         if not isinstance(category, discord.CategoryChannel):
             raise ChannelMissing(category_id)
         with self._channel_limits(name, category):
-            channel = await _call(
+            channel = await self._call(
                 lambda: self.guild.create_text_channel(
                     name,
                     category=category,
@@ -238,7 +290,7 @@ class DiscordBackend(Backend):
         if channel is None:
             return
         try:
-            await _call(
+            await self._call(
                 lambda: channel.delete(reason="discobase: table dropped"),
                 Needs(("view_channel", "manage_channels"), channel),
                 "delete a table's channel",
@@ -267,14 +319,14 @@ class DiscordBackend(Backend):
         nonce = secrets.token_hex(12)  # one per logical write: Discord returns the first message on a retry
         none = discord.AllowedMentions.none()
         if len(text) <= MESSAGE_LIMIT:
-            message = await _call(
+            message = await self._call(
                 lambda: channel.send(text, nonce=nonce, allowed_mentions=none),
                 Needs(("view_channel", "send_messages"), channel),
                 "write records",
                 channel_id,
             )
         else:
-            message = await _call(
+            message = await self._call(
                 lambda: channel.send(file=_file(text), nonce=nonce, allowed_mentions=none),
                 Needs(("view_channel", "send_messages", "attach_files"), channel),
                 "write records",
@@ -287,14 +339,14 @@ class DiscordBackend(Backend):
         message = channel.get_partial_message(message_id)
         none = discord.AllowedMentions.none()  # as for send: a value holding @everyone must not ping on an edit
         if len(text) <= MESSAGE_LIMIT:
-            await _call(
+            await self._call(
                 lambda: message.edit(content=text, attachments=[], allowed_mentions=none),
                 Needs(("view_channel", "send_messages"), channel),
                 "change records",
                 channel_id,
             )
         else:
-            await _call(
+            await self._call(
                 lambda: message.edit(content="", attachments=[_file(text)], allowed_mentions=none),
                 Needs(("view_channel", "send_messages", "attach_files"), channel),
                 "change records",
@@ -306,7 +358,7 @@ class DiscordBackend(Backend):
         message = channel.get_partial_message(message_id)
         needs = Needs(("view_channel", "manage_messages"), channel)
         try:
-            await _call(message.delete, needs, "delete records", channel_id)
+            await self._call(message.delete, needs, "delete records", channel_id)
         except MessageMissing:
             return
 
@@ -324,7 +376,7 @@ class DiscordBackend(Backend):
         if young:
             bulk = [discord.Object(message_id) for message_id in young]
             needs = Needs(("view_channel", "manage_messages"), channel)
-            await _call(lambda: channel.delete_messages(bulk), needs, "delete records", channel_id)
+            await self._call(lambda: channel.delete_messages(bulk), needs, "delete records", channel_id)
         for message_id in old:
             await self.delete(channel_id, message_id)
 
@@ -332,7 +384,7 @@ class DiscordBackend(Backend):
         channel = self._channel(channel_id)
         before: discord.Object | None = None
         while True:
-            page = await _call(
+            page = await self._call(
                 functools.partial(_page, channel, before),
                 Needs(("view_channel", "read_message_history"), channel),
                 "read the stored records",
@@ -370,7 +422,7 @@ class DiscordBackend(Backend):
         attachment = next((a for a in message.attachments if a.filename == ATTACHMENT_NAME), None)
         if not text and attachment is not None:
             needs = Needs(("view_channel", "read_message_history"), message.channel)  # type: ignore[arg-type]
-            data = await _call(attachment.read, needs, "read a stored file")
+            data = await self._call(attachment.read, needs, "read a stored file")
             text = data.decode("utf-8", errors="replace")
         return StoredMessage(message.id, message.author.id, text)
 
