@@ -254,21 +254,45 @@ class ChannelLimit(DatabaseStorageError):
 
 
 class MissingPermission(DatabaseStorageError, PermissionError):
-    """Discord refused a call because the bot lacks a permission."""
+    """Discord refused a call because the bot lacks a permission: which one, and where.
 
-    def __init__(self, permission: str, action: str) -> None:
+    ``place`` is None when the bot lacks it in the whole server (its roles), or
+    the channel or category whose permission settings take it away; ``grant``:
+    the permission is one a new channel's settings give the bot, which Discord
+    lets a bot set only if it holds it (or Manage Roles).
+    """
+
+    def __init__(self, permission: str, action: str, place: str | None = None, grant: bool = False) -> None:
         self.permission = permission
         self.action = action
-        super().__init__(
-            f"I need the **{permission}** permission to {action}. Ask a server admin to grant it to my role."
-        )
+        self.place = place
+        self.grant = grant
+        if grant:
+            where = f" in {place}" if place is not None else ""
+            fix = f"allow **{permission}** for me in {place}" if place else f"grant **{permission}** to my role"
+            super().__init__(
+                f"I need the **{permission}** permission{where} to {action}: my storage channels' settings give it "
+                "to me, and Discord lets me set only permissions I have there (or with **Manage Roles**). "
+                f"Ask a server admin to {fix}."
+            )
+        elif place is not None:
+            super().__init__(
+                f"I need the **{permission}** permission in {place} to {action}. My role has it, but the permission "
+                f"settings of {place} take it away: ask a server admin to allow **{permission}** for me there."
+            )
+        else:
+            super().__init__(
+                f"I need the **{permission}** permission to {action}. Ask a server admin to grant it to my role."
+            )
 
 
 class DiscordUnavailable(DatabaseStorageError, ConnectionError):
     """Discord kept failing (5xx, time-outs) through every retry, or asked us to slow down.
 
-    ``unknown`` is True when some try got no answer: the change may then have
-    been stored after all, and the engine reads the table again on its next use.
+    ``unknown`` is True when some try got no answer after its request left: the
+    change may then have been stored after all, and the engine reads the table
+    again on its next use. A time-out before the request left (discord.py
+    waiting on a rate limit) or after Discord refused it is not unknown.
     """
 
     def __init__(self, action: str, cause: BaseException, unknown: bool = False) -> None:
@@ -288,6 +312,11 @@ class DiscordUnavailable(DatabaseStorageError, ConnectionError):
             outcome = "Nothing was changed; try again in a minute."
         if status == 429 or isinstance(cause, discord.RateLimited):
             lead = f"Discord asked me to slow down while I tried to {action}."
+        elif isinstance(cause, TimeoutError) and not unknown:
+            lead = (
+                f"I could not {action} in time: Discord's rate limits kept the request waiting, "
+                "and it was never sent (or Discord refused it)."
+            )
         else:
             lead = f"Discord kept failing while I tried to {action} ({reason})."
         super().__init__(f"{lead} {outcome}")

@@ -7,17 +7,26 @@ dictionaries for fast engine unit tests and model-based tests.
 
 from __future__ import annotations
 
+import datetime
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+import discord
+
 __all__ = [
+    "BULK_DELETE_AGE",
+    "BULK_DELETE_LIMIT",
+    "BULK_MARGIN",
     "CATEGORY_CHANNEL_LIMIT",
     "DEFAULT_UPLOAD_LIMIT",
     "GUILD_CHANNEL_LIMIT",
     "MESSAGE_LIMIT",
+    "OLD_DELETES",
     "Backend",
     "StoredMessage",
+    "bulk_deletable",
+    "split_by_age",
 ]
 
 MESSAGE_LIMIT = 2000
@@ -28,6 +37,44 @@ GUILD_CHANNEL_LIMIT = 500
 """Channels a server may have, categories included, threads not (Discord: error 30013 past it)."""
 CATEGORY_CHANNEL_LIMIT = 50
 """Channels one category may hold (Discord: 400, "Maximum number of channels in category reached (50)")."""
+BULK_DELETE_AGE = datetime.timedelta(days=14)
+"""Discord bulk-deletes only messages younger than this (by the time in their snowflake id)."""
+BULK_MARGIN = datetime.timedelta(hours=1)
+"""How much younger than ``BULK_DELETE_AGE`` a message must be for a backend to bulk-delete it: one that ages
+while the request is under way stays out of the bulk request."""
+BULK_DELETE_LIMIT = 100
+"""Messages one bulk delete takes (Discord: 2 to 100)."""
+OLD_DELETES = 5
+"""Messages too old for a bulk delete that one ``delete_many`` takes: each is a request of its own, so a few
+at a time keep one call within its deadline and clear of the 429s that count toward Discord's ban."""
+
+
+def bulk_deletable(message_id: int, margin: datetime.timedelta = BULK_MARGIN) -> bool:
+    """Whether Discord still bulk-deletes the message ``margin`` from now (its age read from its id).
+
+    The time is discord.py's ``utcnow`` (a simulated Discord sets it), the same
+    clock discord.py compares message ids against.
+    """
+    return discord.utils.snowflake_time(message_id) > discord.utils.utcnow() - BULK_DELETE_AGE + margin
+
+
+def split_by_age(message_ids: Sequence[int]) -> tuple[list[int], list[int]]:
+    """A ``delete_many``'s messages as young (one bulk request) and old (one request each).
+
+    ``ValueError`` (a bug in the caller: compaction plans its sweeps within these
+    limits) past 100 messages, or past ``OLD_DELETES`` old ones: many single
+    deletes in one call outlast its deadline and draw 429s.
+    """
+    young = [message_id for message_id in message_ids if bulk_deletable(message_id)]
+    old = [message_id for message_id in message_ids if not bulk_deletable(message_id)]
+    if len(young) < 2:
+        young, old = [], old + young  # a bulk delete takes 2 or more
+    if len(message_ids) > BULK_DELETE_LIMIT or len(old) > OLD_DELETES:
+        raise ValueError(
+            f"delete_many got {len(message_ids)} messages, {len(old)} of them too old for a bulk delete: "
+            f"it takes at most {BULK_DELETE_LIMIT}, of which {OLD_DELETES} old; split the sweep"
+        )
+    return young, old
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +159,10 @@ class Backend(ABC):
 
     @abstractmethod
     async def delete_many(self, channel_id: int, message_ids: list[int]) -> None:
-        """Delete up to 100 messages, in bulk where Discord allows it; ones already gone are not an error."""
+        """Delete up to 100 messages, in bulk where Discord allows it; ones already gone are not an error.
+
+        At most ``OLD_DELETES`` of them may be too old for a bulk delete (``split_by_age``).
+        """
 
     @abstractmethod
     def history(self, channel_id: int) -> AsyncIterator[StoredMessage]:

@@ -13,21 +13,24 @@ after an unknown outcome cannot store the record twice.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import functools
 import io
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
+import aiohttp
 import discord
+from discord.http import HTTPClient
 
 from ..errors import ChannelLimit, ChannelMissing, MessageMissing, MissingPermission
+from ..write import sending
 from ..write.metrics import note_request
 from ..write.retry import retrying
-from .base import CATEGORY_CHANNEL_LIMIT, GUILD_CHANNEL_LIMIT, MESSAGE_LIMIT, Backend, StoredMessage
+from .base import CATEGORY_CHANNEL_LIMIT, GUILD_CHANNEL_LIMIT, MESSAGE_LIMIT, Backend, StoredMessage, split_by_age
 
 __all__ = ["DiscordBackend"]
 
@@ -40,17 +43,78 @@ _DOWNLOADS = 8
 """Attached files of one history page downloaded at the same time (Discord's CDN is not rate-limited per route)."""
 _UNKNOWN_CHANNEL = 10003
 _UNKNOWN_MESSAGE = 10008
-_BULK_AGE = datetime.timedelta(days=14) - datetime.timedelta(hours=1)
 _MAX_GUILD_CHANNELS = 30013
 _INVALID_FORM_BODY = 50035
 
 
+_MISSING_ACCESS = 50001
+_STORAGE_GRANTS = ("view_channel", "send_messages", "read_message_history", "manage_messages", "attach_files")
+"""What the storage channels' permission overwrites allow the bot (``DiscordBackend._overwrites``)."""
+
+Place = discord.Guild | discord.abc.GuildChannel
+
+
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """What one call needs, so a 403 can name what the bot actually lacks.
+
+    ``permissions``, in order, in ``place`` (the server, or the channel or
+    category acted on: its settings may take away what the bot's roles give);
+    ``grants``: permissions a created channel's overwrites set, which Discord
+    lets the bot set only if it holds them in ``place`` or holds Manage Roles.
+    """
+
+    permissions: tuple[str, ...]
+    place: Place
+    grants: tuple[str, ...] = ()
+
+    def missing(self, error: discord.Forbidden, action: str) -> MissingPermission:
+        """The permission to blame for Discord's 403, read from the bot's permissions now (the gateway's view).
+
+        50001 Missing Access means the bot cannot see the channel: View Channel.
+        When the bot seems to hold everything (a permission changed after the
+        gateway's view), the call's main permission is named, as Discord's 403
+        says only that one is missing.
+        """
+        place = self.place
+        guild = place if isinstance(place, discord.Guild) else place.guild
+        me = guild.me
+        held = me.guild_permissions if isinstance(place, discord.Guild) else place.permissions_for(me)
+        wanted = list(self.permissions)
+        if not isinstance(place, discord.Guild) and "view_channel" not in wanted:
+            wanted.insert(0, "view_channel")  # Discord refuses every call in a channel the bot cannot see
+        for name in wanted:
+            if not getattr(held, name):
+                return MissingPermission(_shown(name), action, self._where(me, name))
+        if self.grants and not held.manage_roles:
+            for name in self.grants:
+                if not getattr(held, name):
+                    return MissingPermission(_shown(name), action, self._where(me, name), grant=True)
+        if error.code == _MISSING_ACCESS:
+            return MissingPermission(_shown("view_channel"), action, self._where(me, "view_channel"))
+        main = next((name for name in self.permissions if name != "view_channel"), "view_channel")
+        return MissingPermission(_shown(main), action)
+
+    def _where(self, me: discord.Member, name: str) -> str | None:
+        """None when the bot's roles lack it in the whole server; else the channel or category taking it away."""
+        place = self.place
+        if isinstance(place, discord.Guild) or not getattr(me.guild_permissions, name):
+            return None
+        kind = "category" if isinstance(place, discord.CategoryChannel) else "channel"
+        return f"the {kind} `{place.name}`"
+
+
+def _shown(name: str) -> str:
+    """A permission as Discord's settings name it: ``attach_files`` is Attach Files."""
+    return name.replace("_", " ").title()
+
+
 @contextmanager
-def _discord_errors(permission: str, action: str, channel_id: int | None = None) -> Iterator[None]:
+def _discord_errors(needs: Needs, action: str, channel_id: int | None = None) -> Iterator[None]:
     try:
         yield
-    except discord.Forbidden:
-        raise MissingPermission(permission, action) from None
+    except discord.Forbidden as error:
+        raise needs.missing(error, action) from None
     except discord.NotFound as error:
         if channel_id is not None and error.code == _UNKNOWN_CHANNEL:
             raise ChannelMissing(channel_id) from None
@@ -59,15 +123,59 @@ def _discord_errors(permission: str, action: str, channel_id: int | None = None)
         raise
 
 
-async def _call(make: Callable[[], Awaitable[T]], permission: str, action: str, channel_id: int | None = None) -> T:
+async def _call(
+    make: Callable[[], Awaitable[T]], needs: Needs, action: str, channel_id: int | None, http: HTTPClient
+) -> T:
     """Run one Discord call through the retry layer, translating what Discord refused."""
 
     async def attempt() -> T:
         note_request()
+        sending.report_traced(trace_requests(http))
         return await make()
 
-    with _discord_errors(permission, action, channel_id):
+    with _discord_errors(needs, action, channel_id):
         return await retrying(attempt, action)
+
+
+async def _request_started(*_: object) -> None:
+    sending.report_sent()
+
+
+async def _request_answered(_session: object, _context: object, params: aiohttp.TraceRequestEndParams) -> None:
+    sending.report_answer(params.response.status)
+
+
+async def _request_failed(*_: object) -> None:
+    sending.report_lost()
+
+
+_TRACE = aiohttp.TraceConfig()
+"""Reports each request discord.py sends, and its answer, into the running task's scopes (sending.py)."""
+_TRACE.on_request_start.append(_request_started)
+_TRACE.on_request_end.append(_request_answered)
+_TRACE.on_request_exception.append(_request_failed)
+_TRACE.freeze()
+
+
+def trace_requests(http: HTTPClient) -> bool:
+    """Put ``_TRACE`` on discord.py's session; whether the requests it sends now are reported.
+
+    discord.py waits for its rate limits before it sends (the global limit, the
+    route's bucket) and after a 429: only the aiohttp session sees a request
+    leave. The trace goes on the session in use (``trace_configs``, aiohttp's
+    public list) and, if the client has none of its own, as its ``http_trace``
+    for the sessions it makes later. Where it cannot (no session: a simulated
+    Discord, or a custom transport), False: the engine then assumes every
+    request may have been sent, as before.
+    """
+    if http.http_trace is None:
+        http.http_trace = _TRACE
+    session = getattr(http, "_HTTPClient__session", None)
+    if not isinstance(session, aiohttp.ClientSession) or session.closed:
+        return False
+    if _TRACE not in session.trace_configs:
+        session.trace_configs.append(_TRACE)
+    return True
 
 
 class DiscordBackend(Backend):
@@ -76,6 +184,11 @@ class DiscordBackend(Backend):
     def __init__(self, client: discord.Client, guild_id: int) -> None:
         self.client = client
         self.guild_id = guild_id
+
+    async def _call(
+        self, make: Callable[[], Awaitable[T]], needs: Needs, action: str, channel_id: int | None = None
+    ) -> T:
+        return await _call(make, needs, action, channel_id, self.client.http)
 
     @property
     def guild(self) -> discord.Guild:
@@ -128,9 +241,9 @@ class DiscordBackend(Backend):
         if found is not None:
             return found.id
         with self._channel_limits(name):
-            category = await _call(
+            category = await self._call(
                 lambda: self.guild.create_category(name, overwrites=self._overwrites(), reason="discobase storage"),
-                "Manage Channels",
+                Needs(("manage_channels",), self.guild, _STORAGE_GRANTS),
                 "create the storage category",
             )
         return category.id
@@ -159,7 +272,7 @@ class DiscordBackend(Backend):
         if not isinstance(category, discord.CategoryChannel):
             raise ChannelMissing(category_id)
         with self._channel_limits(name, category):
-            channel = await _call(
+            channel = await self._call(
                 lambda: self.guild.create_text_channel(
                     name,
                     category=category,
@@ -167,7 +280,7 @@ class DiscordBackend(Backend):
                     overwrites=self._overwrites(),
                     reason="discobase storage",
                 ),
-                "Manage Channels",
+                Needs(("view_channel", "manage_channels"), category, _STORAGE_GRANTS),
                 f"create the channel `{name}`",
             )
         return channel.id
@@ -177,9 +290,9 @@ class DiscordBackend(Backend):
         if channel is None:
             return
         try:
-            await _call(
+            await self._call(
                 lambda: channel.delete(reason="discobase: table dropped"),
-                "Manage Channels",
+                Needs(("view_channel", "manage_channels"), channel),
                 "delete a table's channel",
                 channel_id,
             )
@@ -206,61 +319,64 @@ class DiscordBackend(Backend):
         nonce = secrets.token_hex(12)  # one per logical write: Discord returns the first message on a retry
         none = discord.AllowedMentions.none()
         if len(text) <= MESSAGE_LIMIT:
-            message = await _call(
+            message = await self._call(
                 lambda: channel.send(text, nonce=nonce, allowed_mentions=none),
-                "Send Messages",
+                Needs(("view_channel", "send_messages"), channel),
                 "write records",
                 channel_id,
             )
         else:
-            message = await _call(
+            message = await self._call(
                 lambda: channel.send(file=_file(text), nonce=nonce, allowed_mentions=none),
-                "Attach Files",
+                Needs(("view_channel", "send_messages", "attach_files"), channel),
                 "write records",
                 channel_id,
             )
         return message.id
 
     async def edit(self, channel_id: int, message_id: int, text: str) -> None:  # noqa: D102
-        message = self._channel(channel_id).get_partial_message(message_id)
+        channel = self._channel(channel_id)
+        message = channel.get_partial_message(message_id)
         none = discord.AllowedMentions.none()  # as for send: a value holding @everyone must not ping on an edit
         if len(text) <= MESSAGE_LIMIT:
-            await _call(
+            await self._call(
                 lambda: message.edit(content=text, attachments=[], allowed_mentions=none),
-                "Send Messages",
+                Needs(("view_channel", "send_messages"), channel),
                 "change records",
                 channel_id,
             )
         else:
-            await _call(
+            await self._call(
                 lambda: message.edit(content="", attachments=[_file(text)], allowed_mentions=none),
-                "Attach Files",
+                Needs(("view_channel", "send_messages", "attach_files"), channel),
                 "change records",
                 channel_id,
             )
 
     async def delete(self, channel_id: int, message_id: int) -> None:  # noqa: D102
-        message = self._channel(channel_id).get_partial_message(message_id)
+        channel = self._channel(channel_id)
+        message = channel.get_partial_message(message_id)
+        needs = Needs(("view_channel", "manage_messages"), channel)
         try:
-            await _call(message.delete, "Manage Messages", "delete records", channel_id)
+            await self._call(message.delete, needs, "delete records", channel_id)
         except MessageMissing:
             return
 
     async def delete_many(self, channel_id: int, message_ids: list[int]) -> None:
-        """One bulk delete for 2 to 100 messages younger than 14 days; older ones one by one, as Discord requires.
+        """One bulk delete for the messages younger than 14 days (2 to 100); the few older ones one by one.
 
-        Discord refuses to bulk-delete a message 14 days old or older; an hour's
-        margin keeps a message that ages while the request is under way out of
-        the bulk request.
+        Discord refuses to bulk-delete a message 14 days old or older; a margin
+        (``BULK_MARGIN``) keeps a message that ages while the request is under
+        way out of the bulk request. The old ones are at most ``OLD_DELETES``:
+        compaction sweeps them a few a step, each step its own deadline, with
+        pauses between (compaction.py), so this call never loops over many.
         """
         channel = self._channel(channel_id)
-        oldest = discord.utils.time_snowflake(discord.utils.utcnow() - _BULK_AGE)
-        young = [discord.Object(message_id) for message_id in message_ids if message_id > oldest]
-        old = [message_id for message_id in message_ids if message_id <= oldest]
-        if len(young) >= 2:
-            await _call(lambda: channel.delete_messages(young), "Manage Messages", "delete records", channel_id)
-        else:
-            old += [message.id for message in young]
+        young, old = split_by_age(message_ids)
+        if young:
+            bulk = [discord.Object(message_id) for message_id in young]
+            needs = Needs(("view_channel", "manage_messages"), channel)
+            await self._call(lambda: channel.delete_messages(bulk), needs, "delete records", channel_id)
         for message_id in old:
             await self.delete(channel_id, message_id)
 
@@ -268,9 +384,9 @@ class DiscordBackend(Backend):
         channel = self._channel(channel_id)
         before: discord.Object | None = None
         while True:
-            page = await _call(
+            page = await self._call(
                 functools.partial(_page, channel, before),
-                "Read Message History",
+                Needs(("view_channel", "read_message_history"), channel),
                 "read the stored records",
                 channel_id,
             )
@@ -305,7 +421,8 @@ class DiscordBackend(Backend):
         text = message.content
         attachment = next((a for a in message.attachments if a.filename == ATTACHMENT_NAME), None)
         if not text and attachment is not None:
-            data = await _call(attachment.read, "Read Message History", "read a stored file")
+            needs = Needs(("view_channel", "read_message_history"), message.channel)  # type: ignore[arg-type]
+            data = await self._call(attachment.read, needs, "read a stored file")
             text = data.decode("utf-8", errors="replace")
         return StoredMessage(message.id, message.author.id, text)
 

@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from discord.utils import time_snowflake
 
 from ..errors import ChannelLimit, ChannelMissing, MessageMissing
-from .base import CATEGORY_CHANNEL_LIMIT, DEFAULT_UPLOAD_LIMIT, GUILD_CHANNEL_LIMIT, Backend, StoredMessage
+from .base import (
+    CATEGORY_CHANNEL_LIMIT,
+    DEFAULT_UPLOAD_LIMIT,
+    GUILD_CHANNEL_LIMIT,
+    Backend,
+    StoredMessage,
+    split_by_age,
+)
 
 __all__ = ["MemoryBackend"]
 
@@ -135,6 +142,7 @@ class MemoryBackend(Backend):
 
     async def delete_many(self, channel_id: int, message_ids: list[int]) -> None:  # noqa: D102
         channel = self._get(channel_id)
+        split_by_age(message_ids)  # within Discord's rules, as the Discord backend requires
         self.calls.append("delete_many")
         for message_id in message_ids:
             channel.messages.pop(message_id, None)

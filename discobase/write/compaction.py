@@ -14,9 +14,16 @@ members are writing to the table:
   decide, with its state from the cache (the record, or ``[id]``: gone),
   committed like any other (commit.py). The ledger then says the records live
   in the new batch; the folded messages decide nothing any more;
-- **sweep**: a draft of up to 100 messages that decide nothing, committed as
-  one bulk delete (messages 14 days old or older one by one, as Discord allows
-  only young ones in bulk, see the Discord backend).
+- **sweep**: a draft of 2 to 100 messages that decide nothing, younger than
+  14 days by their snowflake time, committed as one bulk delete;
+- **old sweep**: Discord bulk-deletes only messages younger than 14 days, so
+  older ones (and a lone young one) are deleted one request each, at most
+  ``OLD_SWEEP`` a step: each step its own commit within its own deadline,
+  followed by one pause per request. Many single deletes in one call would
+  outlast its deadline and draw 429s, which count toward Discord's ban on
+  invalid requests. Planning reads a message's age with ``PLAN_MARGIN`` more
+  than the backend's margin, so a message planned young is still young when
+  the bulk request is sent.
 
 Why nothing is lost or brought back, whenever compaction stops (a crash, a
 restart, an error):
@@ -29,9 +36,11 @@ restart, an error):
    never overwrites a later update or delete.
 2. A message swept decides nothing: every id it names is decided by a newer
    message. Deleting it changes no decision, in any order, one or all of them,
-   so a crash between the fold and the sweep, or in the middle of the sweep,
-   leaves a table that reads exactly the same; the messages left are swept by
-   a later run (a cold load finds them again: ``loose``, deciding nothing).
+   so a crash between the fold and the sweep, in the middle of a sweep, or
+   between the steps of old sweeps, leaves a table that reads exactly the
+   same; the messages left are swept by a later run (a cold load finds them
+   again: ``loose``, deciding nothing). Splitting the sweep by age changes
+   which request deletes a message, never which messages may be deleted.
 3. ``gone`` decisions are folded too, so a deleted record's older copies stay
    overridden and the highest id stays named (ids are never given twice).
 4. A fold whose outcome is unknown marks the table stale, as any write: it is
@@ -45,12 +54,14 @@ restart, an error):
 from __future__ import annotations
 
 import asyncio
+import datetime
 import functools
 import logging
 from dataclasses import dataclass
 
 import orjson
 
+from ..backend.base import BULK_DELETE_LIMIT, BULK_MARGIN, OLD_DELETES, bulk_deletable
 from ..cache.draft import Draft
 from ..cache.stored_table import StoredTable
 from ..errors import DiscobaseError, ShuttingDown
@@ -66,8 +77,14 @@ COMPACT_AT = 100
 """Loose messages in a table that start a compaction in the background."""
 FULL = BATCH_ROWS * 9 // 10
 """A batch deciding this many ids is left as it is."""
-SWEEP = 100
+SWEEP = BULK_DELETE_LIMIT
 """Messages one bulk delete takes (Discord: 2 to 100)."""
+OLD_SWEEP = OLD_DELETES
+"""Messages too old for a bulk delete that one step deletes, one request each."""
+PLAN_MARGIN = BULK_MARGIN + datetime.timedelta(hours=1)
+"""How much younger than 14 days a message planned into a bulk sweep must be: more than the backend's margin."""
+PAUSES = {"fold": 5, "sweep": 1, "old sweep": OLD_SWEEP}
+"""Pauses after each kind of step: one a request it sent (a fold: a message create, at most 5 per 5 s)."""
 
 
 @dataclass
@@ -82,9 +99,10 @@ class Compactor:
     """Compacts one guild's tables, one step at a time; at most one run per table.
 
     ``pause`` seconds pass after a sweep, five times that after a fold (a
-    message create: at most one of the channel's 5 per 5 s), and a step waits
-    until no member has written to the table for ``quiet`` seconds, so members
-    get the rate limits first.
+    message create: at most one of the channel's 5 per 5 s) and once per message
+    after an old sweep (a request each), and a step waits until no member has
+    written to the table for ``quiet`` seconds, so members get the rate limits
+    first.
     """
 
     def __init__(
@@ -127,7 +145,7 @@ class Compactor:
         done = CompactionResult()
         try:
             while not self.gate.closing and (step := await self._step(name, done)):
-                await self._yield(name, 5 if step == "fold" else 1)
+                await self._yield(name, PAUSES[step])
         finally:
             self._running.discard(name)
         if done.batches or done.deleted:
@@ -142,26 +160,29 @@ class Compactor:
             await self.gate.rest(self.quiet)
 
     async def _step(self, name: str, done: CompactionResult) -> str:
-        """One write under the table's lock: ``"sweep"`` or ``"fold"``; ``""`` when there is nothing left to do."""
+        """One write under the table's lock: ``"sweep"``, ``"old sweep"`` or ``"fold"``; ``""`` when all is done."""
         async with self.committer.locked(await self.gate.tables.table(name)) as table:
-            dead, folding = _plan(table)
-            if len(dead) >= SWEEP or (dead and len(folding) < 2):
-                await self._sweep(table, dead[:SWEEP])
-                done.deleted += len(dead[:SWEEP])
-                self.total.deleted += len(dead[:SWEEP])
+            plan = _plan(table)
+            if len(plan.young) >= SWEEP or (len(plan.young) >= 2 and len(plan.folding) < 2):
+                await self._sweep(table, plan.young[:SWEEP], done)
                 return "sweep"
-            if len(folding) >= 2:
-                await self._fold(table, folding)
+            if len(plan.folding) >= 2:
+                await self._fold(table, plan.folding)
                 done.batches += 1
                 self.total.batches += 1
                 return "fold"
+            if plan.young or plan.old:  # a lone young one has no bulk delete to join: it goes with the old
+                await self._sweep(table, (plan.young + plan.old)[:OLD_SWEEP], done)
+                return "old sweep"
             self._futile[name] = table.loose_count()
             return ""
 
-    async def _sweep(self, table: StoredTable, messages: list[int]) -> None:
+    async def _sweep(self, table: StoredTable, messages: list[int], done: CompactionResult) -> None:
         draft = Draft(table)
         draft.sweep = messages
         await self.committer.commit(table, draft)
+        done.deleted += len(messages)
+        self.total.deleted += len(messages)
 
     async def _fold(self, table: StoredTable, messages: list[int]) -> None:
         draft = Draft(table, batch=True, copy=True)
@@ -174,25 +195,38 @@ class Compactor:
         await self.committer.commit(table, draft)
 
 
-def _plan(table: StoredTable) -> tuple[list[int], list[int]]:
-    """The loose messages that decide nothing, and those to fold into one batch (oldest first, within its limits)."""
-    dead: list[int] = []
-    folding: list[int] = []
+@dataclass
+class _Plan:
+    """A compaction step's choices: dead messages by age (oldest first), and those to fold into one batch."""
+
+    young: list[int]
+    """Messages deciding nothing, young enough for a bulk delete (up to ``SWEEP``)."""
+    old: list[int]
+    """Messages deciding nothing, too old for one (up to ``OLD_SWEEP``)."""
+    folding: list[int]
+
+
+def _plan(table: StoredTable) -> _Plan:
+    """Loose messages deciding nothing, by age, and those to fold into one batch (oldest first, within its limits)."""
+    plan = _Plan([], [], [])
     ids = size = 0
     for message_id in table.loose_messages():
         live, gone = table.decided_by(message_id)
         count = len(live) + len(gone)
         if count == 0:
-            dead.append(message_id)
-            if len(dead) >= SWEEP:
-                break  # a sweep comes first
+            if bulk_deletable(message_id, PLAN_MARGIN):
+                plan.young.append(message_id)
+                if len(plan.young) >= SWEEP:
+                    break  # a sweep comes first
+            elif len(plan.old) < OLD_SWEEP:
+                plan.old.append(message_id)
             continue
         if count >= FULL or ids + count > BATCH_ROWS:
             continue
         weight = sum(len(orjson.dumps(table.schema.encode(table.get(i).values))) + 32 for i in live) + 12 * len(gone)
         if size + weight > BATCH_BYTES:
             continue
-        folding.append(message_id)
+        plan.folding.append(message_id)
         ids += count
         size += weight
-    return dead, folding
+    return plan

@@ -15,7 +15,10 @@ Every write takes the same steps in the same order:
    damaged, and reads it again if it is stale;
 4. **one Discord call** through ``call()``: the lease still held with time to
    spare (renewed if due), our wait bounded by that time (retry.py), a vanished
-   channel marking the table damaged, an unknown outcome marking it stale.
+   channel marking the table damaged, an unknown outcome marking it stale. A
+   time-out is an unknown outcome only if a request may have reached Discord
+   (sending.py): one that discord.py still held for a rate limit, or that
+   Discord refused, changed nothing.
 
 What a record write stores, and how memory follows, is the commit's (commit.py).
 A stale table (a new gateway session, a lease taken over) is never unloaded
@@ -39,7 +42,7 @@ from ..backend import Backend
 from ..cache.catalog_cache import Tables
 from ..cache.stored_table import StoredTable
 from ..errors import ChannelMissing, DiscordUnavailable, ShuttingDown, TableDamaged, UnknownTable
-from . import guard, retry
+from . import guard, retry, sending
 from .lease import Lease
 
 __all__ = ["WriteGate", "before_write_hook", "before_writes"]
@@ -159,13 +162,15 @@ class WriteGate:
         if self.lease is not None:
             seconds = await self.lease.ensure(self.tables.catalog())
         try:
-            with guard.path("gate"), retry.deadline(seconds):
-                async with asyncio.timeout(seconds):  # whatever the backend: never past the lease
-                    return await request()
-        except TimeoutError as error:
-            if table is not None:
-                table.mark_stale()
-            raise DiscordUnavailable("store the change", error, unknown=True) from None
+            with guard.path("gate"), retry.deadline(seconds), sending.watching() as watch:
+                try:
+                    async with asyncio.timeout(seconds):  # whatever the backend: never past the lease
+                        return await request()
+                except TimeoutError as error:
+                    unknown = watch.may_have_reached()  # not if discord.py was still waiting to send, or was refused
+                    if unknown and table is not None:
+                        table.mark_stale()
+                    raise DiscordUnavailable("store the change", error, unknown=unknown) from None
         except ChannelMissing:
             if table is None:
                 raise

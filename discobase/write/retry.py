@@ -14,7 +14,10 @@ earn a ban), ``discord.RateLimited``, and every other 4xx.
 
 When it gives up, ``DiscordUnavailable`` says whether Discord answered (then
 nothing was changed) or the outcome is unknown (a time-out: the change may
-have been stored).
+have been stored). A time-out while discord.py still waited on a rate limit,
+before the request left or after Discord refused it with a 429, changed
+nothing: the transport says so (sending.py), and the error says "Nothing was
+changed".
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import aiohttp
 import discord
 
 from ..errors import DiscordUnavailable
+from . import sending
 
 __all__ = ["CALL_BUDGET", "DELAYS", "deadline", "retrying"]
 
@@ -78,19 +82,22 @@ async def retrying(make: Callable[[], Awaitable[T]], action: str) -> T:
     unknown = False
     for delay in (*DELAYS, None):
         left = end - loop.time()
-        try:
-            if left <= 0:
-                raise TimeoutError()
-            async with asyncio.timeout(left):
-                return await make()
-        except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError) as error:
-            if not _passing(error):
-                if isinstance(error, discord.HTTPException) and error.status != 429:
-                    raise  # a 4xx: the caller translates it (403: a permission, 404: gone)
-                raise DiscordUnavailable(action, error, unknown) from error
-            unknown = unknown or not isinstance(error, discord.HTTPException)
-            if delay is None or loop.time() + delay >= end:
-                raise DiscordUnavailable(action, error, unknown) from error
-            log.warning("Discord failed to %s (%s); retrying in %.1f s", action, error or type(error).__name__, delay)
-            await asyncio.sleep(delay)
+        with sending.watching() as watch:
+            try:
+                if left <= 0:
+                    raise TimeoutError()
+                async with asyncio.timeout(left):
+                    return await make()
+            except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError) as error:
+                if not _passing(error):
+                    if isinstance(error, discord.HTTPException) and error.status != 429:
+                        raise  # a 4xx: the caller translates it (403: a permission, 404: gone)
+                    raise DiscordUnavailable(action, error, unknown) from error
+                # no answer: it may have been stored, unless it never left (a rate-limit wait) or was refused
+                unknown = unknown or (not isinstance(error, discord.HTTPException) and watch.may_have_reached())
+                if delay is None or loop.time() + delay >= end:
+                    raise DiscordUnavailable(action, error, unknown) from error
+                shown = error or type(error).__name__
+                log.warning("Discord failed to %s (%s); retrying in %.1f s", action, shown, delay)
+        await asyncio.sleep(delay)
     raise AssertionError("unreachable")

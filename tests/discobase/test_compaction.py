@@ -283,3 +283,68 @@ async def test_a_newer_single_keeps_the_creation_time_once_its_batch_is_swept() 
     await store.update("books", 2, {"year": "2"})
     backend.channels[store.tables.entry("books").channel_id].messages.pop(batch)  # as a sweep would
     assert first_messages(await GuildStore(backend).find("books")) == created
+
+
+async def test_old_messages_are_swept_in_small_paced_steps(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loose messages 15 days old: swept a few a step, each step one commit with a pause after it, one request per
+    old message and none of them in a bulk delete (the strict check refuses that); young ones still go in bulk."""
+    if not isinstance(harness, SimcordHarness):
+        pytest.skip("Discord's routes and SimCord's clock")
+    from discobase.write.compaction import OLD_SWEEP
+
+    store = quick(harness.store)
+    await store.create_table(books_schema())
+    await fill(store, 23)
+    harness.env.backend.advance_clock(15 * 24 * 3600)  # the 23 singles are 15 days old now
+    for n in range(23, 30):
+        await store.insert("books", {"title": f"T{n}", "year": n}, 1)
+    want = {r.id: r.values for r in await store.find("books")}
+    steps: list[tuple[list[int], list[tuple[str, str]]]] = []
+    commit = store.committer.commit
+
+    async def recorded(table, draft):
+        start = len(harness.env.http_requests)
+        message_id = await commit(table, draft)
+        if draft.sweep:
+            steps.append((list(draft.sweep), [(r.method, r.path) for r in harness.env.http_requests[start:]]))
+        return message_id
+
+    rests: list[float] = []
+
+    async def rest(seconds: float) -> None:
+        rests.append(seconds)
+
+    monkeypatch.setattr(store.committer, "commit", recorded)
+    monkeypatch.setattr(store.gate, "rest", rest)
+    store.compactor.pause = 0.5
+    with harness.env.time_context():  # SimCord's clock tells the messages' age
+        result = await store.compact("books")
+    assert result.batches == 1 and result.deleted == 30
+    bulk = [step for step in steps if any(path.endswith("bulk-delete") for _, path in step[1])]
+    assert len(bulk) == 1 and len(bulk[0][0]) == 7  # the 7 young singles, in one request
+    assert bulk[0][1] == [("POST", bulk[0][1][0][1])]
+    old_steps = [step for step in steps if step not in bulk]
+    assert [len(messages) for messages, _ in old_steps] == [5, 5, 5, 5, 3]
+    for messages, requests in old_steps:  # one DELETE per message of the step, nothing else
+        assert sorted(int(path.rsplit("/", 1)[-1]) for _, path in requests) == sorted(messages)
+        assert all(method == "DELETE" for method, _ in requests) and len(messages) <= OLD_SWEEP
+    assert rests.count(0.5 * OLD_SWEEP) >= len(old_steps)  # each old step followed by a pause per request
+    assert {r.id: r.values for r in await store.find("books")} == want
+    restarted = await harness.restart()
+    assert {r.id: r.values for r in await restarted.find("books")} == want
+    channel = restarted.tables.entry("books").channel_id
+    assert len([m async for m in restarted.backend.history(channel)]) == 1  # only the batch is left
+
+
+async def test_delete_many_refuses_many_old_messages(harness: Harness) -> None:
+    """More old messages than a step takes is a bug in the caller: refused before any request."""
+    from discobase.backend.base import OLD_DELETES
+
+    store = harness.store
+    await store.create_table(books_schema())
+    channel = store.tables.entry("books").channel_id
+    start = harness.requests()
+    old = discord.utils.time_snowflake(discord.utils.utcnow() - datetime.timedelta(days=15))
+    with pytest.raises(ValueError, match="at most 100, of which 5 old"):
+        await store.backend.delete_many(channel, [old + n for n in range(OLD_DELETES + 1)])
+    assert harness.requests() == start

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 
+import discord
 import orjson
 import pytest
 
@@ -149,3 +150,22 @@ async def test_unknown_channel_marks_the_table_damaged_without_retrying(simcord_
     assert "`books` is damaged" in refusal(simcord_env, result, discobase.TableDamaged)
     listed = await cleanly(simcord_env, member.slash(channel, "table list"))
     assert "`books` \u00b7 **damaged**" in listed.embeds[0].description
+
+
+async def test_a_permission_a_channel_takes_away_is_named_in_the_answer(simcord_env, member, channel, store, two):
+    """An admin denies the bot Send Messages in the table's channel: `/record insert` names that permission and
+    that channel (not a guess), and nothing is stored."""
+    from simcord.backend.models.channel import Overwrite
+    from simcord.enums import OverwriteType
+
+    backend = simcord_env.backend
+    books = store.tables.entry("books").channel_id
+    view = discord.Permissions(view_channel=True).value
+    send = discord.Permissions(send_messages=True).value
+    backend.set_overwrite(books, Overwrite(backend.bot_user.id, OverwriteType.MEMBER, view, send))
+    await simcord_env.settle()
+    before = await state(store)
+    result = await member.slash(channel, "record insert", table="books", values="title=New, author=X")
+    text = refusal(simcord_env, result, discobase.MissingPermission)
+    assert "**Send Messages** permission in the channel `books`" in text and "allow **Send Messages**" in text
+    assert await state(store) == before
