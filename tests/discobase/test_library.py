@@ -233,3 +233,24 @@ async def test_library_saves_at_once_share_a_message(monkeypatch: pytest.MonkeyP
         assert sorted(item.id for item in items) == list(range(2, 32))
         assert len(creates) <= 3
         assert sorted(i.kind for i in await Item.find()) == sorted(["first", *(f"k{n}" for n in range(30))])
+
+
+async def test_an_11_mib_value_is_refused_beside_concurrent_saves() -> None:
+    """On a server without boosts (10 MiB a message) an 11 MiB value is refused with its size; the saves beside it land."""
+    db = discobase.Database("Big values")
+
+    @db.table
+    class Note(discobase.Table):
+        title: str
+        body: str = ""
+
+    async with simcord.run(db.bot) as env:
+        env.create_guild("Big values")
+        await env.settle()
+        async with db.conn("token"):
+            huge = Note(title="huge", body="x" * (11 * 2**20))
+            saves = [Note(title=f"n{n}", body="short").save() for n in range(5)]
+            outcomes = await asyncio.gather(huge.save(), *saves, return_exceptions=True)
+            assert isinstance(outcomes[0], discobase.RecordTooLarge) and "11.0 MiB" in str(outcomes[0])
+            assert sorted(note.title for note in outcomes[1:]) == [f"n{n}" for n in range(5)]
+            assert sorted(note.title for note in await Note.find()) == [f"n{n}" for n in range(5)]
