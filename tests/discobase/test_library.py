@@ -236,7 +236,7 @@ async def test_library_saves_at_once_share_a_message(monkeypatch: pytest.MonkeyP
 
 
 async def test_an_11_mib_value_is_refused_beside_concurrent_saves() -> None:
-    """On a server without boosts (10 MiB a message) an 11 MiB value is refused with its size; the saves beside it land."""
+    """With 10 MiB a message, an 11 MiB value is refused with its size; the saves beside it land."""
     db = discobase.Database("Big values")
 
     @db.table
