@@ -45,8 +45,8 @@ The engine's invariants, cited by number across the package:
 - **I7 What the lease assumes of a request already sent.** A time-out ends
   only our wait: Discord may still apply a request after we gave up on it. The
   lease's margin (a write starts only with ``RENEW_BELOW`` seconds left, and its
-  wait ends ``SKEW`` seconds before the claim does) covers requests that land
-  late by less than that; a request delayed longer inside Discord could land
+  wait ends ``SKEW`` seconds, plus the history's observed lag, before the claim
+  does) covers requests that land late by less than that; a request delayed longer inside Discord could land
   after a successor took over. Such a write is never acknowledged (its outcome
   is unknown, I1), and the successor read everything after taking over, so the
   late write is read back as Discord decides it, never lost from memory.

@@ -12,17 +12,25 @@ import re
 
 from ..backend import Backend
 from ..backend.base import CATEGORY_CHANNEL_LIMIT
+from ..model.catalog import CATALOG_CHANNEL
 
 __all__ = ["category_with_room", "next_category_name", "storage_categories"]
 
 
 def _spills(backend: Backend, name: str) -> dict[int, int]:
-    """The further storage categories by number (``discobase-2`` is 2)."""
+    """The further storage categories by number (``discobase-2`` is 2).
+
+    A category of that shape holding a catalog channel is another database's
+    own (a database named ``discobase-2``): it is never taken for a spill.
+    """
     pattern = re.compile(re.escape(name) + r"-([1-9][0-9]*)")
     found: dict[int, int] = {}
     for category_id, category in sorted(backend.categories().items()):
-        if (match := pattern.fullmatch(category)) and int(match[1]) >= 2:
-            found.setdefault(int(match[1]), category_id)  # two of one name: the older holds the tables
+        if not (match := pattern.fullmatch(category)) or int(match[1]) < 2:
+            continue
+        if CATALOG_CHANNEL in backend.channels_in(category_id).values():
+            continue
+        found.setdefault(int(match[1]), category_id)  # two of one name: the older holds the tables
     return found
 
 

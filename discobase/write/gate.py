@@ -157,7 +157,12 @@ class WriteGate:
                 yield table
 
     async def call(self, request: Callable[[], Awaitable[T]], table: StoredTable | None = None) -> T:
-        """Step 4: the write's Discord call, within the lease and its deadline."""
+        """Step 4: the write's Discord call, within the lease and its deadline.
+
+        The caller's ``before_writes`` hook runs again first: the write may have
+        waited long (for the lease, the lock, a queue) since it was admitted.
+        """
+        await _run_before_write()
         seconds = retry.CALL_BUDGET
         if self.lease is not None:
             seconds = await self.lease.ensure(self.tables.catalog())

@@ -63,7 +63,7 @@ our own claim did plus ``SETTLE`` (the lease measures that lag, up to
 runs it on a history 3 and 10 s late); (2) the processes' clocks agree within ``SKEW`` seconds (hosts keep
 NTP time; discord.py's ``utcnow``); (3) a write's request is applied by Discord
 before the claim's ``until``. Our side bounds only our wait: the write gate
-gives a call a deadline that stops ``SKEW`` seconds before ``until`` (retry.py
+gives a call a deadline that stops ``SKEW + lag`` seconds before ``until`` (retry.py
 ends the wait with a time-out), but a request already sent may still be
 applied by Discord after that (I7 in store.py). Such a write is never
 acknowledged (its outcome is unknown, so the table is read again), and a

@@ -77,10 +77,14 @@ def report_sent() -> None:
 
 
 def report_answer(status: int) -> None:
-    """Discord answered a request sent: 2xx stored it; a 4xx (a 429 too) or 5xx did not."""
+    """Discord answered a request sent: 2xx stored it and a 4xx (a 429 too) did not; a 5xx may have.
+
+    A gateway time-out (504, Cloudflare's 524) or a 500 can come after the
+    request was applied, so only a 4xx counts as surely not stored.
+    """
     for sending in _open.get():
         sending.in_flight = max(0, sending.in_flight - 1)
-        sending.reached = sending.reached or status < 400
+        sending.reached = sending.reached or status < 400 or status >= 500
 
 
 def report_lost() -> None:

@@ -130,6 +130,8 @@ class TableChanges(StoreParts):
             tables.removing = True
             try:
                 for spill_id in storage_categories(self.backend, tables.category_name, category_id)[1:]:
+                    if self.backend.channels_in(spill_id):
+                        continue  # a channel someone put there: the category is not only ours to delete
                     await self.gate.call(functools.partial(self.backend.delete_channel, spill_id))
                 await self.gate.call(functools.partial(self.backend.delete_channel, catalog_id))
                 if self.gate.lease is not None:

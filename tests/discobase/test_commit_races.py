@@ -179,3 +179,58 @@ async def test_an_import_part_deleted_by_hand_is_written_again_by_the_same_impor
     again = await store.insert_many("books", rows, 1, resumable=True)
     assert (len(again.written), again.already_written) == (1000, 500)
     assert await same_as_fresh(store, backend)
+
+
+class HeldHistory(MemoryBackend):
+    """A memory backend whose history waits for ``go``: a cold load holds a write between admission and its call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+        self.go.set()
+
+    async def history(self, channel_id: int) -> Any:  # type: ignore[override]
+        await self.go.wait()
+        async for message in super().history(channel_id):
+            yield message
+
+
+async def test_a_write_refused_after_admission_sends_nothing() -> None:
+    """The caller's before_writes hook runs again at the write's call: an import refused meanwhile writes nothing."""
+    from discobase.write.gate import before_writes
+
+    backend = HeldHistory()
+    await GuildStore(backend).create_table(books())
+    store = GuildStore(backend)  # a fresh process: its first write loads the table
+    refused = False
+
+    async def answerable() -> None:
+        if refused:
+            raise RuntimeError("another process answered this interaction")
+
+    backend.go.clear()
+    with before_writes(answerable):
+        task = asyncio.ensure_future(store.insert_many("books", [{"title": "x"}, {"title": "y"}], 1))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    refused = True
+    backend.go.set()
+    with pytest.raises(RuntimeError, match="another process"):
+        await task
+    assert await GuildStore(backend).count("books") == 0
+
+
+async def test_a_database_named_like_a_spill_category_is_never_taken_for_one() -> None:
+    """Databases `shop` and `shop-2` in one server: `shop` neither adopts nor deletes `shop-2`'s category."""
+    backend = MemoryBackend()
+    other = GuildStore(backend, category="shop-2")
+    await other.create_table(TableSchema(name="orders", columns=parse_columns("item:text")))
+    await other.insert("orders", {"item": "tea"}, 1)
+    shop = GuildStore(backend, category="shop")
+    await shop.open()
+    assert shop.orphaned_channels() == []
+    await shop.remove_layout()
+    assert "shop-2" in backend.categories().values()
+    again = GuildStore(backend, category="shop-2")
+    await again.open()
+    assert again.table_names() == ["orders"] and await again.count("orders") == 1
