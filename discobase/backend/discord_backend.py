@@ -26,7 +26,7 @@ import aiohttp
 import discord
 from discord.http import HTTPClient
 
-from ..errors import ChannelLimit, ChannelMissing, MessageMissing, MissingPermission
+from ..errors import ChannelLimit, ChannelMissing, DiscordUnavailable, MessageMissing, MissingPermission
 from ..write import sending
 from ..write.metrics import note_request
 from ..write.retry import retrying
@@ -236,8 +236,20 @@ class DiscordBackend(Backend):
                 raise ChannelLimit(name, CATEGORY_CHANNEL_LIMIT, None, category=category.name) from None
             raise
 
+    def _available(self) -> discord.Guild:
+        """The guild, once Discord has sent it whole: never lay storage out from a guild still unavailable.
+
+        Right after a shard's new session, a guild is a stub without channels
+        until its GUILD_CREATE arrives; looking for the storage there would find
+        nothing and make a second, empty layout.
+        """
+        guild = self.guild
+        if guild.unavailable:
+            raise DiscordUnavailable("read the server's channels", RuntimeError("the server is not available yet"))
+        return guild
+
     async def ensure_category(self, name: str) -> int:  # noqa: D102
-        found = discord.utils.get(self.guild.categories, name=name)
+        found = discord.utils.get(self._available().categories, name=name)
         if found is not None:
             return found.id
         with self._channel_limits(name):
@@ -260,7 +272,7 @@ class DiscordBackend(Backend):
         return len(category.channels) if isinstance(category, discord.CategoryChannel) else 0
 
     async def ensure_channel(self, category_id: int, name: str, topic: str) -> int:  # noqa: D102
-        category = self.guild.get_channel(category_id)
+        category = self._available().get_channel(category_id)
         if isinstance(category, discord.CategoryChannel):
             found = discord.utils.get(category.text_channels, name=name)
             if found is not None:
