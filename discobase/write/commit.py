@@ -16,9 +16,11 @@ An edit whose message was deleted by hand unseen is that hand deletion: the
 table forgets the message, owed markers are written, and an update is refused
 as ``RecordNotFound`` (a delete is done: the record is gone).
 
-Every write that changes data, of any kind, comes here; the write features
-(record_writes.py, group_commit.py, bulk_changes.py, imports, schema_changes.py,
-compaction.py, events.py) only build drafts.
+Every change of records is a draft, and every draft that needs a request is
+stored here; the write features (record_writes.py, group_commit.py,
+bulk_changes.py, imports, schema_changes.py, compaction.py) only build drafts.
+A hand deletion (events.py) is a draft too, applied by the table as it is:
+Discord has it already.
 """
 
 from __future__ import annotations
