@@ -40,7 +40,7 @@ from ..model.schema import TableSchema
 from .commit import Committer
 from .compaction import Compactor
 from .gate import WriteGate, before_write_hook
-from .imports import BATCH_ROWS, ITEM_OVERHEAD, batch_bytes, check_size, stored_size
+from .imports import ITEM_OVERHEAD, batch_bytes, check_size, stored_size
 from .metrics import note_packed
 
 __all__ = ["GroupCommit", "Pending", "store_packed"]
@@ -168,13 +168,13 @@ class GroupCommit:
         self._queues: weakref.WeakKeyDictionary[StoredTable, list[Pending]] = weakref.WeakKeyDictionary()
 
     def _batch(self, table: StoredTable, queue: list[Pending]) -> list[Pending]:
-        """The writes at the head of the queue that fill one batch: ``BATCH_ROWS`` and the upload limit's bytes.
+        """The writes at the head of the queue that fill one batch: the upload limit's bytes.
 
         At least one: a write too large alone is refused by its own check.
         """
         budget = batch_bytes(self.committer.backend.upload_limit)
         taken: list[Pending] = []
-        for write in queue[:BATCH_ROWS]:
+        for write in queue:
             budget -= write.size(table)
             if taken and budget < 0:
                 break
@@ -190,7 +190,7 @@ class GroupCommit:
 
         Unless a write ahead of it stored it meanwhile, it takes the queue
         (itself first, then those that arrived while it waited, as many as one
-        batch holds: ``BATCH_ROWS``, within the upload limit's bytes) and
+        batch holds: ``batch_bytes`` of the upload limit) and
         stores it. A write another one stored returns at once, even if the
         store began closing since (it is stored).
         """
