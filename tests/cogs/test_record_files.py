@@ -300,3 +300,12 @@ async def test_import_of_a_too_big_file_is_refused(simcord_env, member, channel,
     monkeypatch.setattr(sys.modules["cogs.record._cog"], "MAX_IMPORT_BYTES", 10)
     result = await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(5)))
     assert "Split it." in refusal(simcord_env, result, Refused)
+
+
+async def test_an_import_of_20_000_rows_is_one_storage_message(simcord_env, member, channel, books, store, moderator):
+    """Twice the old row limit: all stored in one batch message (sized by bytes), and the reply says so."""
+    result = await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(20_000)))
+    assert reply(result).content.startswith("Imported 20000 records into `books` (ids 1 to 20000)")
+    assert await store.count("books") == 20_000
+    table_channel = simcord_env.bot.get_channel(store.tables.entry("books").channel_id)
+    assert len([message async for message in table_channel.history(limit=None)]) == 1
