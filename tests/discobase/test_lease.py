@@ -408,7 +408,7 @@ def test_release_is_dead_at_once_on_every_clock() -> None:
 
 
 async def test_start_up_takes_a_free_lease_and_never_waits_for_a_held_one(world: tuple[MemoryBackend, Clock]) -> None:
-    """``gate.prepare`` at start-up: behind a live holder it gives up at once; once free, it takes the lease for writes."""
+    """At start-up, behind a live holder it gives up at once; once the lease is free, it takes it for writes."""
     backend, clock = world
     old = _process(backend, clock, "old")
     await old.create_table(books_schema())
