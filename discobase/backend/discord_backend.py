@@ -32,7 +32,15 @@ from ..errors import ChannelLimit, ChannelMissing, DiscordUnavailable, MessageMi
 from ..write import sending
 from ..write.metrics import note_request
 from ..write.retry import retrying
-from .base import CATEGORY_CHANNEL_LIMIT, GUILD_CHANNEL_LIMIT, MESSAGE_LIMIT, Backend, StoredMessage, split_by_age
+from .base import (
+    CATEGORY_CHANNEL_LIMIT,
+    GUILD_CHANNEL_LIMIT,
+    MESSAGE_LIMIT,
+    Backend,
+    StoredMessage,
+    WriteWindow,
+    split_by_age,
+)
 
 __all__ = ["DiscordBackend"]
 
@@ -266,6 +274,22 @@ class DiscordBackend(Backend):
                 "create the storage category",
             )
         return category.id
+
+    def write_window(self, channel_id: int) -> WriteWindow | None:
+        """From discord.py's rate-limit bucket of the channel's message creates (Discord's headers fill it).
+
+        discord.py keeps no public view of its buckets; this reads its
+        ``HTTPClient`` the way it looks buckets up itself, and says nothing when
+        it finds none (a new channel, no headers yet, another discord.py version).
+        """
+        http = self.client.http
+        route = "POST /channels/{channel_id}/messages"
+        bucket_hash = getattr(http, "_bucket_hashes", {}).get(route)
+        bucket = getattr(http, "_buckets", {}).get(f"{bucket_hash or route}:{channel_id}")
+        expires = getattr(bucket, "expires", None)
+        if bucket is None or not getattr(bucket, "dirty", False) or not isinstance(expires, float):
+            return None
+        return WriteWindow(bucket.limit, bucket.remaining, expires - asyncio.get_running_loop().time())
 
     def categories(self) -> dict[int, str]:  # noqa: D102
         return {category.id: category.name for category in self.guild.categories}

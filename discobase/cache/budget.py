@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections import OrderedDict
+from collections.abc import Mapping
 from itertools import islice
 
 from .stored_table import StoredTable
@@ -36,7 +37,7 @@ def estimate_record_bytes(table: StoredTable) -> int:
     return total // len(sample)
 
 
-def _values_bytes(values: dict[str, object]) -> int:
+def _values_bytes(values: Mapping[str, object]) -> int:
     """What a record's values hold; ``None``, ``True`` and ``False`` are shared by all and cost nothing."""
     return sum(sys.getsizeof(value) for value in values.values() if value is not None and type(value) is not bool)
 
