@@ -11,7 +11,7 @@ from datetime import date
 from .cpu import cache_bound, cpu_finds
 from .ratelimit import ASSUMPTIONS
 from .scale import ScalePoint, scale_points, scale_table
-from .workloads import Measurement, command_workloads, concurrent_workloads, engine_workloads
+from .workloads import Measurement, command_workloads, concurrent_workloads, engine_workloads, spread_workload
 
 TARGETS = [
     # (measurement, most requests, most modelled seconds, what the issue asked)
@@ -80,6 +80,11 @@ def _scale_targets(points: list[ScalePoint], rows: list[Measurement], spread: di
             True,  # export_files raised otherwise; scale.py counts every record back
         ),
         (
+            "50 inserts spread over 10 s (50 to 150 ms round trips): at most 15 writes, p95 at most 1.5 s",
+            f"{spread['writes']:.0f} writes, p95 {spread['p95']:.2f} s, longest {spread['longest']:.2f} s",
+            spread["writes"] <= 15 and spread["p95"] <= 1.5,
+        ),
+        (
             "lone insert: 1 request, 0 s added",
             f"{by_name['insert 1'].requests} request",
             by_name["insert 1"].requests == 1,
@@ -118,6 +123,7 @@ def main() -> None:
         + asyncio.run(command_workloads(100_000))
     )
     points = scale_points(sizes)
+    spread, unpaced = asyncio.run(spread_workload(paced=True)), asyncio.run(spread_workload(paced=False))
     finds = cpu_finds(args.cached)
     print(f"discobase benchmarks, {date.today()}, Python {platform.python_version()} on {platform.machine()}")
     print(f"Rate-limit model: {ASSUMPTIONS}\n")
@@ -126,8 +132,11 @@ def main() -> None:
     print(_targets(rows, args.big))
     print()
     print(f"Costs by table size (4 columns, short values; upload limit 10 MiB):\n\n{scale_table(points)}\n")
-    print(_scale_targets(points, rows))
-    print()
+    print(_scale_targets(points, rows, spread))
+    print(
+        f"\nUnpaced (as before pacing), the same 50 inserts: {unpaced['writes']:.0f} writes, "
+        f"p95 {unpaced['p95']:.2f} s, longest {unpaced['longest']:.2f} s\n"
+    )
     print(
         f"CPU over {args.cached:,} cached records: find by a unique column {finds['indexed'] * 1000:.3f} ms, "
         f"full scan with ~ {finds['scan'] * 1000:.1f} ms, two-condition range {finds['range'] * 1000:.1f} ms "
