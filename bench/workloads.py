@@ -272,7 +272,7 @@ async def command_workloads(rows: int = 1000) -> list[Measurement]:
 
     results: list[Measurement] = []
     bot = create_bot(Settings())
-    async with simcord.run(bot) as env:
+    async with simcord.run(bot, settle_timeout=60.0) as env:  # a 100,000-row import parses for seconds
         guild = env.create_guild("Bench")
         channel = guild.create_text_channel("general")
         role = guild.create_role("Admin", permissions=discord.Permissions(manage_guild=True))

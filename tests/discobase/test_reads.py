@@ -1,10 +1,14 @@
 """Reads served faster must read the same: a sort with a limit, id ranges and counts against plain scans."""
 
+import operator
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from discobase import Record, StoredTable, TableSchema, parse_columns, parse_query
 from discobase.model.query import Query
+
+BOUNDS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 SCHEMA = TableSchema(name="books", columns=parse_columns("title:text unique, year:int optional, score:float optional"))
 
@@ -42,3 +46,29 @@ def test_id_ranges_and_counts_match_a_plain_scan(values, conditions: list[tuple[
 def test_an_empty_query_counts_every_record() -> None:
     table = table_of([(1900, None), (None, 1.0)])
     assert table.count(Query()) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows,
+    st.lists(
+        st.tuples(st.sampled_from(["year", "score"]), st.sampled_from(list(BOUNDS)), st.integers(0, 6)), max_size=4
+    ),
+    st.booleans(),
+)
+def test_bounds_on_one_column_read_as_each_condition_does(values, conditions, nested: bool) -> None:
+    """A lower and an upper bound fused into one range test match each condition checked alone (an oracle)."""
+    table = table_of(values)
+    bounds = [(column, op, value + 1899 if column == "year" else value / 2) for column, op, value in conditions]
+    where = " and ".join(f"{column} {op} {value}" for column, op, value in bounds)
+    if nested and where:
+        where = f"({where}) or id < 0"  # the conjunction inside parentheses: an And under an Or
+
+    def oracle(record: Record) -> bool:
+        return all(
+            record.values[column] is not None and BOUNDS[op](record.values[column], value)
+            for column, op, value in bounds
+        )
+
+    query = parse_query(SCHEMA, where=where or None)
+    assert [r.id for r in table.select(query)] == [r.id for r in table if oracle(r)]
