@@ -17,7 +17,19 @@ import discord
 import discobase
 from discobase.model.columns import Value
 
-__all__ = ["ELLIPSIS", "bar", "code", "cut", "duration", "escape", "escape_cut", "plural", "role_text", "show"]
+__all__ = [
+    "ELLIPSIS",
+    "bar",
+    "code",
+    "cut",
+    "duration",
+    "escape",
+    "escape_cut",
+    "number",
+    "plural",
+    "role_text",
+    "show",
+]
 
 ELLIPSIS = "\u2026"
 EMPTY = "\u2014"
@@ -82,6 +94,17 @@ def escape_cut(text: str, limit: int) -> str:
 def plural(count: int, word: str) -> str:
     """``1 record``, ``2 records``."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def number(value: float, *, average: bool = False) -> str:
+    """A number for people: ``12,400``, ``1,234.5``; ints as ints; an average to 3 significant digits or 1 decimal."""
+    if isinstance(value, int) or (not average and float(value).is_integer() and abs(value) < 1e15):
+        return f"{int(value):,}"
+    places = 1 if average and abs(value) >= 100 else 2
+    if average and abs(value) < 1:
+        places = 3
+    text = f"{value:,.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def bar(done: int, total: int, width: int = 20) -> str:
