@@ -79,8 +79,8 @@ def schema_embed(
 
 
 def views_text(schema: discobase.TableSchema) -> str:
-    """One line per view: ``open`` where `status = open` (``/table describe``, ``/record describe``)."""
+    """One line per view: `open` `status = open` (``/table describe``, ``/record describe``)."""
     lines = [
-        f"{code(view.name)} {escape(cut(view.where, 80)) if view.where else 'every record'}" for view in schema.views
+        f"{code(view.name)} {code(cut(view.where, 80)) if view.where else 'every record'}" for view in schema.views
     ]
     return cut("\n".join(lines), 1024)
