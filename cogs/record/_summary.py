@@ -45,7 +45,7 @@ def _stat_lines(schema: discobase.TableSchema, summary: discobase.Summary) -> li
             lines.append(f"**{stats.column}** \u00b7 no values")
             continue
         assert stats.average is not None and stats.minimum is not None and stats.maximum is not None
-        over = f" \u00b7 {stats.count:,} with a value" if stats.count < summary.count else ""
+        over = f" \u00b7 {number(stats.count)} with a value" if stats.count < summary.count else ""
         lines.append(
             f"**{stats.column}** \u00b7 sum {number(stats.total)} \u00b7 avg {number(stats.average, average=True)}"
             f" \u00b7 min {number(stats.minimum)} \u00b7 max {number(stats.maximum)}{over}"
@@ -73,7 +73,7 @@ def group_label(
     if group.kind == "none":
         return "(none)"
     if group.kind == "other":
-        return f"other ({_folded_count(summary):,} groups)"
+        return f"other ({number(_folded_count(summary))} groups)"
     assert summary.by is not None
     if summary.by.part is not None:
         return str(group.key)
@@ -85,17 +85,17 @@ def _group_lines(schema: discobase.TableSchema, summary: discobase.Summary) -> l
     for group in summary.groups:
         share = f" ({group.count * 100 / summary.count:.0f}%)" if summary.count else ""
         sums = "".join(f" \u00b7 {name} {number(total)}" for name, total in zip(summary.of, group.totals, strict=True))
-        lines.append(f"{group_label(schema, summary, group)} \u00b7 **{group.count:,}**{share}{sums}")
+        lines.append(f"{group_label(schema, summary, group)} \u00b7 **{number(group.count)}**{share}{sums}")
     return lines
 
 
 def summary_embed(schema: discobase.TableSchema, summary: discobase.Summary, where: str | None) -> discord.Embed:
     """The summary as one embed: the count and what was counted, then one line per statistic, then the groups."""
     which = f" matching {code(cut(where, 300))}" if where else ""
-    lines = [f"**{summary.count:,}** {'record' if summary.count == 1 else 'records'}{which}"]
+    lines = [f"**{number(summary.count)}** {'record' if summary.count == 1 else 'records'}{which}"]
     lines += _stat_lines(schema, summary)
     if summary.by is not None:
-        kinds = f"{summary.group_count:,} groups" if summary.group_count != 1 else "1 group"
+        kinds = f"{number(summary.group_count)} groups" if summary.group_count != 1 else "1 group"
         folded = f", the largest {MAX_GROUPS} shown" if any(g.kind == "other" for g in summary.groups) else ""
         lines += ["", f"**By {escape(str(summary.by))}** ({kinds}{folded})", *_group_lines(schema, summary)]
     return discord.Embed(title=f"Summary of {schema.name}", description=cut("\n".join(lines), 4000), color=COLOR)
@@ -108,8 +108,9 @@ def _plain_label(
     assert summary.by is not None
     column_type = schema.column(summary.by.column).type
     if group.kind == "value" and summary.by.part is None and isinstance(group.key, int) and guild is not None:
-        if column_type is discobase.ColumnType.USER and (member := guild.get_member(group.key)) is not None:
-            return member.display_name
+        if column_type is discobase.ColumnType.USER:  # without the members intent few are cached: no fetch per bar
+            member = guild.get_member(group.key)
+            return member.display_name if member is not None else f"user \u2026{group.key % 1_000_000:06d}"
         if column_type is discobase.ColumnType.CHANNEL and (channel := guild.get_channel(group.key)) is not None:
             return f"#{channel.name}"
         if column_type is discobase.ColumnType.ROLE and (role := guild.get_role(group.key)) is not None:

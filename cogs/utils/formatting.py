@@ -97,13 +97,18 @@ def plural(count: int, word: str) -> str:
 
 
 def number(value: float, *, average: bool = False) -> str:
-    """A number for people: ``12,400``, ``1,234.5``; ints as ints; an average to 3 significant digits or 1 decimal."""
+    """A number for people: ``12,400``, ``1965``, ``1234.5``; ints as ints; averages to 1 to 3 decimals.
+
+    Thousands are separated from 10,000 up, so a year or a four-digit count reads as people write it.
+    """
     if isinstance(value, int) or (not average and float(value).is_integer() and abs(value) < 1e15):
-        return f"{int(value):,}"
+        whole = int(value)
+        return f"{whole:,}" if abs(whole) >= 10_000 else str(whole)
     places = 1 if average and abs(value) >= 100 else 2
     if average and abs(value) < 1:
         places = 3
-    text = f"{value:,.{places}f}".rstrip("0").rstrip(".")
+    text = f"{value:,.{places}f}" if abs(value) >= 10_000 else f"{value:.{places}f}"
+    text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 

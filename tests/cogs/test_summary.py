@@ -117,7 +117,7 @@ async def test_ten_thousand_distinct_values(admin, member, channel, store):
     lines = _lines(message)
     assert lines[0] == "**10,000** records"
     assert lines[2] == "**By code** (10,000 groups, the largest 25 shown)"
-    assert lines[-1] == "other (9,975 groups) \u00b7 **9,975** (100%)"
+    assert lines[-1] == "other (9975 groups) \u00b7 **9975** (100%)"
     assert message.attachments[0].filename == "summary.png"
 
 
