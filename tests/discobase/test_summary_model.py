@@ -101,3 +101,11 @@ def test_dates_range() -> None:
     schema = TableSchema(name="d", columns=parse_columns("on:date optional"))
     summary = summarize_records(schema, _records({"on": date(2026, 3, 1)}, {"on": date(2025, 1, 9)}, {}))
     assert (summary.dates[0].earliest, summary.dates[0].latest) == (date(2025, 1, 9), date(2026, 3, 1))
+
+
+def test_many_ties_keep_the_first_values_in_text_order() -> None:
+    """Past 25 groups of one size, the 25 first in text order are kept (the same answer every run), the rest folded."""
+    rows = _records(*({"who": f"w{k:02d}"} for k in reversed(range(30))), {"who": "big"}, {"who": "big"})
+    summary = summarize_records(SCHEMA, rows, GroupBy("who"))
+    assert [g.key for g in summary.groups] == ["big", *(f"w{k:02d}" for k in range(24)), "other"]
+    assert summary.groups[-1].count == 6
