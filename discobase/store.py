@@ -67,7 +67,6 @@ from .model.catalog import Access, Settings
 from .model.query import Query
 from .model.records import Found, Record
 from .model.schema import TableSchema
-from .model.summary import GroupBy, Summary, summarize
 from .write.bulk_changes import BulkChanges
 from .write.commit import Committer
 from .write.compaction import CompactionResult, Compactor
@@ -246,13 +245,6 @@ class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
     async def find(self, name: str, query: Query | None = None) -> Found:
         """Records matching the query, and in ``matched`` how many match without its limit (no request when loaded)."""
         return (await self.tables.loaded(name)).select(query or Query())
-
-    async def summary(
-        self, name: str, query: Query | None = None, by: GroupBy | None = None, of: tuple[str, ...] = ()
-    ) -> Summary:
-        """Count, totals, date ranges and groups of the records matching the query (no request when loaded)."""
-        table = await self.tables.loaded(name)
-        return summarize(table.schema, table.select((query or Query()).without_limit()), by, of)
 
     async def count(self, name: str, query: Query | None = None) -> int:
         """How many records match (all of them without a query)."""

@@ -31,7 +31,7 @@ from .model.columns import ColumnType, as_typed
 from .model.query import Condition, Query
 from .model.records import Record
 from .model.schema import Column, TableSchema
-from .model.summary import Summary, parse_by, parse_of
+from .model.summary import Summary, parse_by, parse_of, summarize
 from .model.views import select
 
 if TYPE_CHECKING:
@@ -312,8 +312,8 @@ class Table(BaseModel):
         schema = store.schema(cls.__disco_name__)
         grouping = parse_by(by, schema) if by and by.strip() else None
         columns = parse_of(of, schema) if of and of.strip() else ()
-        query = cls._query(store, where, None, None, {}, view)
-        return await store.summary(cls.__disco_name__, query, grouping, columns)
+        found = await store.find(cls.__disco_name__, cls._query(store, where, None, None, {}, view))
+        return summarize(store.schema(cls.__disco_name__), found, grouping, columns)
 
     @overload
     @classmethod

@@ -139,8 +139,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         chosen = discobase.select(store.schema(table), view, where, sort, limit, columns)  # a typo costs no load
         schema = await timely(interaction, store.load(table), ephemeral=private)
         found = await store.find(table, chosen.query)  # one scan: the records and, in `matched`, the count
-        shown = schema.only(chosen.columns) if chosen.columns else schema
-        await answer_found(interaction, shown, found, chosen.where, private=private)
+        await answer_found(interaction, chosen.showing(schema), found, chosen.where, private=private)
 
     @app_commands.command(name="get")
     @app_commands.describe(private=PRIVATE)
@@ -262,9 +261,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         chosen = discobase.select(schema, view, where, columns=columns)
         records = await timely(interaction, store.find(table, chosen.query), ephemeral=private)
         limit = interaction.guild.filesize_limit if interaction.guild else discobase.DEFAULT_UPLOAD_LIMIT
-        files = export_files(
-            table, schema.only(chosen.columns) if chosen.columns else schema, records, file_format, limit
-        )
+        files = export_files(table, chosen.showing(schema), records, file_format, limit)
         which = f" matching {code(cut(chosen.where, 300))}" if chosen.where else ""
         how = (
             ""
@@ -304,7 +301,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         grouping = discobase.parse_by(by, schema) if by and by.strip() else None
         totals = discobase.parse_of(of, schema) if of and of.strip() else ()
         check_chart(chart, grouping)
-        summary = await timely(interaction, store.summary(table, chosen.query, grouping, totals), ephemeral=private)
+        found = await timely(interaction, store.find(table, chosen.query), ephemeral=private)
+        summary = discobase.summarize(store.schema(table), found, grouping, totals)  # from memory, one pass
         await answer_summary(interaction, store.schema(table), summary, chosen.where, chart=chart, private=private)
 
     @app_commands.command(name="import")

@@ -73,7 +73,7 @@ async def show_or_change_view(
     view = discobase.View(name=name, where=(where or "").strip(), sort=(sort or "").strip(), columns=chosen)
     replaced = name in schema.view_names
     await timely(interaction, store.save_view(table, view), ephemeral=private)
-    audit(interaction, table, f"saved view {code(name)}: {view_text(view)}")
+    audit(interaction, table, f"saved view {code(name)}", values=f"saved view {code(name)}: {view_text(view)}")
     verb = "Changed" if replaced else "Saved"
     await answer(
         interaction,

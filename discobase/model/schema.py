@@ -215,17 +215,7 @@ class TableSchema(BaseModel):
                     f"Column `{column.name}` cannot be unique and have a default: "
                     "every record would get the same value."
                 )
-        self._check_views()
-
-    def _check_views(self) -> None:
-        names: set[str] = set()
-        for view in self.views:
-            check_name(view.name, "view")
-            if view.name in names:
-                raise SchemaError(f"Table `{self.name}` has two views named `{view.name}`.")
-            names.add(view.name)
-        if len(self.views) > MAX_VIEWS:
-            raise SchemaError(f"A table has at most {MAX_VIEWS} views; delete one with `/table view … delete:True`.")
+        _check_views(self)
 
     @property
     def column_names(self) -> list[str]:
@@ -266,13 +256,6 @@ class TableSchema(BaseModel):
         """A copy without the view ``name`` (``UnknownView`` if it has none of that name)."""
         self.view(name)
         return self.model_copy(update={"views": tuple(v for v in self.views if v.name != name)})
-
-    def only(self, names: tuple[str, ...]) -> TableSchema:
-        """A copy showing only the columns ``names``, in that order: what ``columns:`` shows of each record.
-
-        For showing and exporting only; it is never stored (not revalidated, so it keeps the table's name).
-        """
-        return self.model_copy(update={"columns": tuple(self.column(name) for name in names)})
 
     @property
     def uses_storage_keys(self) -> bool:
@@ -405,6 +388,18 @@ class TableSchema(BaseModel):
             for column in self.columns
             if values.get(column.name) is not None or column.default is not None
         }
+
+
+def _check_views(schema: TableSchema) -> None:
+    """View names follow the name grammar, each once, at most ``MAX_VIEWS``."""
+    names: set[str] = set()
+    for view in schema.views:
+        check_name(view.name, "view")
+        if view.name in names:
+            raise SchemaError(f"Table `{schema.name}` has two views named `{view.name}`.")
+        names.add(view.name)
+    if len(schema.views) > MAX_VIEWS:
+        raise SchemaError(f"A table has at most {MAX_VIEWS} views; delete one with `/table view … delete:True`.")
 
 
 @functools.lru_cache(maxsize=256)

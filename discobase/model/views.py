@@ -30,6 +30,12 @@ class Selection:
     columns: tuple[str, ...] | None
     where: str | None
 
+    def showing(self, schema: TableSchema) -> TableSchema:
+        """The schema as the records are shown: only the chosen columns, in their order (never stored)."""
+        if self.columns is None:
+            return schema
+        return schema.model_copy(update={"columns": tuple(schema.column(name) for name in self.columns)})
+
 
 def parse_column_list(text: str, schema: TableSchema) -> tuple[str, ...]:
     """Column names, comma-separated, each once (``id`` is always shown first, so it may be left out)."""

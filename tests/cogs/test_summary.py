@@ -182,7 +182,9 @@ async def test_library_summary_equals_the_command(simcord_env, guild, member, ch
         ("doing", 2, (7.5,)),
     ]
     assert summary.dates == (discobase.DateRange("due", date(2026, 1, 5), date(2026, 3, 30)),)
-    assert summary == await store.summary("tasks", None, discobase.GroupBy("status"), ("hours",))
+    assert summary == discobase.summarize(
+        store.schema("tasks"), await store.find("tasks"), discobase.GroupBy("status"), ("hours",)
+    )
     shown = _lines(reply(await member.slash(channel, "record summary", table="tasks", by="status", of="hours")))
     assert shown[-3:] == [
         f"done {MID} **3** (30%) {MID} hours 16",

@@ -175,3 +175,9 @@ async def test_library_find_over_a_view(simcord_env, guild, admin, channel, task
     assert [task.title for task in await Tasks.find(view="open")] == ["t7", "t2", "t1", "t8", "t3", "t9", "t6"]
     assert [task.id for task in await Tasks.find(view="open", where="points > 2", sort="id")] == [1, 2, 7]
     assert await Tasks.count(view="open") == 7
+
+
+async def test_columns_autocomplete_the_name_being_typed(member, channel, tasks):
+    """`columns:` completes the last name typed, keeping those before it."""
+    choices = await member.autocomplete(channel, "record find", "columns", "title, ho", table="tasks")
+    assert [choice["value"] for choice in choices] == ["title, hours"]
