@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from discobase import BrokenView, GuildStore, UnknownView, View, select
+from discobase import BrokenView, ColumnType, GuildStore, UnknownView, View, parse_columns, select
 from discobase.model.catalog import decode_entry
 from discobase.model.views import follow_rename, views_using
 
@@ -63,6 +63,15 @@ async def test_a_dropped_column_breaks_the_view_not_the_table(store: GuildStore)
     with pytest.raises(BrokenView, match="no longer fits the table: Table `books` has no column `year`"):
         select(store.schema("books"), "old")
     assert await store.count("books") == 0
+
+
+async def test_a_view_an_alter_column_left_unreadable_is_reported(store: GuildStore) -> None:
+    """A view on a value an alter-column took away (a choice no longer offered) is reported broken, with the fix."""
+    await store.add_column("books", parse_columns("state:choice(new|lent|lost) optional")[0])
+    await store.save_view("books", View(name="lent", where="state = lent"))
+    await store.alter_column("books", "state", column_type=ColumnType.CHOICE, choices=("new", "lost"))
+    with pytest.raises(BrokenView, match=r"not one of the choices: new, lost\. .*Save it again with"):
+        select(store.schema("books"), "lent")
 
 
 def test_an_old_reader_skips_views() -> None:
