@@ -8,7 +8,7 @@ import logging
 import platform
 from datetime import date
 
-from .cpu import cache_bound, cpu_finds
+from .cpu import cache_bound, chart_seconds, cpu_finds, cpu_summaries
 from .ratelimit import ASSUMPTIONS
 from .scale import ScalePoint, scale_points, scale_table
 from .workloads import Measurement, command_workloads, concurrent_workloads, engine_workloads, spread_workload
@@ -143,6 +143,15 @@ def main() -> None:
         f"({finds['range'] / args.cached * 1e6:.2f} µs/record), sort -year limit 10 {finds['top 10'] * 1000:.1f} ms "
         f"({finds['top 10'] / args.cached * 1e6:.2f} µs/record), 100 ids by range {finds['id range'] * 1000:.3f} ms, "
         f"count by a unique column {finds['count indexed'] * 1000:.3f} ms"
+    )
+    sums = cpu_summaries(args.cached)
+    first_chart, chart = chart_seconds()
+    print(
+        f"Summaries over {args.cached:,} cached records: count and totals {sums['plain'] * 1000:.1f} ms, "
+        f"by a column of 97 values {sums['by author'] * 1000:.1f} ms, with the sum of a column "
+        f"{sums['by author of year'] * 1000:.1f} ms, by a unique column ({args.cached:,} groups) "
+        f"{sums['by title'] * 1000:.1f} ms, the find's scan included {sums['scan and by author'] * 1000:.1f} ms; "
+        f"a chart of 26 bars {chart * 1000:.0f} ms ({first_chart * 1000:.0f} ms for the first, importing matplotlib)"
     )
     bound = asyncio.run(cache_bound())
     print(

@@ -1,4 +1,4 @@
-"""Our own CPU time: finds over 100,000 cached records, and memory per cached record."""
+"""Our own CPU time: finds and summaries over 100,000 cached records, a chart, and memory per cached record."""
 
 from __future__ import annotations
 
@@ -8,10 +8,21 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
-from discobase import CachedTable, GuildStore, MemoryBackend, Record, TableSchema, parse_columns, parse_query
+from discobase import (
+    CachedTable,
+    GroupBy,
+    GuildStore,
+    MemoryBackend,
+    Query,
+    Record,
+    TableSchema,
+    parse_columns,
+    parse_query,
+    summarize,
+)
 from discobase.cache.budget import CacheBudget
 
-__all__ = ["bytes_per_record", "cache_bound", "cached_table", "cpu_finds"]
+__all__ = ["bytes_per_record", "cache_bound", "cached_table", "chart_seconds", "cpu_finds", "cpu_summaries"]
 
 COLUMNS = "title:text unique, author:text, year:int optional, read:bool default=false"
 
@@ -50,6 +61,36 @@ def cpu_finds(count: int = 100_000) -> dict[str, float]:
     timings = {name: _best_of(5, functools.partial(table.select, query)) for name, query in queries.items()}
     timings["count indexed"] = _best_of(5, lambda: table.count(queries["indexed"]))
     return timings
+
+
+def cpu_summaries(count: int = 100_000) -> dict[str, float]:
+    """Seconds (best of 5) of ``/record summary`` over every record: plain, by a column, with an ``of`` total."""
+    table = cached_table(count)
+    records = table.select(Query())
+    runs = {
+        "plain": lambda: summarize(table.schema, records),
+        "by author": lambda: summarize(table.schema, records, GroupBy("author")),
+        "by title": lambda: summarize(table.schema, records, GroupBy("title")),  # every record its own group
+        "by author of year": lambda: summarize(table.schema, records, GroupBy("author"), ("year",)),
+        "scan and by author": lambda: summarize(table.schema, table.select(Query()), GroupBy("author")),
+    }
+    return {name: _best_of(5, run) for name, run in runs.items()}
+
+
+def chart_seconds() -> tuple[float, float]:
+    """Seconds for the first chart of a process (matplotlib imported then) and for a later one (best of 5)."""
+    from cogs.record._chart import render_chart
+
+    labels = [f"group {n}" for n in range(26)]
+    values = [float(100 - n) for n in range(26)]
+
+    def draw() -> bytes:
+        return render_chart("books: records by author", labels, values, measure="records", grouped_by="author")
+
+    start = time.perf_counter()
+    draw()
+    first = time.perf_counter() - start
+    return first, _best_of(5, draw)
 
 
 def bytes_per_record(count: int = 100_000) -> float:

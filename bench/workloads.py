@@ -14,7 +14,16 @@ import discord
 import simcord
 from discord.ext import commands
 
-from discobase import Engine, GuildStore, MemoryBackend, TableSchema, default_intents, parse_columns, parse_query
+from discobase import (
+    Engine,
+    GuildStore,
+    MemoryBackend,
+    TableSchema,
+    View,
+    default_intents,
+    parse_columns,
+    parse_query,
+)
 from discobase.backend import discord_backend
 from discobase.backend.base import WriteWindow
 
@@ -121,6 +130,8 @@ async def engine_workloads(big: int = 10_000) -> list[Measurement]:
         results.append(await session.measure("insert 1,000 one by one", one_by_one))
         for n in range(1001, big):
             await session.store.insert("books", _row(n), 1)
+        unread = View(name="unread", where="read = false", sort="-year", columns=("title", "year"))
+        results.append(await session.measure("save a view", lambda: session.store.save_view("books", unread)))
         results.append(await session.measure("update 1", lambda: session.store.update("books", 5, {"read": "yes"})))
         results.append(await session.measure("delete 1", lambda: session.store.delete("books", 6)))
 

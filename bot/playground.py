@@ -27,7 +27,7 @@ from cogs.utils.errors import describe_error, unwrap
 
 from . import create_bot
 from .bot import DiscobaseBot
-from .playground_demo import DEMO_TABLE, seed_demo
+from .playground_demo import AUDIT_CHANNEL, DEMO_TABLE, DemoPeople, seed_demo
 from .playground_door import DEFAULT_PORT, open_door
 from .settings import Settings
 
@@ -86,7 +86,11 @@ async def start_playground(settings: Settings, *, demo: bool) -> Playground:
         server = bot.get_guild(guild.id)
         assert server is not None  # GUILD_CREATE has run
         if demo:
-            await seed_demo(bot.engine.store(server), admin.id)
+            audit = guild.create_text_channel(AUDIT_CHANNEL)
+            staff = guild.create_role("Staff")
+            await env.settle()
+            people = DemoPeople(admin.id, (admin.id, member.id), staff.id, audit.id)
+            await seed_demo(bot.engine.store(server), people)
         await env.settle()
     except BaseException:
         await env.shutdown()
@@ -100,6 +104,7 @@ def hint(demo: bool) -> str:
         first = (
             f"  In #general type /record, pick /record find, set table to {DEMO_TABLE} and where to year < 1950, "
             "then press Enter.\n"
+            f"  Then /record summary with table {DEMO_TABLE}, by genre and chart True draws a chart.\n"
             '  "Viewing as" switches between ada (Manage Server) and bob (a member): only ada may /table create.'
         )
     else:

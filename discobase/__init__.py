@@ -21,7 +21,9 @@ from .model.grammar import parse_columns, parse_query, parse_sort, parse_type, p
 from .model.problems import value_problems
 from .model.query import Condition, Query
 from .model.records import Found, Record
-from .model.schema import Column, TableSchema
+from .model.schema import Column, TableSchema, View
+from .model.summary import DateRange, Group, GroupBy, NumberStats, Summary, parse_by, parse_of, summarize
+from .model.views import Selection, parse_column_list, select
 from .store import GuildStore
 from .table import Table, Unique
 from .write import guard, retry
@@ -82,30 +84,42 @@ __all__ = [
     "CompactionResult",
     "Condition",
     "Database",
+    "DateRange",
     "DiscordBackend",
     "Engine",
     "Found",
+    "Group",
+    "GroupBy",
     "GuildStore",
     "MemoryBackend",
+    "NumberStats",
     "Query",
     "Record",
+    "Selection",
     "Settings",
     "StoredTable",
+    "Summary",
     "Table",
     "TableSchema",
     "Unique",
     "UpsertResult",
+    "View",
     "__license__",
     "__version__",
     "default_intents",
     "guard",
+    "parse_by",
+    "parse_column_list",
     "parse_columns",
+    "parse_of",
     "parse_query",
     "parse_sort",
     "parse_type",
     "parse_values",
     "parse_where",
     "retry",
+    "select",
+    "summarize",
     "value_problems",
 ]
 __all__ += errors.__all__

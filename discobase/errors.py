@@ -19,6 +19,7 @@ __all__ = [
     "AlterProblem",
     "AlterRejected",
     "BadValue",
+    "BrokenView",
     "BulkRejected",
     "ChannelLimit",
     "ChannelMissing",
@@ -52,6 +53,7 @@ __all__ = [
     "UniqueViolation",
     "UnknownColumn",
     "UnknownTable",
+    "UnknownView",
 ]
 
 
@@ -156,6 +158,31 @@ class UnknownColumn(DatabaseLookupError):
         super().__init__(
             f"Table `{table}` has no column `{shown(column)}`.{_did_you_mean(column, known)}"
             f" Its columns: {', '.join(known) or 'none'}."
+        )
+
+
+class UnknownView(DatabaseLookupError):
+    """A view name that the table does not have."""
+
+    def __init__(self, table: str, view: str, known: Iterable[str] = ()) -> None:
+        self.table = table
+        self.view = view
+        known = list(known)
+        listed = f" Its views: {', '.join(known)}." if known else f" `/table view table:{table}` saves one."
+        super().__init__(f"Table `{table}` has no view `{shown(view)}`.{_did_you_mean(view, known)}{listed}")
+
+
+class BrokenView(DatabaseTableError):
+    """A saved view no longer fits its table (a column dropped or altered since): says what, and the fix."""
+
+    def __init__(self, table: str, view: str, problem: str) -> None:
+        self.table = table
+        self.view = view
+        self.problem = problem
+        super().__init__(
+            f"The view `{view}` of `{table}` no longer fits the table: {problem} Save it again with "
+            f"`/table view table:{table} name:{view} where:… sort:… columns:…`, or delete it with "
+            f"`/table view table:{table} name:{view} delete:True`."
         )
 
 

@@ -28,10 +28,11 @@ from pydantic_core import PydanticUndefined
 
 from .errors import AlreadySaved, GrammarError, NotSaved, NoUniqueMatch, RecordRejected, SchemaError
 from .model.columns import ColumnType, as_typed
-from .model.grammar import parse_query
 from .model.query import Condition, Query
 from .model.records import Record
 from .model.schema import Column, TableSchema
+from .model.summary import Summary, parse_by, parse_of, summarize
+from .model.views import select
 
 if TYPE_CHECKING:
     import asyncio
@@ -252,11 +253,17 @@ class Table(BaseModel):
 
     @classmethod
     def _query(
-        cls, store: GuildStore, where: str | None, sort: str | None, limit: int | None, filters: dict[str, Any]
+        cls,
+        store: GuildStore,
+        where: str | None,
+        sort: str | None,
+        limit: int | None,
+        filters: dict[str, Any],
+        view: str | None = None,
     ) -> Query:
-        """``where``, ``sort`` and ``limit`` read as ``/record find`` reads them, and the equality filters with them."""
+        """``where``, ``sort`` and ``limit`` read as ``/record find`` reads them (over ``view``), and the filters."""
         schema = store.schema(cls.__disco_name__)
-        query = parse_query(schema, where, sort, limit)
+        query = select(schema, view, where, sort, limit).query
         equal = tuple(
             Condition(name, "=", value if name == "id" else schema.column(name).convert(value))
             for name, value in filters.items()
@@ -265,23 +272,48 @@ class Table(BaseModel):
 
     @classmethod
     async def find(
-        cls, *, where: str | None = None, sort: str | None = None, limit: int | None = None, **filters: Any
+        cls,
+        *,
+        where: str | None = None,
+        sort: str | None = None,
+        limit: int | None = None,
+        view: str | None = None,
+        **filters: Any,
     ) -> list[Self]:
         """The records matching ``where`` and every ``field=value`` filter (all records without either).
 
         ``where``, ``sort`` and ``limit`` take what ``/record find`` takes:
         ``find(where="year >= 1950 and title ~ dune", sort="-year", limit=10)``.
-        Without ``sort``, records come by id.
+        Without ``sort``, records come by id. ``view`` names a view of the
+        table (``/table view``): its where, narrowed by ``where``, and its sort
+        unless ``sort`` is given.
         """
         store = await cls._database().store_for(cls)
-        records = await store.find(cls.__disco_name__, cls._query(store, where, sort, limit, filters))
+        records = await store.find(cls.__disco_name__, cls._query(store, where, sort, limit, filters, view))
         return [cls._from_record(record) for record in records]
 
     @classmethod
-    async def count(cls, *, where: str | None = None, **filters: Any) -> int:
+    async def count(cls, *, where: str | None = None, view: str | None = None, **filters: Any) -> int:
         """How many records match ``where`` and the filters (all of them without either), as ``/record count``."""
         store = await cls._database().store_for(cls)
-        return await store.count(cls.__disco_name__, cls._query(store, where, None, None, filters))
+        return await store.count(cls.__disco_name__, cls._query(store, where, None, None, filters, view))
+
+    @classmethod
+    async def summary(
+        cls, *, where: str | None = None, by: str | None = None, of: str | None = None, view: str | None = None
+    ) -> Summary:
+        """What ``/record summary`` answers, as typed values: the count, totals and date ranges, and groups.
+
+        ``by`` is a column, or ``column:day|week|month|year`` for a date; ``of``
+        names number columns, comma-separated (default: every number column):
+        ``await Task.summary(where="done = false", by="owner", of="hours")``.
+        """
+        store = await cls._database().store_for(cls)
+        schema = store.schema(cls.__disco_name__)
+        grouping = parse_by(by, schema) if by and by.strip() else None
+        columns = parse_of(of, schema) if of and of.strip() else ()
+        found = await store.find(cls.__disco_name__, cls._query(store, where, None, None, {}, view))
+        return summarize(store.schema(cls.__disco_name__), found, grouping, columns)
 
     @overload
     @classmethod

@@ -24,7 +24,16 @@ from ..access import (
     unseen_row_holders_hidden,
 )
 from ..audit.report import audit, update_lines
-from ..utils.autocomplete import record_ids, sort_keys, unique_columns, where_columns
+from ..utils.autocomplete import (
+    by_columns,
+    column_list,
+    of_columns,
+    record_ids,
+    sort_keys,
+    unique_columns,
+    view_names,
+    where_columns,
+)
 from ..utils.embeds import record_line
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut, plural, show
@@ -40,6 +49,7 @@ from ._find import answer_found
 from ._form import LINE_LIMIT
 from ._import import Progress, problem_report, run_import, run_upsert
 from ._insert import insert_and_answer, open_insert_form
+from ._summary import answer_summary, check_chart
 
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
 
@@ -47,6 +57,8 @@ Table = app_commands.Transform[str, TableName]
 RecordId = app_commands.Range[int, 1, None]
 PRIVATE = "only you see the answer (default: everyone in the channel)"
 WHERE_INSTEAD = "instead of an id: every record matching these conditions, after you confirm"
+VIEW = "a saved view of the table (/table view): its where, sort and columns; where narrows it"
+COLUMNS = "only these columns, comma-separated, in this order (id always first; default: every column)"
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -106,8 +118,10 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         sort="a column to sort by, - in front for descending (default: id)",
         limit="at most this many records (1 to 1000)",
         private=PRIVATE,
+        view=VIEW,
+        columns=COLUMNS,
     )
-    @app_commands.autocomplete(where=where_columns, sort=sort_keys)
+    @app_commands.autocomplete(where=where_columns, sort=sort_keys, view=view_names, columns=column_list)
     async def find(
         self,
         interaction: discord.Interaction,
@@ -116,14 +130,16 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         sort: str | None = None,
         limit: app_commands.Range[int, 1, 1000] | None = None,
         private: bool = False,
+        view: str | None = None,
+        columns: str | None = None,
     ) -> None:
         """Records that match, ten a page, with a menu to open one."""
         store, access = await open_readable(interaction, table, ephemeral=private)
         private = private or is_secret(access)
-        query = discobase.parse_query(store.schema(table), where, sort, limit)  # a typo costs no table load
+        chosen = discobase.select(store.schema(table), view, where, sort, limit, columns)  # a typo costs no load
         schema = await timely(interaction, store.load(table), ephemeral=private)
-        found = await store.find(table, query)  # one scan: the records and, in `matched`, the count before the limit
-        await answer_found(interaction, schema, found, where, private=private)
+        found = await store.find(table, chosen.query)  # one scan: the records and, in `matched`, the count
+        await answer_found(interaction, chosen.showing(schema), found, chosen.where, private=private)
 
     @app_commands.command(name="get")
     @app_commands.describe(private=PRIVATE)
@@ -204,15 +220,19 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         await answer(interaction, f"Deleted record **{gone.id}** from {code(table)}. It had: {line}", ephemeral=private)
 
     @app_commands.command(name="count")
-    @app_commands.describe(table="the table to count", where="conditions like year >= 1990 (optional: all records)")
-    @app_commands.autocomplete(where=where_columns)
-    async def count(self, interaction: discord.Interaction, table: Table, where: str | None = None) -> None:
+    @app_commands.describe(
+        table="the table to count", where="conditions like year >= 1990 (optional: all records)", view=VIEW
+    )
+    @app_commands.autocomplete(where=where_columns, view=view_names)
+    async def count(
+        self, interaction: discord.Interaction, table: Table, where: str | None = None, view: str | None = None
+    ) -> None:
         """How many records match."""
         store, access = await open_readable(interaction, table)
         private = is_secret(access)
-        query = discobase.parse_query(store.schema(table), where)  # a typo costs no table load
-        number = await timely(interaction, store.count(table, query), ephemeral=private)
-        which = f" matching {code(cut(where, 300))}" if where else ""
+        chosen = discobase.select(store.schema(table), view, where)  # a typo costs no table load
+        number = await timely(interaction, store.count(table, chosen.query), ephemeral=private)
+        which = f" matching {code(cut(chosen.where, 300))}" if chosen.where else ""
         await answer(interaction, f"{code(table)} has {plural(number, 'record')}{which}.", ephemeral=private)
 
     @app_commands.command(name="export")
@@ -220,24 +240,29 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         table="the table to export",
         file_format="csv (spreadsheets) or json",
         where="only the records matching these conditions, like year >= 1990 (optional: all)",
+        view=VIEW,
+        columns=COLUMNS,
     )
     @app_commands.rename(file_format="format")
-    @app_commands.autocomplete(where=where_columns)
+    @app_commands.autocomplete(where=where_columns, view=view_names, columns=column_list)
     async def export(
         self,
         interaction: discord.Interaction,
         table: Table,
         file_format: Literal["csv", "json"],
         where: str | None = None,
+        view: str | None = None,
+        columns: str | None = None,
     ) -> None:
         """The table (or the records matching ``where``) as a file; zipped, or in parts, past the upload limit."""
         store, access = await open_readable(interaction, table)
         private = is_secret(access)
-        query = discobase.parse_query(store.schema(table), where)
-        records = await timely(interaction, store.find(table, query), ephemeral=private)
+        schema = store.schema(table)
+        chosen = discobase.select(schema, view, where, columns=columns)
+        records = await timely(interaction, store.find(table, chosen.query), ephemeral=private)
         limit = interaction.guild.filesize_limit if interaction.guild else discobase.DEFAULT_UPLOAD_LIMIT
-        files = export_files(table, store.schema(table), records, file_format, limit)
-        which = f" matching {code(cut(where, 300))}" if where else ""
+        files = export_files(table, chosen.showing(schema), records, file_format, limit)
+        which = f" matching {code(cut(chosen.where, 300))}" if chosen.where else ""
         how = (
             ""
             if len(files) == 1 and not files[0][0].endswith(".zip")
@@ -247,6 +272,38 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         for number, (name, data) in enumerate(files):
             file = discord.File(io.BytesIO(data), filename=name)
             await answer(interaction, lead if number == 0 else None, file=file, ephemeral=private)
+
+    @app_commands.command(name="summary")
+    @app_commands.describe(
+        table="the table to sum up",
+        where="only the records matching these conditions (optional: all)",
+        by="one row per value of this column; dates also by part, like due:month",
+        of="number columns to total, comma-separated (default: every number column)",
+        chart="add a bar chart of the groups (needs by)",
+        view=VIEW,
+    )
+    @app_commands.autocomplete(where=where_columns, by=by_columns, of=of_columns, view=view_names)
+    async def summary(
+        self,
+        interaction: discord.Interaction,
+        table: Table,
+        where: str | None = None,
+        by: str | None = None,
+        of: str | None = None,
+        chart: bool = False,
+        view: str | None = None,
+    ) -> None:
+        """How many records match; sums, averages and ranges; counts and totals by group; a chart."""
+        store, access = await open_readable(interaction, table)
+        private = is_secret(access)
+        schema = store.schema(table)
+        chosen = discobase.select(schema, view, where)  # every option read before the table loads
+        grouping = discobase.parse_by(by, schema) if by and by.strip() else None
+        totals = discobase.parse_of(of, schema) if of and of.strip() else ()
+        check_chart(chart, grouping)
+        found = await timely(interaction, store.find(table, chosen.query), ephemeral=private)
+        summary = discobase.summarize(store.schema(table), found, grouping, totals)  # from memory, one pass
+        await answer_summary(interaction, store.schema(table), summary, chosen.where, chart=chart, private=private)
 
     @app_commands.command(name="import")
     @app_commands.describe(

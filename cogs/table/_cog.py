@@ -10,10 +10,11 @@ from discord import app_commands
 from discord.ext import commands
 
 import discobase
+from discobase.model.views import views_using
 
 from ..access import is_secret, open_readable, visible_names
 from ..audit.report import audit
-from ..utils.autocomplete import column_names, column_types
+from ..utils.autocomplete import column_list, column_names, column_types, sort_keys, view_names, where_columns
 from ..utils.checks import manage_server
 from ..utils.context import store_of
 from ..utils.embeds import COLOR, schema_embed
@@ -24,6 +25,7 @@ from ..utils.transformers import ColumnSpec, ColumnSpecs, TableName
 from ..utils.views import Confirm, Paginator
 from ._answers import answer_changed, orphans_note, record_count, size_text
 from ._rules import set_access, set_audit
+from ._views import show_or_change_view
 
 TABLES_PER_PAGE = 15
 CONFIRM_TIMEOUT = 60.0
@@ -153,6 +155,30 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         audit(interaction, table, "description changed")
         await answer_changed(interaction, store, schema, f"Changed the description of {code(table)}.")
 
+    @app_commands.command(name="view")
+    @app_commands.describe(
+        table="the table to view",
+        name="the view's name (lowercase letters, digits and _), like open_tasks",
+        where="the records it shows, like status = open (optional: all)",
+        sort="a column to sort by, - in front for descending (optional)",
+        columns="the columns it shows, comma-separated (optional: every column)",
+        delete="True: delete the view",
+    )
+    @app_commands.autocomplete(name=view_names, where=where_columns, sort=sort_keys, columns=column_list)
+    @manage_server()
+    async def table_view(
+        self,
+        interaction: discord.Interaction,
+        table: Table,
+        name: str,
+        where: str | None = None,
+        sort: str | None = None,
+        columns: str | None = None,
+        delete: bool = False,
+    ) -> None:
+        """Save a named view (a where, a sort, columns), show it, or delete it (needs Manage Server)."""
+        await show_or_change_view(interaction, table, name, where, sort, columns, delete=delete)
+
     @app_commands.command(name="rename-column")
     @app_commands.describe(table="the column's table", column="the column to rename", name="its new name")
     @app_commands.autocomplete(column=column_names)
@@ -184,6 +210,8 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         count = await timely(interaction, record_count(store, table), ephemeral=True)
         values = f" and its values in {plural(count, 'record')}" if count is not None else " and its values"
         unique = " Its `unique` rule goes with it." if dropped.unique else ""
+        if using := views_using(schema, dropped.name):
+            unique += f" The views {', '.join(code(name) for name in using)} use it: save them again afterwards."
         action = functools.partial(self._drop_column, table, dropped.name)
         view = Confirm(interaction, f"Drop {dropped.name}", action, timeout=CONFIRM_TIMEOUT)
         await answer(

@@ -33,14 +33,18 @@ from .formatting import cut
 
 __all__ = [
     "MAX_CHOICES",
+    "by_columns",
+    "column_list",
     "column_names",
     "column_types",
+    "of_columns",
     "rank",
     "record_ids",
     "sort_keys",
     "table_names",
     "unique_columns",
     "value_columns",
+    "view_names",
     "where_columns",
 ]
 
@@ -123,6 +127,14 @@ async def _chosen(interaction: discord.Interaction) -> tuple[discobase.GuildStor
 async def _schema(interaction: discord.Interaction) -> discobase.TableSchema | None:
     chosen = await _chosen(interaction)
     return chosen[1] if chosen else None
+
+
+async def _readable_schema(interaction: discord.Interaction) -> discobase.TableSchema | None:
+    """The chosen table's schema if the member may read it: a view of a table they may not read does not exist."""
+    chosen = await _chosen(interaction)
+    if chosen is None or chosen[1].name not in visible_names(interaction.user, chosen[0], reading=True):
+        return None
+    return chosen[1]
 
 
 async def table_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -210,6 +222,55 @@ async def value_columns(interaction: discord.Interaction, current: str) -> list[
     if choices is not None:
         return _choices(choices)
     return _choices(_complete_last(current, schema.column_names, "="))
+
+
+async def view_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The views of the chosen table, each with its where, for a member who may read the table."""
+    schema = await _readable_schema(interaction)
+    if schema is None:
+        return []
+    wheres = {view.name: view.where for view in schema.views}
+    return [
+        app_commands.Choice(
+            name=cut(f"{name} \u00b7 {wheres[name]}" if wheres[name] else name, CHOICE_LIMIT), value=name
+        )
+        for name in rank(current, wheres)
+    ]
+
+
+_DATE_TYPES = (discobase.ColumnType.DATE, discobase.ColumnType.DATETIME)
+_NUMBER_TYPES = (discobase.ColumnType.INT, discobase.ColumnType.FLOAT)
+
+
+async def by_columns(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Columns to group by, and for date and datetime columns their parts (``due:month``)."""
+    schema = await _schema(interaction)
+    if schema is None:
+        return []
+    keys: list[str] = []
+    for column in schema.columns:
+        keys.append(column.name)
+        if column.type in _DATE_TYPES:
+            keys += [f"{column.name}:{part}" for part in ("day", "week", "month", "year")]
+    typed = current.strip().lower()
+    if ":" not in typed:  # the parts come after their column, once the column is chosen
+        keys = [key for key in keys if ":" not in key or key.startswith(f"{typed}:")]
+    return _choices(rank(typed, keys))
+
+
+async def of_columns(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Number columns to total (comma-separated), the number columns first."""
+    schema = await _schema(interaction)
+    if schema is None:
+        return []
+    numbers = [c.name for c in schema.columns if c.type in _NUMBER_TYPES]
+    return _choices(_complete_last(current, numbers, "") if numbers else [])
+
+
+async def column_list(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """The columns to show, comma-separated (``title, ye`` -> ``title, year``)."""
+    schema = await _schema(interaction)
+    return _choices(_complete_last(current, schema.column_names, "")) if schema else []
 
 
 async def record_ids(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:

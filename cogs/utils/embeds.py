@@ -8,7 +8,7 @@ import discobase
 
 from .formatting import code, cut, escape, plural, role_text, show
 
-__all__ = ["COLOR", "access_text", "column_line", "record_embed", "record_line", "schema_embed"]
+__all__ = ["COLOR", "access_text", "column_line", "record_embed", "record_line", "schema_embed", "views_text"]
 
 COLOR = discord.Color.blurple()
 EMBED_BUDGET = 5000
@@ -73,4 +73,14 @@ def schema_embed(
         embed.add_field(name="Created by", value=f"<@{schema.creator_id}>")
     if access is not None:
         embed.add_field(name="Access", value=access_text(access), inline=False)
+    if schema.views:
+        embed.add_field(name="Views", value=views_text(schema), inline=False)
     return embed
+
+
+def views_text(schema: discobase.TableSchema) -> str:
+    """One line per view: `open` `status = open` (``/table describe``, ``/record describe``)."""
+    lines = [
+        f"{code(view.name)} {code(cut(view.where, 80)) if view.where else 'every record'}" for view in schema.views
+    ]
+    return cut("\n".join(lines), 1024)

@@ -17,7 +17,19 @@ import discord
 import discobase
 from discobase.model.columns import Value
 
-__all__ = ["ELLIPSIS", "bar", "code", "cut", "duration", "escape", "escape_cut", "plural", "role_text", "show"]
+__all__ = [
+    "ELLIPSIS",
+    "bar",
+    "code",
+    "cut",
+    "duration",
+    "escape",
+    "escape_cut",
+    "number",
+    "plural",
+    "role_text",
+    "show",
+]
 
 ELLIPSIS = "\u2026"
 EMPTY = "\u2014"
@@ -82,6 +94,22 @@ def escape_cut(text: str, limit: int) -> str:
 def plural(count: int, word: str) -> str:
     """``1 record``, ``2 records``."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def number(value: float, *, average: bool = False) -> str:
+    """A number for people: ``12,400``, ``1965``, ``1234.5``; ints as ints; averages to 1 to 3 decimals.
+
+    Thousands are separated from 10,000 up, so a year or a four-digit count reads as people write it.
+    """
+    if isinstance(value, int) or (not average and float(value).is_integer() and abs(value) < 1e15):
+        whole = int(value)
+        return f"{whole:,}" if abs(whole) >= 10_000 else str(whole)
+    places = 1 if average and abs(value) >= 100 else 2
+    if average and abs(value) < 1:
+        places = 3
+    text = f"{value:,.{places}f}" if abs(value) >= 10_000 else f"{value:.{places}f}"
+    text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def bar(done: int, total: int, width: int = 20) -> str:

@@ -167,9 +167,10 @@ class StoredTable:
         alter-column's rewrite stored under the column's fresh key.
         """
         names = {column.storage_key: column.name for column in self.schema.columns}
+        same_columns = schema.columns == self.schema.columns
         self.schema = schema
-        if self._index is None:
-            return
+        if self._index is None or (same_columns and not rewritten):
+            return  # a description or a view changed: the records read as they did
         index = RecordIndex(self.name, schema.unique_columns)
         for record in self._index:
             old = record.values

@@ -20,7 +20,15 @@ from .columns import ColumnType
 from .query import And, Condition, Expr, Not, Op, Or, Query
 from .schema import MAX_COLUMNS, Column, TableSchema, check_name
 
-__all__ = ["parse_columns", "parse_query", "parse_sort", "parse_type", "parse_values", "parse_where"]
+__all__ = [
+    "parse_columns",
+    "parse_query",
+    "parse_sort",
+    "parse_type",
+    "parse_values",
+    "parse_where",
+    "where_column_spans",
+]
 
 MAX_LIMIT = 1000
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -234,6 +242,8 @@ class _Where:
         self.schema = schema
         self.at = 0
         self.depth = 0
+        self.names: list[tuple[int, int]] = []
+        """Where each condition's column name stands in ``text`` (start, end): what a column rename rewrites."""
 
     def parse(self) -> tuple[Expr, ...]:
         expr = self.either()
@@ -290,6 +300,7 @@ class _Where:
             piece = self.text[self.at :].strip() or self.text.strip()
             raise GrammarError(f"`{shown(piece)}` is not a condition: {_WHERE_HELP}.")
         name = name_match.group(1)
+        self.names.append(name_match.span(1))
         if in_match is not None:
             self.at = in_match.end()
             options = Or(tuple(_condition(self.schema, name, "=", raw) for raw in self.items(name)))
@@ -374,6 +385,13 @@ def parse_where(text: str, schema: TableSchema) -> tuple[Expr, ...]:
     and ``or``, grouped with parentheses and negated with ``not``.
     """
     return _Where(text, schema).parse()
+
+
+def where_column_spans(text: str, schema: TableSchema) -> list[tuple[int, int]]:
+    """Where each condition of a where names its column (start, end in ``text``); the where must parse."""
+    reader = _Where(text, schema)
+    reader.parse()
+    return reader.names
 
 
 def _condition(schema: TableSchema, name: str, op: Op, raw: str | None) -> Condition:

@@ -14,10 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import BadValue, SchemaError, UnknownColumn, closest, shown
+from ..errors import BadValue, SchemaError, UnknownColumn, UnknownView, closest, shown
 from .columns import ColumnType, Value, quote
 
-__all__ = ["MAX_CHOICES", "MAX_COLUMNS", "Column", "TableSchema", "check_name"]
+__all__ = ["MAX_CHOICES", "MAX_COLUMNS", "MAX_VIEWS", "Column", "TableSchema", "View", "check_name"]
 
 MAX_COLUMNS = 25
 MAX_CHOICES = 25
@@ -26,6 +26,8 @@ CHOICE_LENGTH = 100
 _CHOICE_FORBIDDEN = "|()"
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 RESERVED = frozenset({"id"})
+MAX_VIEWS = 25
+"""Views of one table: what Discord's autocomplete offers at most."""
 
 
 def check_name(name: str, what: str) -> str:
@@ -162,6 +164,23 @@ class Column(BaseModel):
         return " ".join(parts)
 
 
+class View(BaseModel):
+    """A saved find of a table: a where, a sort and the columns to show, kept as typed.
+
+    Kept as text and read again at each use (``model/views.py``): a later
+    schema change may leave a view that no longer fits, which is then reported
+    with the fix rather than refused at the schema change. Renames of columns
+    are followed (the text is rewritten).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    where: str = ""
+    sort: str = ""
+    columns: tuple[str, ...] = ()
+
+
 class TableSchema(BaseModel):
     """A table's definition as the catalog stores it."""
 
@@ -173,6 +192,8 @@ class TableSchema(BaseModel):
     creator_id: int | None = None
     retired_keys: tuple[str, ...] = ()
     """Storage keys of dropped or replaced columns: stored records may still hold them, so no new column takes one."""
+    views: tuple[View, ...] = ()
+    """Saved finds, by name (``/table view``); they ride in the catalog entry with the columns."""
 
     def model_post_init(self, __context: Any) -> None:
         """Check the name and the columns once, however the schema was built."""
@@ -194,6 +215,7 @@ class TableSchema(BaseModel):
                     f"Column `{column.name}` cannot be unique and have a default: "
                     "every record would get the same value."
                 )
+        _check_views(self)
 
     @property
     def column_names(self) -> list[str]:
@@ -211,6 +233,29 @@ class TableSchema(BaseModel):
             if column.name == name:
                 return column
         raise UnknownColumn(self.name, name, self.column_names)
+
+    @property
+    def view_names(self) -> list[str]:
+        """The names of the table's views, in the order they were saved."""
+        return [view.name for view in self.views]
+
+    def view(self, name: str) -> View:
+        """The view called ``name``, or ``UnknownView`` with the closest name."""
+        for view in self.views:
+            if view.name == name:
+                return view
+        raise UnknownView(self.name, name, self.view_names)
+
+    def with_view(self, view: View) -> TableSchema:
+        """A copy with ``view`` saved: it replaces a view of the same name, else it is added last."""
+        kept = tuple(view if v.name == view.name else v for v in self.views)
+        views = kept if view.name in self.view_names else (*self.views, view)
+        return self.model_copy(update={"views": views}).revalidated()
+
+    def without_view(self, name: str) -> TableSchema:
+        """A copy without the view ``name`` (``UnknownView`` if it has none of that name)."""
+        self.view(name)
+        return self.model_copy(update={"views": tuple(v for v in self.views if v.name != name)})
 
     @property
     def uses_storage_keys(self) -> bool:
@@ -361,6 +406,18 @@ def _encoder(schema: TableSchema) -> Callable[[Mapping[str, Value]], dict[str, A
         return stored
 
     return encode
+
+
+def _check_views(schema: TableSchema) -> None:
+    """View names follow the name grammar, each once, at most ``MAX_VIEWS``."""
+    names: set[str] = set()
+    for view in schema.views:
+        check_name(view.name, "view")
+        if view.name in names:
+            raise SchemaError(f"Table `{schema.name}` has two views named `{view.name}`.")
+        names.add(view.name)
+    if len(schema.views) > MAX_VIEWS:
+        raise SchemaError(f"A table has at most {MAX_VIEWS} views; delete one with `/table view … delete:True`.")
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,4 +1,4 @@
-"""Changes of a table's schema after it was made: rename it, describe it, rename, drop and alter its columns.
+"""Changes of a table's schema after it was made: rename it, describe it, rename, drop and alter its columns, views.
 
 Each passes through the write gate's catalog door (gate.py): the lease, then
 the catalog's lock and the table's, then its Discord calls through
@@ -20,7 +20,8 @@ from ..cache.stored_table import StoredTable
 from ..errors import DiscobaseError, SchemaError, TableExists
 from ..model.alteration import ColumnChange, plan_alter
 from ..model.columns import ColumnType, Value
-from ..model.schema import TableSchema
+from ..model.schema import TableSchema, View
+from ..model.views import check_view, follow_rename
 from .imports import batch_bytes, parts
 from .parts import StoreParts
 
@@ -66,10 +67,33 @@ class SchemaChanges(StoreParts):
     async def rename_column(self, name: str, column: str, new_name: str) -> TableSchema:
         """Give a column another name; stored records keep its values under its storage key (1 request)."""
         async with self.gate.catalog_entry(name) as table:
-            schema = table.schema.with_column_renamed(column, new_name)
+            schema = follow_rename(table.schema, table.schema.with_column_renamed(column, new_name), column, new_name)
             await self._write_entry(table, schema)
             table.set_schema(schema)
         log.info("table %s: column %s renamed to %s", name, column, new_name)
+        return schema
+
+    async def save_view(self, name: str, view: View) -> TableSchema:
+        """Save a view of a table, or change the one of that name (1 request: the catalog edit; none if unchanged).
+
+        Its where, sort and columns must read on the table as it is now.
+        """
+        async with self.gate.catalog_entry(name) as table:
+            check_view(table.schema, view)
+            schema = table.schema.with_view(view)
+            if schema != table.schema:
+                await self._write_entry(table, schema)
+                table.set_schema(schema)
+        log.info("table %s: view %s saved", name, view.name)
+        return schema
+
+    async def delete_view(self, name: str, view: str) -> TableSchema:
+        """Delete a view of a table (1 request: the catalog edit)."""
+        async with self.gate.catalog_entry(name) as table:
+            schema = table.schema.without_view(view)
+            await self._write_entry(table, schema)
+            table.set_schema(schema)
+        log.info("table %s: view %s deleted", name, view)
         return schema
 
     async def drop_column(self, name: str, column: str) -> TableSchema:

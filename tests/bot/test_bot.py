@@ -27,13 +27,15 @@ SPEC_COMMANDS = {
     "table rename-column": ["table", "column", "name"],
     "table drop-column": ["table", "column"],
     "table alter-column": ["table", "column", "type", "unique", "optional", "default"],
+    "table view": ["table", "name", "where", "sort", "columns", "delete"],  # issue 23: views and summaries
     "record insert": ["table", "values"],
-    "record find": ["table", "where", "sort", "limit", "private"],  # private: an answer only the member sees
+    "record find": ["table", "where", "sort", "limit", "private", "view", "columns"],  # private: only the member sees
     "record get": ["table", "id", "private"],
     "record update": ["table", "set", "id", "where"],  # issue 15: where, for many records
     "record delete": ["table", "id", "where"],
-    "record count": ["table", "where"],
-    "record export": ["table", "format", "where"],
+    "record count": ["table", "where", "view"],
+    "record export": ["table", "format", "where", "view", "columns"],
+    "record summary": ["table", "where", "by", "of", "chart", "view"],
     "record import": ["table", "file", "mode", "key"],
 }
 

@@ -17,7 +17,7 @@ import pytest
 import bot.playground
 from bot.local import NO_SIMCORD, run_local
 from bot.playground import Playground, playground_settings, real_time, serve, start_playground
-from bot.playground_demo import BOOKS, DEMO_TABLE
+from bot.playground_demo import AUDIT_CHANNEL, BOOKS, DEMO_TABLE, PRIVATE_TABLE
 from bot.playground_door import GUARD_PATH, open_door
 from bot.settings import Settings
 
@@ -63,6 +63,28 @@ async def test_demo_table_is_seeded(world: Playground) -> None:
     result = await world.member.slash(world.general, "record find", table=DEMO_TABLE)
     assert result.response is not None
     assert f"{len(BOOKS)} records" in result.response.embeds[0].footer.text
+
+
+async def test_demo_makes_a_first_summary_and_shows_a_private_table_and_the_audit(world: Playground) -> None:
+    """--demo: a summary by genre with a chart, a saved view, a private table bob cannot see, and #audit-log."""
+    result = await world.member.slash(world.general, "record summary", table=DEMO_TABLE, by="genre", chart=True)
+    assert result.response is not None
+    lines = result.response.embeds[0].description.split("\n")
+    assert lines[0] == f"**{len(BOOKS)}** records"
+    assert lines[1].startswith("**year** \u00b7 sum") and lines[2].startswith("**pages** \u00b7 sum 10,915")
+    assert lines[3] == "**added** \u00b7 earliest 2026\u201101\u201109 \u00b7 latest 2026\u201111\u201116"
+    assert lines[6] == "novel \u00b7 **13** (41%)"
+    assert result.response.attachments[0].filename == "summary.png"
+    unread = await world.member.slash(world.general, "record find", table=DEMO_TABLE, view="unread")
+    assert unread.response is not None and unread.response.embeds[0].fields[0].value.startswith("title: Moby-Dick")
+    guild = world.bot.get_guild(world.guild.id)
+    assert guild is not None
+    store = world.bot.engine.store(guild)
+    assert store.access(PRIVATE_TABLE).read_role_id is not None
+    hidden = await world.member.slash(world.general, "record find", table=PRIVATE_TABLE)
+    assert hidden.response is not None and hidden.response.content.startswith(f"There is no table `{PRIVATE_TABLE}`")
+    audit = store.settings().audit_channel_id
+    assert audit is not None and guild.get_channel(audit).name == AUDIT_CHANNEL
 
 
 async def test_a_refusal_is_not_a_bot_error(world: Playground) -> None:
