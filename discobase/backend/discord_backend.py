@@ -64,7 +64,7 @@ _INVALID_FORM_BODY = 50035
 
 _MISSING_ACCESS = 50001
 _STORAGE_GRANTS = ("view_channel", "send_messages", "read_message_history", "manage_messages", "attach_files")
-"""What the storage channels' permission overwrites allow the bot (``DiscordBackend._overwrites``)."""
+"""What the storage channels' permission overwrites allow the bot (``_storage_overwrites``)."""
 
 Place = discord.Guild | discord.abc.GuildChannel
 
@@ -193,6 +193,22 @@ def trace_requests(http: HTTPClient) -> bool:
     return True
 
 
+def _storage_overwrites(
+    guild: discord.Guild,
+) -> dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]:
+    """Hidden from @everyone; the bot keeps what it needs to store data."""
+    return {
+        guild.default_role: discord.PermissionOverwrite(view_channel=False),
+        guild.me: discord.PermissionOverwrite(
+            view_channel=True,
+            send_messages=True,
+            read_message_history=True,
+            manage_messages=True,
+            attach_files=True,
+        ),
+    }
+
+
 class DiscordBackend(Backend):
     """Storage channels of one guild, looked up by id so a reconnect's fresh cache is used."""
 
@@ -221,19 +237,6 @@ class DiscordBackend(Backend):
     def upload_limit(self) -> int:
         """The guild's own limit (``filesize_limit``: 10 MiB, more on boosted servers)."""
         return self.guild.filesize_limit
-
-    def _overwrites(self) -> dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]:
-        """Hidden from @everyone; the bot keeps what it needs to store data."""
-        return {
-            self.guild.default_role: discord.PermissionOverwrite(view_channel=False),
-            self.guild.me: discord.PermissionOverwrite(
-                view_channel=True,
-                send_messages=True,
-                read_message_history=True,
-                manage_messages=True,
-                attach_files=True,
-            ),
-        }
 
     @contextmanager
     def _channel_limits(self, name: str, category: discord.CategoryChannel | None = None) -> Iterator[None]:
@@ -269,7 +272,9 @@ class DiscordBackend(Backend):
             return found.id
         with self._channel_limits(name):
             category = await self._call(
-                lambda: self.guild.create_category(name, overwrites=self._overwrites(), reason="discobase storage"),
+                lambda: self.guild.create_category(
+                    name, overwrites=_storage_overwrites(self.guild), reason="discobase storage"
+                ),
                 Needs(("manage_channels",), self.guild, _STORAGE_GRANTS),
                 "create the storage category",
             )
@@ -320,7 +325,7 @@ class DiscordBackend(Backend):
                     name,
                     category=category,
                     topic=topic[:1024],
-                    overwrites=self._overwrites(),
+                    overwrites=_storage_overwrites(self.guild),
                     reason="discobase storage",
                 ),
                 Needs(("view_channel", "manage_channels"), category, _STORAGE_GRANTS),
