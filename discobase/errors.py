@@ -142,7 +142,8 @@ class UnknownTable(DatabaseLookupError):
     def __init__(self, name: str, known: Iterable[str] = ()) -> None:
         self.name = name
         super().__init__(
-            f"There is no table `{shown(name)}`.{_did_you_mean(name, known)} `/table list` shows every table."
+            f"There is no table `{shown(name)}`.{_did_you_mean(name, known)}"
+            " `/record tables` lists the tables you may use."
         )
 
 

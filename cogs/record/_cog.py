@@ -18,13 +18,19 @@ from ..access import (
     check_may_import,
     is_secret,
     open_readable,
+    open_seen,
     open_writable,
+    own_only,
     readable,
+    seen_found,
     unseen_holders_hidden,
     unseen_row_holders_hidden,
+    visible_names,
 )
 from ..audit.report import audit, update_lines
+from ..tables import answer_description, answer_tables
 from ..utils.autocomplete import record_ids, sort_keys, unique_columns, where_columns
+from ..utils.context import store_of
 from ..utils.embeds import record_line
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut, plural, show
@@ -82,6 +88,24 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         super().__init__()
         self.clock = _monotonic
 
+    @app_commands.command(name="tables")
+    async def tables(self, interaction: discord.Interaction) -> None:
+        """The tables you may use, with their record counts, descriptions and what you may do there."""
+        store = store_of(interaction)
+        await timely(interaction, store.open())
+        await answer_tables(
+            interaction,
+            names=visible_names(interaction.user, store),
+            rights=True,
+            footer="/record describe shows a table's columns",
+        )
+
+    @app_commands.command(name="describe")
+    @app_commands.describe(table="the table to describe")
+    async def describe(self, interaction: discord.Interaction, table: Table) -> None:
+        """A table's columns, types and flags, and its record count."""
+        await answer_description(interaction, table)
+
     @app_commands.command(name="insert")
     @app_commands.describe(
         table="the table to add a record to",
@@ -118,12 +142,12 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         private: bool = False,
     ) -> None:
         """Records that match, ten a page, with a menu to open one."""
-        store, access = await open_readable(interaction, table, ephemeral=private)
+        store, access = await open_seen(interaction, table, ephemeral=private)
         private = private or is_secret(access)
         query = discobase.parse_query(store.schema(table), where, sort, limit)  # a typo costs no table load
         schema = await timely(interaction, store.load(table), ephemeral=private)
-        found = await store.find(table, query)  # one scan: the records and, in `matched`, the count before the limit
-        await answer_found(interaction, schema, found, where, private=private)
+        found = await seen_found(interaction.user, store, table, query)  # `matched`: the count before the limit
+        await answer_found(interaction, schema, found, where, private=private, own=own_only(interaction.user, access))
 
     @app_commands.command(name="get")
     @app_commands.describe(private=PRIVATE)
@@ -208,12 +232,16 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
     @app_commands.autocomplete(where=where_columns)
     async def count(self, interaction: discord.Interaction, table: Table, where: str | None = None) -> None:
         """How many records match."""
-        store, access = await open_readable(interaction, table)
+        store, access = await open_seen(interaction, table)
         private = is_secret(access)
         query = discobase.parse_query(store.schema(table), where)  # a typo costs no table load
-        number = await timely(interaction, store.count(table, query), ephemeral=private)
+        if own_only(interaction.user, access):
+            found = await timely(interaction, seen_found(interaction.user, store, table, query), ephemeral=private)
+            number, whose = len(found), " of yours"
+        else:
+            number, whose = await timely(interaction, store.count(table, query), ephemeral=private), ""
         which = f" matching {code(cut(where, 300))}" if where else ""
-        await answer(interaction, f"{code(table)} has {plural(number, 'record')}{which}.", ephemeral=private)
+        await answer(interaction, f"{code(table)} has {plural(number, 'record')}{whose}{which}.", ephemeral=private)
 
     @app_commands.command(name="export")
     @app_commands.describe(

@@ -25,8 +25,13 @@ PER_PAGE = 10
 PAGES_TIMEOUT = 180.0
 
 
-def find_page(schema: discobase.TableSchema, found: discobase.Found, where: str | None, page: int) -> discord.Embed:
-    """One page of ``/record find``: ten records, id first, long values cut; the footer counts every match."""
+def find_page(
+    schema: discobase.TableSchema, found: discobase.Found, where: str | None, page: int, *, own: bool = False
+) -> discord.Embed:
+    """One page of ``/record find``: ten records, id first, long values cut; the footer counts every match.
+
+    ``own``: only the member's records, which the footer says.
+    """
     pages = -(-len(found) // PER_PAGE)
     embed = discord.Embed(title=schema.name, color=COLOR)
     if where:
@@ -34,7 +39,10 @@ def find_page(schema: discobase.TableSchema, found: discobase.Found, where: str 
     for record in found[page * PER_PAGE : (page + 1) * PER_PAGE]:
         embed.add_field(name=f"#{record.id}", value=record_line(schema, record, 350), inline=False)
     shown = f" \u00b7 showing the first {len(found)}" if found.matched > len(found) else ""
-    return embed.set_footer(text=f"{plural(found.matched, 'record')} matched{shown} \u00b7 page {page + 1} of {pages}")
+    whose = " of yours" if own else ""
+    return embed.set_footer(
+        text=f"{plural(found.matched, 'record')}{whose} matched{shown} \u00b7 page {page + 1} of {pages}"
+    )
 
 
 class FindPages(Paginator):
@@ -88,12 +96,18 @@ async def answer_found(
     where: str | None,
     *,
     private: bool,
+    own: bool = False,
 ) -> None:
-    """The first page of what a find found, with its buttons and menu; or that nothing matched."""
+    """The first page of what a find found, with its buttons and menu; or that nothing matched.
+
+    ``own``: the member may only write the table, and ``found`` holds only their records.
+    """
     if not found:
         which = f" matches {code(cut(where, 300))}" if where else " yet"
-        await answer(interaction, f"No record of {code(schema.name)}{which}.", ephemeral=private)
+        whose = "None of your records" if where else "You have no record"
+        text = f"{whose} of {code(schema.name)}{which}" if own else f"No record of {code(schema.name)}{which}"
+        await answer(interaction, text + ".", ephemeral=private)
         return
-    render = functools.partial(find_page, schema, found, where)
+    render = functools.partial(find_page, schema, found, where, own=own)
     view = FindPages(interaction, schema, found, PER_PAGE, render, timeout=PAGES_TIMEOUT)
     await answer(interaction, embed=render(0), view=view, ephemeral=private)

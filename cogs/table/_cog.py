@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 
 import discord
@@ -11,30 +10,40 @@ from discord.ext import commands
 
 import discobase
 
-from ..access import is_secret, open_readable, visible_names
+from ..access import is_secret, visible_names
 from ..audit.report import audit
+from ..tables import answer_description, answer_tables, record_count
 from ..utils.autocomplete import column_names, column_types
 from ..utils.checks import manage_server
 from ..utils.context import store_of
-from ..utils.embeds import COLOR, schema_embed
-from ..utils.formatting import code, cut, escape, plural, show
+from ..utils.embeds import schema_embed
+from ..utils.formatting import code, cut, plural, show
 from ..utils.replies import answer, timely
 from ..utils.status import status_embed
 from ..utils.transformers import ColumnSpec, ColumnSpecs, TableName
-from ..utils.views import Confirm, Paginator
-from ._answers import answer_changed, orphans_note, record_count, size_text
+from ..utils.views import Confirm
+from ._answers import answer_changed, orphans_note
 from ._rules import set_access, set_audit
 
-TABLES_PER_PAGE = 15
 CONFIRM_TIMEOUT = 60.0
-PAGES_TIMEOUT = 180.0
 
 Table = app_commands.Transform[str, TableName]
 
 
 @app_commands.guild_only()
-class TableCog(commands.GroupCog, group_name="table", group_description="The tables of this server's database."):
-    """Tables: each is a channel in the storage category; its schema is a message in the catalog."""
+@app_commands.default_permissions(manage_guild=True)
+class TableCog(commands.GroupCog, group_name="table", group_description="Make and change the tables (Manage Server)."):
+    """Tables: each is a channel in the storage category; its schema is a message in the catalog.
+
+    The whole group is Manage Server's: Discord offers a group's subcommands
+    together, so ``default_member_permissions`` hides all of ``/table`` from
+    other members (they have ``/record tables`` and ``/record describe``), and
+    ``interaction_check`` refuses anyone a server's own command settings let in.
+    """
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Only Manage Server, whatever the server's command settings show to whom."""
+        return manage_server(interaction)
 
     @app_commands.command(name="create")
     @app_commands.describe(
@@ -42,7 +51,6 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         columns="name:type and flags, comma-separated (example: title:text unique, year:int optional)",
         description="what the table is for (optional)",
     )
-    @manage_server()
     async def create(
         self,
         interaction: discord.Interaction,
@@ -50,7 +58,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         columns: app_commands.Transform[tuple[discobase.Column, ...], ColumnSpecs],
         description: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
-        """Create a table (needs Manage Server)."""
+        """Create a table."""
         schema = discobase.TableSchema(
             name=name.strip(), columns=columns, description=(description or "").strip(), creator_id=interaction.user.id
         )
@@ -64,57 +72,32 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
 
     @app_commands.command(name="list")
     async def list_tables(self, interaction: discord.Interaction) -> None:
-        """The tables you may read, with their record counts and descriptions."""
+        """Every table, with its record count and description (needs Manage Server; members: /record tables)."""
         store = store_of(interaction)
         await timely(interaction, store.open())
-        names = visible_names(interaction.user, store, reading=True)
-        orphans = orphans_note(store.orphaned_channels()) if interaction.permissions.manage_guild else ""
-        if not names:
-            await answer(
-                interaction,
-                "This server has no tables yet. Members with Manage Server can make one with `/table create`."
-                + orphans,
-            )
-            return
-        private = any(is_secret(store.access(name)) for name in names)  # the channel must not see a private table
-        sizes = await timely(
-            interaction, asyncio.gather(*(size_text(store, name) for name in names)), ephemeral=private
+        await answer_tables(
+            interaction,
+            names=visible_names(interaction.user, store, reading=True),
+            rights=False,
+            footer="/table describe shows a table's columns",
+            note=orphans_note(store.orphaned_channels()),
         )
-        lines = []
-        for name, size in zip(names, sizes, strict=True):
-            about = store.schema(name).description
-            lock = " \U0001f512" if is_secret(store.access(name)) else ""
-            lines.append(f"{code(name)}{lock} \u00b7 {size}" + (f" \u00b7 {escape(cut(about, 80))}" if about else ""))
-        pages = [lines[start : start + TABLES_PER_PAGE] for start in range(0, len(lines), TABLES_PER_PAGE)]
-
-        def render(page: int) -> discord.Embed:
-            embed = discord.Embed(title=f"Tables ({len(names)})", description="\n".join(pages[page]), color=COLOR)
-            return embed.set_footer(
-                text=f"Page {page + 1} of {len(pages)} \u00b7 /table describe shows a table's columns"
-            )
-
-        view = Paginator(interaction, len(pages), render, timeout=PAGES_TIMEOUT) if len(pages) > 1 else None
-        await answer(interaction, orphans.strip() or None, embed=render(0), view=view, ephemeral=private)
 
     @app_commands.command(name="describe")
     @app_commands.describe(table="the table to describe")
     async def describe(self, interaction: discord.Interaction, table: app_commands.Transform[str, TableName]) -> None:
-        """A table's columns, types and flags, its record count, who created it and who may use it."""
-        store, access = await open_readable(interaction, table)
-        schema = store.schema(table)
-        count = await timely(interaction, record_count(store, table), ephemeral=is_secret(access))
-        await answer(interaction, embed=schema_embed(schema, count, access), ephemeral=is_secret(access))
+        """A table's columns, types and flags, its record count, creator and access (members: /record describe)."""
+        await answer_description(interaction, table)
 
     @app_commands.command(name="add-column")
     @app_commands.describe(table="the table to change", column="one column spec (example: pages:int optional)")
-    @manage_server()
     async def add_column(
         self,
         interaction: discord.Interaction,
         table: app_commands.Transform[str, TableName],
         column: app_commands.Transform[discobase.Column, ColumnSpec],
     ) -> None:
-        """Add a column; existing records get its default, or no value if it is optional (needs Manage Server)."""
+        """Add a column; existing records get its default, or no value if it is optional."""
         store = store_of(interaction)
         schema = await timely(interaction, store.add_column(table, column))
         if column.default is not None:
@@ -128,9 +111,8 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
 
     @app_commands.command(name="rename")
     @app_commands.describe(table="the table to rename", name="its new name (example: novels)")
-    @manage_server()
     async def rename(self, interaction: discord.Interaction, table: Table, name: str) -> None:
-        """Rename a table; its records and ids stay as they are (needs Manage Server)."""
+        """Rename a table; its records and ids stay as they are."""
         store = store_of(interaction)
         schema = await timely(interaction, store.rename_table(table, name.strip()))
         audit(interaction, schema.name, f"renamed from {code(table)}")
@@ -143,11 +125,10 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
 
     @app_commands.command(name="edit")
     @app_commands.describe(table="the table to describe anew", description="what the table is for")
-    @manage_server()
     async def edit(
         self, interaction: discord.Interaction, table: Table, description: app_commands.Range[str, 1, 300]
     ) -> None:
-        """Change a table's description (needs Manage Server)."""
+        """Change a table's description."""
         store = store_of(interaction)
         schema = await timely(interaction, store.set_description(table, description.strip()))
         audit(interaction, table, "description changed")
@@ -156,9 +137,8 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
     @app_commands.command(name="rename-column")
     @app_commands.describe(table="the column's table", column="the column to rename", name="its new name")
     @app_commands.autocomplete(column=column_names)
-    @manage_server()
     async def rename_column(self, interaction: discord.Interaction, table: Table, column: str, name: str) -> None:
-        """Rename a column; every record keeps its value (needs Manage Server)."""
+        """Rename a column; every record keeps its value."""
         store = store_of(interaction)
         old, new = column.strip(), name.strip()
         schema = await timely(interaction, store.rename_column(table, old, new))
@@ -173,9 +153,8 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
     @app_commands.command(name="drop-column")
     @app_commands.describe(table="the column's table", column="the column to delete, with its values")
     @app_commands.autocomplete(column=column_names)
-    @manage_server()
     async def drop_column(self, interaction: discord.Interaction, table: Table, column: str) -> None:
-        """Delete a column and its values, after you confirm (needs Manage Server)."""
+        """Delete a column and its values, after you confirm."""
         store = store_of(interaction)
         await timely(interaction, store.open(), ephemeral=True)
         schema = store.schema(table)
@@ -220,7 +199,6 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
     )
     @app_commands.rename(column_type="type")
     @app_commands.autocomplete(column=column_names, column_type=column_types)
-    @manage_server()
     async def alter_column(
         self,
         interaction: discord.Interaction,
@@ -231,7 +209,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         optional: bool | None = None,
         default: str | None = None,
     ) -> None:
-        """Change a column's type or flags: every record's value is checked first (needs Manage Server)."""
+        """Change a column's type or flags: every record's value is checked first."""
         name = column.strip()
         if column_type is None and unique is None and optional is None and default is None:
             raise discobase.GrammarError(
@@ -257,9 +235,8 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
 
     @app_commands.command(name="drop")
     @app_commands.describe(table="the table to delete, with all its records")
-    @manage_server()
     async def drop(self, interaction: discord.Interaction, table: app_commands.Transform[str, TableName]) -> None:
-        """Delete a table and its records, after you confirm (needs Manage Server)."""
+        """Delete a table and its records, after you confirm."""
         store = store_of(interaction)
         await timely(interaction, store.open(), ephemeral=True)
         store.schema(table)  # an unknown table is refused before anything is asked
@@ -308,7 +285,6 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         write="only members with this role may add records and change their own (@everyone: all)",
         reset="back to everyone for both",
     )
-    @manage_server()
     async def access(
         self,
         interaction: discord.Interaction,
@@ -317,7 +293,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         write: discord.Role | None = None,
         reset: bool = False,
     ) -> None:
-        """Who may read and who may write a table; without options, the rules as they are (needs Manage Server)."""
+        """Who may read and who may write a table; without options, the rules as they are."""
         await set_access(interaction, table, read, write, reset)
 
     @app_commands.command(name="audit")
@@ -325,15 +301,13 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         channel="post a line in this channel for every change to records and tables",
         off="stop posting audit lines",
     )
-    @manage_server()
     async def audit_trail(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None, off: bool = False
     ) -> None:
-        """Where a line is posted for every change to records and tables (needs Manage Server)."""
+        """Where a line is posted for every change to records and tables."""
         await set_audit(interaction, channel, off)
 
     @app_commands.command(name="status")
-    @manage_server()
     async def status(self, interaction: discord.Interaction) -> None:
-        """How the bot is doing here: tables in memory, writes under way, cache, rate limits (needs Manage Server)."""
+        """How the bot is doing here: tables in memory, writes under way, cache, rate limits."""
         await answer(interaction, embed=status_embed(interaction.client, store_of(interaction)), ephemeral=True)

@@ -17,7 +17,7 @@ async def _tasks(admin, channel) -> None:
 async def test_describe_lists_the_choices(admin, member, channel):
     """Describe shows a choice column with its choices and default."""
     await _tasks(admin, channel)
-    embed = reply(await member.slash(channel, "table describe", table="tasks")).embeds[0]
+    embed = reply(await member.slash(channel, "record describe", table="tasks")).embeds[0]
     assert "`status` choice(open\\|in progress\\|done), default open" in (embed.description or "")
 
 

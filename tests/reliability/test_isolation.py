@@ -61,7 +61,7 @@ async def test_another_servers_table_is_unknown_and_never_suggested(simcord_env,
         result = await member.slash(channel, command, table="secrets", **options)
         text = refusal(simcord_env, result, discobase.UnknownTable)
         assert "There is no table `secrets`." in text and "Did you mean" not in text, text
-    listed = await cleanly(simcord_env, member.slash(channel, "table list"))
+    listed = await cleanly(simcord_env, member.slash(channel, "record tables"))
     assert "secrets" not in str(listed.embeds[0].description)
     assert await member.autocomplete(channel, "record find", "table", "sec") == []
     assert [c["name"] for c in await member.autocomplete(channel, "record get", "id", "", table="books")] == []
