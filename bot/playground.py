@@ -116,14 +116,18 @@ CLOCK_TICK = 1.0
 
 
 @contextlib.asynccontextmanager
-async def real_time(env: simcord.Env, acting: asyncio.Lock | None = None) -> AsyncIterator[None]:
+async def real_time(
+    env: simcord.Env, acting: asyncio.Lock | None = None, preview: simcord.Preview | None = None
+) -> AsyncIterator[None]:
     """Move SimCord's clock along with the real one, so what expires (a drop's confirmation, page buttons) expires.
 
     A simulated clock stands still between actions; tests move it by hand, a
-    person at the page expects "within 60 seconds" to mean a minute. SimCord
+    person at the page expects "within 2 minutes" to mean two minutes. SimCord
     runs one operation at a time, so each step holds ``acting``, which every
     page action holds too (see ``playground_door``); a step that still meets
-    another operation is made up for at the next one.
+    another operation is made up for at the next one. A step in which the bot
+    sent anything (a confirmation that ran out says so) republishes the
+    ``preview``'s pages, so the page shows it when it happens, not at the next action.
     """
     acting = acting or asyncio.Lock()
 
@@ -134,7 +138,10 @@ async def real_time(env: simcord.Env, acting: asyncio.Lock | None = None) -> Asy
             now = time.monotonic()
             try:
                 async with acting:
+                    sent = len(env.http_requests)
                     await env.advance_time(now - last)
+                    if preview is not None and len(env.http_requests) != sent:
+                        await preview.refresh()
             except (simcord.SetupError, TimeoutError):  # another operation, or the bot still busy: next time
                 continue
             last = now
@@ -174,7 +181,7 @@ async def serve(settings: Settings, *, port: int | None, demo: bool, stop: async
                 )
                 return 2
             url = await stack.enter_async_context(open_door(preview.url, 0, acting))  # the usual port is taken
-        await stack.enter_async_context(real_time(world.env, acting))
+        await stack.enter_async_context(real_time(world.env, acting, preview))
         print(f"discobase playground on a simulated Discord, until Ctrl-C: {url}", flush=True)
         print(hint(demo), flush=True)
         ended = asyncio.ensure_future(preview.wait_closed())

@@ -21,11 +21,9 @@ from ..utils.formatting import code, cut, plural, show
 from ..utils.replies import answer, timely
 from ..utils.status import status_embed
 from ..utils.transformers import ColumnSpec, ColumnSpecs, TableName
-from ..utils.views import Confirm
+from ..utils.views import CONFIRM_NOTE, Confirm
 from ._answers import answer_changed, orphans_note
 from ._rules import set_access, set_audit
-
-CONFIRM_TIMEOUT = 60.0
 
 Table = app_commands.Transform[str, TableName]
 
@@ -164,11 +162,11 @@ class TableCog(commands.GroupCog, group_name="table", group_description="Make an
         values = f" and its values in {plural(count, 'record')}" if count is not None else " and its values"
         unique = " Its `unique` rule goes with it." if dropped.unique else ""
         action = functools.partial(self._drop_column, table, dropped.name)
-        view = Confirm(interaction, f"Drop {dropped.name}", action, timeout=CONFIRM_TIMEOUT)
+        view = Confirm(interaction, f"Drop {dropped.name}", action)
         await answer(
             interaction,
             f"Drop column {code(dropped.name)} of {code(table)}{values}?{unique} This cannot be undone. "
-            f"Nothing happens unless you press the button within {CONFIRM_TIMEOUT:.0f} seconds.",
+            + CONFIRM_NOTE,
             view=view,
             ephemeral=True,
         )
@@ -246,12 +244,10 @@ class TableCog(commands.GroupCog, group_name="table", group_description="Make an
             interaction,
             f"Drop {table}",
             functools.partial(self._drop, table, count),
-            timeout=CONFIRM_TIMEOUT,
         )
         await answer(
             interaction,
-            f"Drop table {code(table)} and {contents}? This cannot be undone. "
-            f"Nothing happens unless you press the button within {CONFIRM_TIMEOUT:.0f} seconds.",
+            f"Drop table {code(table)} and {contents}? This cannot be undone. " + CONFIRM_NOTE,
             view=view,
             ephemeral=True,
         )

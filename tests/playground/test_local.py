@@ -146,11 +146,11 @@ async def test_the_clock_follows_real_time_so_a_drop_confirmation_expires(
     world: Playground, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the simulated clock following the real one, "press within N seconds" really runs out."""
-    monkeypatch.setattr(sys.modules["cogs.table._cog"], "CONFIRM_TIMEOUT", 1.0)  # the module the bot loaded
+    monkeypatch.setattr(sys.modules["cogs.utils.views"], "CONFIRM_SECONDS", 1.0)  # the module the bot loaded
     monkeypatch.setattr(bot.playground, "CLOCK_TICK", 0.2)
     async with real_time(world.env):
         asked = await world.admin.slash(world.general, "table drop", table=DEMO_TABLE)
-        assert asked.response is not None and "within 1 seconds" in asked.response.content
+        assert asked.response is not None and "within 2 minutes" in asked.response.content
         for _ in range(50):  # up to 10 s of real time; the confirmation lasts 1 s
             await asyncio.sleep(0.2)
             if "No answer in time" in asked.response.content:
@@ -159,6 +159,33 @@ async def test_the_clock_follows_real_time_so_a_drop_confirmation_expires(
     guild = world.bot.get_guild(world.guild.id)
     assert guild is not None
     assert DEMO_TABLE in world.bot.engine.store(guild).table_names()
+
+
+async def test_the_page_shows_an_expired_confirmation_when_it_expires(
+    world: Playground, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page is republished when the clock's step made the bot send something, not at the next action.
+
+    The page polls its published state; a confirmation that runs out edits its
+    message between actions, so without a republish the page would show the
+    live buttons until the member did something else (issue 25). SimCord has no
+    public handle on a page's revision, hence its page object here.
+    """
+    monkeypatch.setattr(sys.modules["cogs.utils.views"], "CONFIRM_SECONDS", 1.0)
+    monkeypatch.setattr(bot.playground, "CLOCK_TICK", 0.2)
+    async with world.env.preview(world.general, viewers=[world.admin], layout="channel") as preview:
+        page = preview._python
+        assert page is not None
+        async with real_time(world.env, preview=preview):
+            asked = await world.admin.slash(world.general, "table drop", table=DEMO_TABLE)
+            assert asked.response is not None
+            published = page.revision
+            for _ in range(50):  # up to 10 s of real time; the confirmation lasts 1 s
+                await asyncio.sleep(0.2)
+                if "No answer in time" in asked.response.content and page.revision > published:
+                    break
+        assert asked.response.content == "No answer in time: nothing was changed."
+        assert page.revision > published and page.publication_reason == "refresh"
 
 
 async def test_the_page_is_served_with_its_explanations(world: Playground) -> None:
