@@ -42,7 +42,7 @@ from ._bulk import delete_where, update_where
 from ._buttons import answer_record, show_record_view
 from ._edit import updated_text
 from ._files import export_files, has_header, read_rows, without_ids
-from ._find import answer_found
+from ._find import answer_found, ignoring_case
 from ._form import LINE_LIMIT
 from ._import import Progress, problem_report, run_import, run_upsert
 from ._insert import insert_and_answer, open_insert_form
@@ -147,7 +147,14 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         query = discobase.parse_query(store.schema(table), where, sort, limit)  # a typo costs no table load
         schema = await timely(interaction, store.load(table), ephemeral=private)
         found = await seen_found(interaction.user, store, table, query)  # `matched`: the count before the limit
-        await answer_found(interaction, schema, found, where, private=private, own=own_only(interaction.user, access))
+        hint = ""
+        relaxed = ignoring_case(schema, query) if not found else None
+        if relaxed is not None:
+            near = len(await seen_found(interaction.user, store, table, relaxed[0]))
+            if near:
+                hint = f" {code(cut(relaxed[1], 300))} would match {plural(near, 'record')}: `~=` ignores case."
+        own = own_only(interaction.user, access)
+        await answer_found(interaction, schema, found, where, private=private, own=own, hint=hint)
 
     @app_commands.command(name="get")
     @app_commands.describe(private=PRIVATE)
@@ -321,7 +328,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         if problems:
             problems = await unseen_row_holders_hidden(interaction, store, access, table, problems)
             mark_outcome(interaction, "rejected")
-            await answer(interaction, problem_report(problems, len(rows), header=header), ephemeral=True)
+            report = problem_report(problems, len(rows), header=header, upsert_hint=key is None)
+            await answer(interaction, report, ephemeral=True)
             return
         progress = Progress(interaction, table, len(rows), self.clock, private=private)
         if key is not None:

@@ -19,7 +19,7 @@ from ..utils.replies import answer
 from ..utils.views import Paginator
 from ._buttons import answer_record
 
-__all__ = ["PER_PAGE", "FindPages", "answer_found", "find_page"]
+__all__ = ["PER_PAGE", "FindPages", "answer_found", "find_page", "ignoring_case"]
 
 PER_PAGE = 10
 PAGES_TIMEOUT = 180.0
@@ -43,6 +43,30 @@ def find_page(
     return embed.set_footer(
         text=f"{plural(found.matched, 'record')}{whose} matched{shown} \u00b7 page {page + 1} of {pages}"
     )
+
+
+def ignoring_case(schema: discobase.TableSchema, query: discobase.Query) -> tuple[discobase.Query, str] | None:
+    """The query with its ``column = text`` conditions as ``~=`` (ignoring case), and how to write them; or None.
+
+    A find that matched nothing with ``title = dune`` while ``Dune`` is there
+    should say so: the member asked for the record, not for its capitals.
+    """
+    conditions: list[discobase.model.query.Expr] = []
+    written = []
+    for condition in query.conditions:
+        if (
+            isinstance(condition, discobase.Condition)
+            and condition.op == "="
+            and isinstance(condition.value, str)
+            and condition.column != "id"
+            and schema.column(condition.column).type.is_text
+        ):
+            condition = discobase.Condition(condition.column, "~=", condition.value)
+            written.append(f"{condition.column} ~= {condition.value}")
+        conditions.append(condition)
+    if not written:
+        return None
+    return discobase.Query(tuple(conditions), query.sort, query.descending), " and ".join(written)
 
 
 class FindPages(Paginator):
@@ -97,8 +121,9 @@ async def answer_found(
     *,
     private: bool,
     own: bool = False,
+    hint: str = "",
 ) -> None:
-    """The first page of what a find found, with its buttons and menu; or that nothing matched.
+    """The first page of what a find found, with its buttons and menu; or that nothing matched, and ``hint``.
 
     ``own``: the member may only write the table, and ``found`` holds only their records.
     """
@@ -106,7 +131,7 @@ async def answer_found(
         which = f" matches {code(cut(where, 300))}" if where else " yet"
         whose = "None of your records" if where else "You have no record"
         text = f"{whose} of {code(schema.name)}{which}" if own else f"No record of {code(schema.name)}{which}"
-        await answer(interaction, text + ".", ephemeral=private)
+        await answer(interaction, f"{text}.{hint}", ephemeral=private)
         return
     render = functools.partial(find_page, schema, found, where, own=own)
     view = FindPages(interaction, schema, found, PER_PAGE, render, timeout=PAGES_TIMEOUT)

@@ -296,3 +296,13 @@ async def test_import_of_a_too_big_file_is_refused(simcord_env, member, channel,
     monkeypatch.setattr(sys.modules["cogs.record._cog"], "MAX_IMPORT_BYTES", 10)
     result = await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(5)))
     assert "Split it." in refusal(simcord_env, result, Refused)
+
+
+async def test_a_plain_import_clashing_with_existing_values_points_to_upsert(moderator, channel, books, store):
+    """Rows whose unique `title` records have already: nothing imported, and the answer names the upsert."""
+    await moderator.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
+    data = orjson.dumps([{"title": "Dune", "author": "Frank Herbert"}, {"title": "Emma", "author": "Austen"}])
+    refused = reply(await moderator.slash(channel, "record import", table="books", file=("b.json", data)))
+    assert refused.ephemeral and "Row 1, column `title`" in refused.content
+    assert refused.content.endswith("import it with `mode:upsert key:title`.")
+    assert await store.count("books") == 1
