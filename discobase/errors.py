@@ -121,6 +121,13 @@ class SchemaError(DatabaseTableError):
     """
 
 
+def every_problem(problems: list[DiscobaseError]) -> DiscobaseError:
+    """One error naming every problem: a single one as it is, several listed in one ``GrammarError``."""
+    if len(problems) == 1:
+        return problems[0]
+    return GrammarError(f"{len(problems)} problems:\n" + "\n".join(f"- {problem}" for problem in problems))
+
+
 class BadValue(DiscobaseError, ValueError):
     """A value does not fit its column's type or rules.
 

@@ -29,6 +29,8 @@ from ..utils.members import resolve_users
 from ..utils.observed import mark_outcome
 from ..utils.replies import answer, timely
 from ..utils.views import CONFIRM_NOTE, Confirm
+from ._edit import change_problems
+from ._form import one_or_all
 
 __all__ = ["delete_where", "update_where"]
 
@@ -84,8 +86,9 @@ async def update_where(interaction: discord.Interaction, table: str, where: str,
     store, records = await _matches(interaction, table, where, "change")
     schema = store.schema(table)
     picked = await timely(interaction, resolve_users(interaction, schema, changes), ephemeral=True)
-    if picked.problems:
-        raise next(iter(picked.problems.values()))
+    bad = change_problems(schema, picked)
+    if bad:  # every problem at once, as insert names them
+        raise one_or_all(table, bad, head=f"Nothing was changed in {code(table)}: the change")
     converted = schema.validate_changes(picked.values)
     targets = [r for r in records if any(r.values.get(name) != value for name, value in converted.items())]
     if not targets:

@@ -40,10 +40,10 @@ from ..utils.replies import answer, timely
 from ..utils.transformers import TableName, Values
 from ._bulk import delete_where, update_where
 from ._buttons import answer_record, show_record_view
-from ._edit import updated_text
+from ._edit import change_problems, updated_text
 from ._files import export_files, has_header, read_rows, without_ids
 from ._find import answer_found, ignoring_case
-from ._form import LINE_LIMIT
+from ._form import LINE_LIMIT, one_or_all
 from ._import import Progress, problem_report, run_import, run_upsert
 from ._insert import insert_and_answer, open_insert_form
 
@@ -188,8 +188,9 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         private = is_secret(access)
         schema = store.schema(table)
         picked = await timely(interaction, resolve_users(interaction, schema, changes), ephemeral=private)
-        if picked.problems:
-            raise next(iter(picked.problems.values()))
+        problems = change_problems(schema, picked)
+        if problems:  # every problem at once, as insert names them
+            raise one_or_all(table, problems, head=f"Nothing was changed: record **{before.id}** of {code(table)}")
         changes = picked.values
         changed = [name for name, value in schema.validate_changes(changes).items() if value != before.values.get(name)]
         if not changed:

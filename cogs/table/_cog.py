@@ -9,6 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 import discobase
+from discobase.errors import every_problem
+from discobase.model.grammar import check_columns
+from discobase.model.schema import check_name
 
 from ..access import is_secret, visible_names
 from ..audit.report import audit
@@ -20,12 +23,23 @@ from ..utils.embeds import schema_embed
 from ..utils.formatting import code, cut, plural, show
 from ..utils.replies import answer, timely
 from ..utils.status import status_embed
-from ..utils.transformers import ColumnSpec, ColumnSpecs, TableName
+from ..utils.transformers import TableName
 from ..utils.views import CONFIRM_NOTE, Confirm
 from ._answers import answer_changed, orphans_note
 from ._rules import set_access, set_audit
 
 Table = app_commands.Transform[str, TableName]
+
+
+def _one_column(spec: str) -> discobase.Column:
+    """Exactly one column spec (``pages:int optional``); a list is refused, since columns are added one at a time."""
+    columns = discobase.parse_columns(spec)
+    if len(columns) != 1:
+        raise discobase.GrammarError(
+            f"Give one column spec, like `pages:int optional`; you gave {len(columns)}. "
+            "Add the others with one `/table add-column` each."
+        )
+    return columns[0]
 
 
 @app_commands.guild_only()
@@ -53,12 +67,19 @@ class TableCog(commands.GroupCog, group_name="table", group_description="Make an
         self,
         interaction: discord.Interaction,
         name: str,
-        columns: app_commands.Transform[tuple[discobase.Column, ...], ColumnSpecs],
+        columns: str,
         description: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
         """Create a table."""
+        parsed, problems = check_columns(columns)
+        try:
+            check_name(name.strip(), "table")
+        except discobase.SchemaError as error:
+            problems.insert(0, error)  # every problem at once: the name's, then each column's
+        if problems:
+            raise every_problem(problems)
         schema = discobase.TableSchema(
-            name=name.strip(), columns=columns, description=(description or "").strip(), creator_id=interaction.user.id
+            name=name.strip(), columns=parsed, description=(description or "").strip(), creator_id=interaction.user.id
         )
         await timely(interaction, store_of(interaction).create_table(schema))
         audit(interaction, schema.name, f"created with {plural(len(schema.columns), 'column')}")
@@ -90,21 +111,26 @@ class TableCog(commands.GroupCog, group_name="table", group_description="Make an
     @app_commands.command(name="add-column")
     @app_commands.describe(table="the table to change", column="one column spec (example: pages:int optional)")
     async def add_column(
-        self,
-        interaction: discord.Interaction,
-        table: app_commands.Transform[str, TableName],
-        column: app_commands.Transform[discobase.Column, ColumnSpec],
+        self, interaction: discord.Interaction, table: app_commands.Transform[str, TableName], column: str
     ) -> None:
         """Add a column; existing records get its default, or no value if it is optional."""
         store = store_of(interaction)
-        schema = await timely(interaction, store.add_column(table, column))
-        if column.default is not None:
-            existing = f"Existing records read its default, {show(column.type, column.default_value)}."
+        await timely(interaction, store.open())
+        named = column.partition(":")[0].strip().lower()
+        if named in store.schema(table).column_names:  # said first: the flags are no matter for a taken name
+            raise discobase.SchemaError(
+                f"{code(table)} has a column {code(named)} already. Give the new column another name, "
+                f"or change that one with `/table alter-column table:{table} column:{named}`."
+            )
+        added = _one_column(column)
+        schema = await timely(interaction, store.add_column(table, added))
+        if added.default is not None:
+            existing = f"Existing records read its default, {show(added.type, added.default_value)}."
         else:
             existing = "Existing records have no value in it yet."
-        audit(interaction, table, f"added column {code(column.name)}")
+        audit(interaction, table, f"added column {code(added.name)}")
         await answer_changed(
-            interaction, store, schema, f"Added column {code(column.name)} to {code(table)}. {existing}"
+            interaction, store, schema, f"Added column {code(added.name)} to {code(table)}. {existing}"
         )
 
     @app_commands.command(name="rename")

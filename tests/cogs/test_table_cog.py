@@ -149,10 +149,14 @@ async def test_add_column_refuses_a_required_column_on_a_table_with_records(simc
 
 
 async def test_add_column_with_an_existing_name_says_so(simcord_env, admin, channel, books):
-    """A column the table has already is named as such, not "given twice"."""
-    result = await admin.slash(channel, "table add-column", table="books", column="year:int optional")
-    text = refusal(simcord_env, result, discobase.SchemaError)
-    assert text == "Table `books` already has a column `year`. Choose another name for the new column."
+    """A column the table has already is named as such first, whatever else the spec says (issue 25)."""
+    for spec in ("year:int optional", "year:int", "year:strng default=x"):
+        result = await admin.slash(channel, "table add-column", table="books", column=spec)
+        text = refusal(simcord_env, result, discobase.SchemaError)
+        assert text == (
+            "`books` has a column `year` already. Give the new column another name, "
+            "or change that one with `/table alter-column table:books column:year`."
+        )
 
 
 async def test_add_column_takes_one_spec(simcord_env, admin, channel, books):
@@ -212,4 +216,17 @@ async def test_drop_clears_a_damaged_table(simcord_env, admin, channel, guild, b
     prompt = reply(await admin.slash(channel, "table drop", table="books"))
     assert "what is left of it" in prompt.content
     await admin.click(prompt, label="Drop books")
+    assert store.table_names() == []
+
+
+async def test_create_names_every_problem_at_once(simcord_env, admin, channel, store):
+    """A bad table name, a bad type and a bad flag are named together; no table is made."""
+    result = await admin.slash(channel, "table create", name="My Books", columns="title:strng, year:int uniq")
+    text = refusal(simcord_env, result, discobase.GrammarError)
+    lines = text.splitlines()
+    assert lines[0] == "3 problems:"
+    assert lines[1].startswith("- `My Books` is not a valid table name. Did you mean `my_books`?")
+    assert lines[2].startswith("- Column `title`: `strng` is not a type.")
+    assert lines[3].startswith("- Column `year`: `uniq` is not a flag. Did you mean `unique`?")
+    await store.open()
     assert store.table_names() == []
