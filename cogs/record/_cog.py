@@ -256,6 +256,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         table="the table to export",
         file_format="csv (spreadsheets) or json",
         where="only the records matching these conditions, like year >= 1990 (optional: all)",
+        private=PRIVATE,
     )
     @app_commands.rename(file_format="format")
     @app_commands.autocomplete(where=where_columns)
@@ -265,10 +266,11 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         table: Table,
         file_format: Literal["csv", "json"],
         where: str | None = None,
+        private: bool = False,
     ) -> None:
         """The table (or the records matching ``where``) as a file; zipped, or in parts, past the upload limit."""
-        store, access = await open_readable(interaction, table)
-        private = is_secret(access)
+        store, access = await open_readable(interaction, table, ephemeral=private)
+        private = private or is_secret(access)
         query = discobase.parse_query(store.schema(table), where)
         records = await timely(interaction, store.find(table, query), ephemeral=private)
         limit = interaction.guild.filesize_limit if interaction.guild else discobase.DEFAULT_UPLOAD_LIMIT

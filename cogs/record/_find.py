@@ -1,5 +1,9 @@
 """``/record find``'s answer: pages of ten records, and a menu under them that opens one record of the page.
 
+The page buttons answer only the member who asked; the menu answers anyone,
+privately, with the record as ``/record get`` would show it to them (so a
+reader of the channel can open what they see, and nobody learns more).
+
 The footer counts every match, also those a ``limit`` left out (the engine's
 ``Found.matched``, from the same scan that found the records).
 """
@@ -107,6 +111,12 @@ class FindPages(Paginator):
             )
             for record in shown
         ]
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """The page buttons are the asker's; the menu opens a record for anyone, who gets it if they may read it."""
+        if interaction.data is not None and interaction.data.get("custom_id") == self.picker.custom_id:
+            return True
+        return await super().interaction_check(interaction)
 
     async def _open(self, interaction: discord.Interaction) -> None:
         """The picked record, privately, with Edit and Delete if the member may change it."""

@@ -35,7 +35,7 @@ SPEC_COMMANDS = {
     "record update": ["table", "set", "id", "where"],  # issue 15: where, for many records
     "record delete": ["table", "id", "where"],
     "record count": ["table", "where"],
-    "record export": ["table", "format", "where"],
+    "record export": ["table", "format", "where", "private"],  # issue 25: as find and get
     "record import": ["table", "file", "mode", "key"],
 }
 

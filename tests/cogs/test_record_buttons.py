@@ -230,7 +230,7 @@ async def test_a_wide_table_is_edited_in_one_pairs_field(admin, member, channel,
 
 
 async def test_find_menu_opens_a_record_of_the_page_shown(member, other_member, channel, many_books):  # noqa: F811
-    """The menu lists the records of the page shown, follows Next, and opens the one picked, privately."""
+    """The menu lists the records of the page shown, follows Next, and opens the one picked, privately, for anyone."""
     found = reply(await member.slash(channel, "record find", table="books"))
     await member.click(found, label="Next")
     menu = next(item for row in found.components for item in row["components"] if item["type"] == 3)
@@ -243,8 +243,10 @@ async def test_find_menu_opens_a_record_of_the_page_shown(member, other_member, 
     assert opened.ephemeral and opened.embeds[0].title == "books #15"
     assert field_values(opened.embeds[0])["title"] == "Book 15"
     assert labels(opened) == ["Edit", "Delete"]
-    refused = reply(await other_member.select(found, ["15"]))
-    assert refused.ephemeral and refused.content.startswith(f"Only <@{member.id}> can use these buttons.")
+    other = reply(await other_member.select(found, ["12"]))  # another reader opens a record too (issue 25)
+    assert other.ephemeral and other.embeds[0].title == "books #12" and labels(other) == []
+    turned = reply(await other_member.click(found, label="Previous"))
+    assert turned.ephemeral and turned.content.startswith(f"Only <@{member.id}> can use these buttons.")
 
 
 @pytest.fixture

@@ -53,6 +53,15 @@ async def test_export_csv_attaches_every_record(member, channel, books):
     ]
 
 
+async def test_export_private_is_only_for_the_member(member, channel, books):
+    """`private:True` attaches the file to an answer only the member sees, as find and get do (issue 25)."""
+    await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
+    message = reply(await member.slash(channel, "record export", table="books", format="json", private=True))
+    assert message.ephemeral and message.content == "`books`: 1 record as JSON."
+    name, data = await _download(message)
+    assert name == "books.json" and orjson.loads(data)[0]["title"] == "Dune"
+
+
 async def test_export_csv_neutralises_formulas(member, channel, books):
     """Text that a spreadsheet would run as a formula gets a leading quote."""
     await member.slash(channel, "record insert", table="books", values='title="=HYPERLINK(1)", author=@admin')
