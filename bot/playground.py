@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import discord
 import simcord
@@ -73,6 +74,9 @@ async def start_playground(settings: Settings, *, demo: bool) -> Playground:
     """Attach a fresh bot to SimCord and build the guild; with ``demo``, seed the sample table."""
     bot = create_bot(playground_settings(settings))
     env = PlaygroundEnv(bot, settle_timeout=SETTLE_SECONDS)
+    # SimCord's clock starts on a fixed day; from today instead, messages carry the dates audit lines
+    # and timestamps show, and nothing is scheduled yet that the jump could run.
+    env.backend.advance_clock(max(0.0, (datetime.now(UTC) - env.now()).total_seconds()))
     await env.start()
     try:
         guild = env.create_guild("discobase playground")

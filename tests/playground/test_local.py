@@ -55,6 +55,14 @@ async def test_every_command_is_offered_in_general(world: Playground) -> None:
     assert {"record tables", "record insert", "record find"} <= offered and "table create" not in offered
 
 
+async def test_the_simulated_clock_starts_today(world: Playground) -> None:
+    """Messages are dated today, as the audit lines and timestamps that use the real clock (issue 25)."""
+    result = await world.member.slash(world.general, "record count", table=DEMO_TABLE)
+    assert result.response is not None
+    sent = discord.utils.snowflake_time(result.response.id)
+    assert abs((sent - discord.utils.utcnow()).total_seconds()) < 120
+
+
 async def test_demo_table_is_seeded(world: Playground) -> None:
     """--demo gives the books table every sample book, found by /record find."""
     guild = world.bot.get_guild(world.guild.id)
