@@ -104,13 +104,15 @@ def hint(demo: bool) -> str:
         first = (
             f"  In #general type /record, pick /record find, set table to {DEMO_TABLE} and where to year < 1950, "
             "then press Enter.\n"
-            '  "Viewing as" switches between ada (Manage Server) and bob (a member): only ada may /table create.'
+            '  "Viewing as" switches between ada (Manage Server) and bob (a member): only ada is offered /table; '
+            "bob sees the tables with /record tables and /record describe."
         )
     else:
         first = (
             "  In #general type /table, pick /table create, set name to books and columns to "
             "title:text, year:int, then press Enter.\n"
-            "  Then /record insert (table books, values title=Dune, year=1965) and /record find (table books)."
+            "  Then /record insert (table books, values title=Dune, year=1965) and /record find (table books).\n"
+            '  "Viewing as" switches to bob, a member: /table is not offered to him; /record tables lists the tables.'
         )
     return first + "\n  Everything lives in memory: stopping or restarting the playground loses every table and record."
 

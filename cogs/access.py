@@ -134,7 +134,7 @@ def readable(interaction: discord.Interaction, store: discobase.GuildStore, tabl
     if not may_read(interaction.user, access):
         raise NotAllowed(
             f"You may add records to `{table}`, but only members with the {role_text(access.read_role_id)} role "
-            "can read them."
+            f"can read them. `/record find table:{table}` shows your own."
         )
     return access
 
