@@ -1,4 +1,4 @@
-"""``/record``: insert, find, get, update, delete, count, export and import the records of a table."""
+"""``/record``: the tables one may use, and insert, find, get, update, delete, count, export and import records."""
 
 from __future__ import annotations
 

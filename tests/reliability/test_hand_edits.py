@@ -249,7 +249,10 @@ async def test_the_catalog_channel_deleted_by_hand_is_rebuilt_with_every_table(
     for _ in range(2):
         assert ids(await find(simcord_env, member, channel)) == [1, 2, 3]
         listed = await cleanly(simcord_env, member.slash(channel, "record tables"))
-        assert listed.embeds[0].description.splitlines() == ["`authors` \u00b7 0 records", "`books` \u00b7 3 records"]
+        assert listed.embeds[0].description.splitlines() == [
+            "`authors` \u00b7 0 records \u00b7 read and write",
+            "`books` \u00b7 3 records \u00b7 read and write",
+        ]
         assert "no table owns" not in listed.content
         await restart(simcord_env, settings)
     inserted = await cleanly(
