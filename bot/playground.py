@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import discord
 import simcord
@@ -73,6 +74,9 @@ async def start_playground(settings: Settings, *, demo: bool) -> Playground:
     """Attach a fresh bot to SimCord and build the guild; with ``demo``, seed the sample table."""
     bot = create_bot(playground_settings(settings))
     env = PlaygroundEnv(bot, settle_timeout=SETTLE_SECONDS)
+    # SimCord's clock starts on a fixed day; from today instead, messages carry the dates audit lines
+    # and timestamps show, and nothing is scheduled yet that the jump could run.
+    env.backend.advance_clock(max(0.0, (datetime.now(UTC) - env.now()).total_seconds()))
     await env.start()
     try:
         guild = env.create_guild("discobase playground")
@@ -105,13 +109,15 @@ def hint(demo: bool) -> str:
             f"  In #general type /record, pick /record find, set table to {DEMO_TABLE} and where to year < 1950, "
             "then press Enter.\n"
             f"  Then /record summary with table {DEMO_TABLE}, by genre and chart True draws a chart.\n"
-            '  "Viewing as" switches between ada (Manage Server) and bob (a member): only ada may /table create.'
+            '  "Viewing as" switches between ada (Manage Server) and bob (a member): only ada is offered /table; '
+            "bob sees the tables with /record tables and /record describe."
         )
     else:
         first = (
             "  In #general type /table, pick /table create, set name to books and columns to "
             "title:text, year:int, then press Enter.\n"
-            "  Then /record insert (table books, values title=Dune, year=1965) and /record find (table books)."
+            "  Then /record insert (table books, values title=Dune, year=1965) and /record find (table books).\n"
+            '  "Viewing as" switches to bob, a member: /table is not offered to him; /record tables lists the tables.'
         )
     return first + "\n  Everything lives in memory: stopping or restarting the playground loses every table and record."
 
@@ -121,14 +127,18 @@ CLOCK_TICK = 1.0
 
 
 @contextlib.asynccontextmanager
-async def real_time(env: simcord.Env, acting: asyncio.Lock | None = None) -> AsyncIterator[None]:
+async def real_time(
+    env: simcord.Env, acting: asyncio.Lock | None = None, preview: simcord.Preview | None = None
+) -> AsyncIterator[None]:
     """Move SimCord's clock along with the real one, so what expires (a drop's confirmation, page buttons) expires.
 
     A simulated clock stands still between actions; tests move it by hand, a
-    person at the page expects "within 60 seconds" to mean a minute. SimCord
+    person at the page expects "within 2 minutes" to mean two minutes. SimCord
     runs one operation at a time, so each step holds ``acting``, which every
     page action holds too (see ``playground_door``); a step that still meets
-    another operation is made up for at the next one.
+    another operation is made up for at the next one. A step in which the bot
+    sent anything (a confirmation that ran out says so) republishes the
+    ``preview``'s pages, so the page shows it when it happens, not at the next action.
     """
     acting = acting or asyncio.Lock()
 
@@ -139,7 +149,10 @@ async def real_time(env: simcord.Env, acting: asyncio.Lock | None = None) -> Asy
             now = time.monotonic()
             try:
                 async with acting:
+                    sent = len(env.http_requests)
                     await env.advance_time(now - last)
+                    if preview is not None and len(env.http_requests) != sent:
+                        await preview.refresh()
             except (simcord.SetupError, TimeoutError):  # another operation, or the bot still busy: next time
                 continue
             last = now
@@ -179,7 +192,7 @@ async def serve(settings: Settings, *, port: int | None, demo: bool, stop: async
                 )
                 return 2
             url = await stack.enter_async_context(open_door(preview.url, 0, acting))  # the usual port is taken
-        await stack.enter_async_context(real_time(world.env, acting))
+        await stack.enter_async_context(real_time(world.env, acting, preview))
         print(f"discobase playground on a simulated Discord, until Ctrl-C: {url}", flush=True)
         print(hint(demo), flush=True)
         ended = asyncio.ensure_future(preview.wait_closed())

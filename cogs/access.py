@@ -4,12 +4,14 @@ A table's catalog entry names a role that may read it and one that may write
 it (``discobase.Access``; None is @everyone). The rules, in order:
 
 - **Manage Server** may always read and write every table;
-- **read** (find, get, count, export, describe, ``/table list``, autocomplete
+- **read** (find, get, count, export, describe, ``/record tables``, autocomplete
   of records): members with the read role;
 - **write** (insert; update and delete of one's own records): members with the
-  write role. A table a member may write but not read still shows in the
-  insert's autocomplete (so an "applications" table can take everyone's
-  entries and show them to staff only); its records stay hidden;
+  write role. A table a member may write but not read still shows in
+  ``/record tables`` and the insert's autocomplete (so an "applications" table
+  can take everyone's entries and show them to staff only); find, get and
+  count show such a member their own records, and nothing of others'
+  (``own_only``, ``seen_found``);
 - **Manage Messages** may change others' records, in tables it may read;
 - **import** is a bulk write: write access and Manage Messages.
 - a **unique** value already taken names the record that holds it only to a
@@ -51,7 +53,9 @@ __all__ = [
     "open_readable",
     "open_seen",
     "open_writable",
+    "own_only",
     "readable",
+    "seen_found",
     "seen_record",
     "unseen_holders_hidden",
     "unseen_row_holders_hidden",
@@ -88,6 +92,23 @@ def is_secret(access: discobase.Access) -> bool:
     return access.read_role_id is not None
 
 
+def own_only(user: discord.abc.User, access: discobase.Access) -> bool:
+    """Whether the member may write the table but not read it: they see the records they created, nothing else."""
+    return may_write(user, access) and not may_read(user, access)
+
+
+async def seen_found(
+    user: discord.abc.User, store: discobase.GuildStore, table: str, query: discobase.Query | None = None
+) -> discobase.Found:
+    """What a find shows the member: every match to a reader; to one who may only write, their own matches."""
+    if not own_only(user, store.access(table)):
+        return await store.find(table, query)
+    everything = await store.find(table, query.without_limit() if query else None)
+    mine = [record for record in everything if record.creator_id == user.id]
+    limit = query.limit if query else None
+    return discobase.Found(mine[:limit] if limit else mine, matched=len(mine))
+
+
 def visible_names(user: discord.abc.User, store: discobase.GuildStore, *, reading: bool = False) -> list[str]:
     """The tables the member may see (read or write; only read with ``reading``), sorted. The store must be open."""
     names = []
@@ -113,7 +134,7 @@ def readable(interaction: discord.Interaction, store: discobase.GuildStore, tabl
     if not may_read(interaction.user, access):
         raise NotAllowed(
             f"You may add records to `{table}`, but only members with the {role_text(access.read_role_id)} role "
-            "can read them."
+            f"can read them. `/record find table:{table}` shows your own."
         )
     return access
 

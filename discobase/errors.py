@@ -123,6 +123,13 @@ class SchemaError(DatabaseTableError):
     """
 
 
+def every_problem(problems: list[DiscobaseError]) -> DiscobaseError:
+    """One error naming every problem: a single one as it is, several listed in one ``GrammarError``."""
+    if len(problems) == 1:
+        return problems[0]
+    return GrammarError(f"{len(problems)} problems:\n" + "\n".join(f"- {problem}" for problem in problems))
+
+
 class BadValue(DiscobaseError, ValueError):
     """A value does not fit its column's type or rules.
 
@@ -144,7 +151,8 @@ class UnknownTable(DatabaseLookupError):
     def __init__(self, name: str, known: Iterable[str] = ()) -> None:
         self.name = name
         super().__init__(
-            f"There is no table `{shown(name)}`.{_did_you_mean(name, known)} `/table list` shows every table."
+            f"There is no table `{shown(name)}`.{_did_you_mean(name, known)}"
+            " `/record tables` lists the tables you may use."
         )
 
 
@@ -478,11 +486,18 @@ class RecordProblem:
 
 @dataclass(frozen=True, slots=True)
 class AlterProblem:
-    """Why one record cannot take a column change: its id, its value now, and the reason."""
+    """Why one record cannot take a column change: its id, its value now, and the reason.
+
+    ``kind``: ``value`` (the value cannot take the new type or choices), ``empty``
+    (no value, where the column would need one) or ``repeat`` (a value another
+    record has, where the column would be unique; ``holder`` is that record).
+    """
 
     record_id: int
     value: Value
     reason: str
+    kind: str = "value"
+    holder: int | None = None
 
     def __str__(self) -> str:
         return (
@@ -519,19 +534,49 @@ class BulkRejected(DatabaseStorageError):
 
 
 SHOWN_PROBLEMS = 10
-"""Offending records an ``AlterRejected`` names; the rest are counted."""
+"""Offending records an ``AlterRejected`` names of each kind of problem; the rest are counted."""
+_SHOWN_VALUES = 3
+"""Of each kind of problem, the records shown with their value."""
+_FIXES = {
+    "value": "change them with `/record update`, or keep the type",
+    "empty": "give `default=` to fill them, or keep the column optional",
+    "repeat": "change those values with `/record update`, or keep the column not unique",
+}
+
+
+def _alter_line(what: str, kind: str, problems: Sequence[AlterProblem]) -> str:
+    """``• 7 records (#1 "Dune", #4 "Emma", …, #9 and 2 more): not a whole number. Fix: …``."""
+    parts = []
+    for number, problem in enumerate(problems[:SHOWN_PROBLEMS]):
+        part = f"#{problem.record_id}"
+        if number < _SHOWN_VALUES and problem.value is not None:
+            part += f" {shown(as_typed(problem.value), 40)}"
+        if problem.holder is not None and number < _SHOWN_VALUES:
+            part += f" (as #{problem.holder})"
+        parts.append(part)
+    more = f" and {len(problems) - SHOWN_PROBLEMS} more" if len(problems) > SHOWN_PROBLEMS else ""
+    count = "1 record" if len(problems) == 1 else f"{len(problems)} records"
+    return f"\u2022 {count} ({', '.join(parts)}{more}): {what}. Fix: {_FIXES[kind]}."
 
 
 class AlterRejected(DatabaseTableError):
-    """Some stored values cannot take a column change, so nothing was changed."""
+    """Some stored values cannot take a column change, so nothing was changed.
+
+    The message summarises: one line per kind of problem (and per reason a
+    value is refused), with the records' ids, a count and the option that fixes
+    it, never a wall of identical lines.
+    """
 
     def __init__(self, table: str, column: str, problems: Sequence[AlterProblem]) -> None:
         self.table = table
         self.column = column
         self.problems = list(problems)
-        listed = "\u2022 " + _listed(self.problems, SHOWN_PROBLEMS, "\n\u2022 ", "\n\u2026 and {} more")
+        kinds: dict[tuple[str, str], list[AlterProblem]] = {}
+        for problem in self.problems:
+            what = {"empty": "no value", "repeat": "a value another record has"}.get(
+                problem.kind, problem.reason.removeprefix("is ").rstrip(".")
+            )
+            kinds.setdefault((problem.kind, what), []).append(problem)
+        lines = "\n".join(_alter_line(what, kind, group) for (kind, what), group in kinds.items())
         count = "1 record" if len(problems) == 1 else f"{len(problems)} records"
-        super().__init__(
-            f"Nothing was changed: {count} of `{table}` cannot take the change to `{column}`:\n{listed}\n"
-            f"Change those records with `/record update` (or give `default=` for empty ones), then try again."
-        )
+        super().__init__(f"Nothing was changed: {count} of `{table}` cannot take the change to `{column}`:\n{lines}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from discord.ext import commands
 
+from ..utils.views import ExpiredConfirm
 from ._buttons import RecordButton
 from ._cog import RecordCog
 
@@ -16,6 +17,10 @@ __all__ = ["RecordCog", "setup"]
 
 
 async def setup(bot: commands.Bot) -> None:
-    """Load the ``/record`` commands and the record buttons (Show record, Edit, Delete), which outlive restarts."""
-    bot.add_dynamic_items(RecordButton)
+    """Load the ``/record`` commands and the buttons that outlive restarts.
+
+    Those are the record buttons (Show record, Edit, Delete) and, for every
+    command's confirmations, the answer to a press that came too late.
+    """
+    bot.add_dynamic_items(RecordButton, ExpiredConfirm)
     await bot.add_cog(RecordCog())

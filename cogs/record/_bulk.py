@@ -28,11 +28,12 @@ from ..utils.formatting import code, cut, plural, show
 from ..utils.members import resolve_users
 from ..utils.observed import mark_outcome
 from ..utils.replies import answer, timely
-from ..utils.views import Confirm
+from ..utils.views import CONFIRM_NOTE, Confirm
+from ._edit import change_problems
+from ._form import one_or_all
 
-__all__ = ["CONFIRM_TIMEOUT", "delete_where", "update_where"]
+__all__ = ["delete_where", "update_where"]
 
-CONFIRM_TIMEOUT = 120.0
 SHOWN = 5
 """Matching records shown in the confirmation."""
 IDS_SHOWN = 20
@@ -54,6 +55,11 @@ def _sample(schema: discobase.TableSchema, records: list[discobase.Record]) -> s
 def _settings(schema: discobase.TableSchema, converted: dict[str, discobase.model.columns.Value]) -> str:
     """``year = 1965, read = true``: what an update sets, as typed."""
     return ", ".join(f"{code(name)} = {show(schema.column(name).type, value, 60)}" for name, value in converted.items())
+
+
+def _with_note(question: str) -> str:
+    """A confirmation's question in one message, cut before the time it gives, which is always said."""
+    return cut(question, 2000 - len(CONFIRM_NOTE) - 1) + "\n" + CONFIRM_NOTE
 
 
 def _problems(problems: list[discobase.RecordProblem]) -> str:
@@ -80,8 +86,9 @@ async def update_where(interaction: discord.Interaction, table: str, where: str,
     store, records = await _matches(interaction, table, where, "change")
     schema = store.schema(table)
     picked = await timely(interaction, resolve_users(interaction, schema, changes), ephemeral=True)
-    if picked.problems:
-        raise next(iter(picked.problems.values()))
+    bad = change_problems(schema, picked)
+    if bad:  # every problem at once, as insert names them
+        raise one_or_all(table, bad, head=f"Nothing was changed in {code(table)}: the change")
     converted = schema.validate_changes(picked.values)
     targets = [r for r in records if any(r.values.get(name) != value for name, value in converted.items())]
     if not targets:
@@ -108,18 +115,12 @@ async def update_where(interaction: discord.Interaction, table: str, where: str,
         f" ({already} other matching {'record has' if already == 1 else 'records have'} it already)" if already else ""
     )
     action = functools.partial(_apply_update, table, where, ids, picked.values)
-    view = Confirm(interaction, f"Update {plural(len(ids), 'record')}", action, timeout=CONFIRM_TIMEOUT)
-    await answer(
-        interaction,
-        cut(
-            f"Set {_settings(schema, converted)} in {plural(len(ids), 'record')} of {code(table)} matching "
-            f"{code(cut(where, 200))}{rest}?{picked.note()}\n{_sample(schema, targets)}\n"
-            f"Nothing happens unless you press the button within {CONFIRM_TIMEOUT:.0f} seconds.",
-            2000,
-        ),
-        view=view,
-        ephemeral=True,
+    view = Confirm(interaction, f"Update {plural(len(ids), 'record')}", action)
+    question = (
+        f"Set {_settings(schema, converted)} in {plural(len(ids), 'record')} of {code(table)} matching "
+        f"{code(cut(where, 200))}{rest}?{picked.note()}\n{_sample(schema, targets)}"
     )
+    await answer(interaction, _with_note(question), view=view, ephemeral=True)
 
 
 async def delete_where(interaction: discord.Interaction, table: str, where: str) -> None:
@@ -136,18 +137,12 @@ async def delete_where(interaction: discord.Interaction, table: str, where: str)
         return
     ids = [record.id for record in records]
     action = functools.partial(_apply_delete, table, where, ids)
-    view = Confirm(interaction, f"Delete {plural(len(ids), 'record')}", action, timeout=CONFIRM_TIMEOUT)
-    await answer(
-        interaction,
-        cut(
-            f"Delete {plural(len(ids), 'record')} of {code(table)} matching {code(cut(where, 200))}? "
-            f"This cannot be undone.\n{_sample(schema, records)}\n"
-            f"Nothing happens unless you press the button within {CONFIRM_TIMEOUT:.0f} seconds.",
-            2000,
-        ),
-        view=view,
-        ephemeral=True,
+    view = Confirm(interaction, f"Delete {plural(len(ids), 'record')}", action)
+    question = (
+        f"Delete {plural(len(ids), 'record')} of {code(table)} matching {code(cut(where, 200))}? "
+        f"This cannot be undone.\n{_sample(schema, records)}"
     )
+    await answer(interaction, _with_note(question), view=view, ephemeral=True)
 
 
 async def _still_matching(

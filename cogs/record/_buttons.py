@@ -16,6 +16,8 @@ handed ``show_record_view`` for its answer.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 
 import discord
@@ -28,14 +30,13 @@ from ..utils.embeds import record_embed, record_line
 from ..utils.errors import NotAllowed, answer_error
 from ..utils.formatting import code, cut
 from ..utils.observed import observed
-from ..utils.replies import answer, timely
-from ..utils.views import Confirm
+from ..utils.replies import NO_PINGS, answer, timely
+from ..utils.views import CONFIRM_NOTE, Confirm
 from ._edit import EditForm, filled, left_out_text
 from ._form import LINE_LIMIT
 
 __all__ = ["RecordButton", "answer_record", "change_view", "show_record_view"]
 
-CONFIRM_TIMEOUT = 60.0
 _LOOKS = {
     "show": ("Show record", discord.ButtonStyle.secondary),
     "edit": ("Edit", discord.ButtonStyle.primary),
@@ -101,16 +102,28 @@ class RecordButton(
     async def _ask(
         self, interaction: discord.Interaction, schema: discobase.TableSchema, record: discobase.Record
     ) -> None:
-        """Ask, privately, whether to delete the record."""
+        """Ask, privately, whether to delete the record: in place of a card only they see, else in a new message."""
         line = record_line(schema, record, LINE_LIMIT)
-        view = Confirm(interaction, f"Delete record {record.id}", self._delete, timeout=CONFIRM_TIMEOUT)
+        card = interaction.message
+        private_card = card is None or card.flags.ephemeral or interaction.response.is_done()
+        public_card = None if private_card else card
+        action = functools.partial(self._delete, public_card)
+        view = Confirm(interaction, f"Delete record {record.id}", action)
         view.table = self.table
-        text = f"Delete record **{record.id}** of {code(self.table)}? It has: {line}"
-        await answer(interaction, cut(text, 2000), view=view, ephemeral=True)
+        text = cut(f"Delete record **{record.id}** of {code(self.table)}? It has: {line}", 1900) + "\n" + CONFIRM_NOTE
+        if card is not None and card.flags.ephemeral and not interaction.response.is_done():
+            await interaction.response.edit_message(content=text, view=view)
+        else:
+            await answer(interaction, text, view=view, ephemeral=True)
 
-    async def _delete(self, interaction: discord.Interaction) -> None:
-        """Delete the record (checking again: minutes may have passed), and say so in place of the question."""
-        store, _, _ = await changeable_record(interaction, self.table, self.record_id, "delete", ephemeral=True)
+    async def _delete(self, card: discord.Message | None, interaction: discord.Interaction) -> None:
+        """Delete the record (checking again: minutes may have passed), say so, and retire a public card.
+
+        The question becomes what was deleted; a card the channel sees says who
+        deleted the record and loses its buttons, and the deletion is announced
+        as ``/record delete`` announces it (privately, for a private table).
+        """
+        store, access, _ = await changeable_record(interaction, self.table, self.record_id, "delete", ephemeral=True)
         gone = await timely(interaction, store.delete(self.table, self.record_id), ephemeral=True)
         line = record_line(store.schema(self.table), gone, LINE_LIMIT)
         audit(
@@ -121,10 +134,19 @@ class RecordButton(
             command="record delete",
         )
         text = cut(f"Deleted record **{gone.id}** from {code(self.table)}. It had: {line}", 2000)
+        if card is not None:
+            with contextlib.suppress(discord.HTTPException):  # the card was deleted, or its channel is closed to us
+                await card.edit(
+                    content=f"{interaction.user.mention} deleted this record.", view=None, allowed_mentions=NO_PINGS
+                )
         if interaction.response.is_done():
             await answer(interaction, text, ephemeral=True)
-        else:
-            await interaction.response.edit_message(content=text, view=None)
+            return
+        if card is None or is_secret(access):
+            await interaction.response.edit_message(content=text, embeds=[], view=None)  # a private card goes
+            return
+        await interaction.response.edit_message(content=f"Deleted record **{gone.id}**.", view=None)
+        await answer(interaction, text)
 
 
 def _view(*buttons: RecordButton) -> discord.ui.View:

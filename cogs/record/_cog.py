@@ -1,4 +1,4 @@
-"""``/record``: insert, find, get, update, delete, count, export and import the records of a table."""
+"""``/record``: the tables one may use, and insert, find, get, update, delete, count, export and import records."""
 
 from __future__ import annotations
 
@@ -18,12 +18,17 @@ from ..access import (
     check_may_import,
     is_secret,
     open_readable,
+    open_seen,
     open_writable,
+    own_only,
     readable,
+    seen_found,
     unseen_holders_hidden,
     unseen_row_holders_hidden,
+    visible_names,
 )
 from ..audit.report import audit, update_lines
+from ..tables import answer_description, answer_tables
 from ..utils.autocomplete import (
     by_columns,
     column_list,
@@ -34,6 +39,7 @@ from ..utils.autocomplete import (
     view_names,
     where_columns,
 )
+from ..utils.context import store_of
 from ..utils.embeds import record_line
 from ..utils.errors import Refused
 from ..utils.formatting import code, cut, plural, show
@@ -43,10 +49,10 @@ from ..utils.replies import answer, timely
 from ..utils.transformers import TableName, Values
 from ._bulk import delete_where, update_where
 from ._buttons import answer_record, show_record_view
-from ._edit import updated_text
+from ._edit import change_problems, updated_text
 from ._files import export_files, has_header, read_rows, without_ids
-from ._find import answer_found
-from ._form import LINE_LIMIT
+from ._find import answer_found, ignoring_case
+from ._form import LINE_LIMIT, one_or_all
 from ._import import Progress, problem_report, run_import, run_upsert
 from ._insert import insert_and_answer, open_insert_form
 from ._summary import answer_summary, check_chart
@@ -94,6 +100,24 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         super().__init__()
         self.clock = _monotonic
 
+    @app_commands.command(name="tables")
+    async def tables(self, interaction: discord.Interaction) -> None:
+        """The tables you may use, with their record counts, descriptions and what you may do there."""
+        store = store_of(interaction)
+        await timely(interaction, store.open())
+        await answer_tables(
+            interaction,
+            names=visible_names(interaction.user, store),
+            rights=True,
+            footer="/record describe shows a table's columns",
+        )
+
+    @app_commands.command(name="describe")
+    @app_commands.describe(table="the table to describe")
+    async def describe(self, interaction: discord.Interaction, table: Table) -> None:
+        """A table's columns, types and flags, and its record count."""
+        await answer_description(interaction, table)
+
     @app_commands.command(name="insert")
     @app_commands.describe(
         table="the table to add a record to",
@@ -134,12 +158,21 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         columns: str | None = None,
     ) -> None:
         """Records that match, ten a page, with a menu to open one."""
-        store, access = await open_readable(interaction, table, ephemeral=private)
+        store, access = await open_seen(interaction, table, ephemeral=private)
         private = private or is_secret(access)
         chosen = discobase.select(store.schema(table), view, where, sort, limit, columns)  # a typo costs no load
         schema = await timely(interaction, store.load(table), ephemeral=private)
-        found = await store.find(table, chosen.query)  # one scan: the records and, in `matched`, the count
-        await answer_found(interaction, chosen.showing(schema), found, chosen.where, private=private)
+        found = await seen_found(interaction.user, store, table, chosen.query)  # `matched`: the count before the limit
+        hint = ""
+        relaxed = ignoring_case(schema, chosen.query) if not found else None
+        if relaxed is not None:
+            near = len(await seen_found(interaction.user, store, table, relaxed[0]))
+            if near:
+                hint = f" {code(cut(relaxed[1], 300))} would match {plural(near, 'record')}: `~=` ignores case."
+        own = own_only(interaction.user, access)
+        await answer_found(
+            interaction, chosen.showing(schema), found, chosen.where, private=private, own=own, hint=hint
+        )
 
     @app_commands.command(name="get")
     @app_commands.describe(private=PRIVATE)
@@ -173,8 +206,9 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         private = is_secret(access)
         schema = store.schema(table)
         picked = await timely(interaction, resolve_users(interaction, schema, changes), ephemeral=private)
-        if picked.problems:
-            raise next(iter(picked.problems.values()))
+        problems = change_problems(schema, picked)
+        if problems:  # every problem at once, as insert names them
+            raise one_or_all(table, problems, head=f"Nothing was changed: record **{before.id}** of {code(table)}")
         changes = picked.values
         changed = [name for name, value in schema.validate_changes(changes).items() if value != before.values.get(name)]
         if not changed:
@@ -228,12 +262,16 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         self, interaction: discord.Interaction, table: Table, where: str | None = None, view: str | None = None
     ) -> None:
         """How many records match."""
-        store, access = await open_readable(interaction, table)
+        store, access = await open_seen(interaction, table)
         private = is_secret(access)
         chosen = discobase.select(store.schema(table), view, where)  # a typo costs no table load
-        number = await timely(interaction, store.count(table, chosen.query), ephemeral=private)
+        if own_only(interaction.user, access):
+            found = seen_found(interaction.user, store, table, chosen.query)
+            number, whose = len(await timely(interaction, found, ephemeral=private)), " of yours"
+        else:
+            number, whose = await timely(interaction, store.count(table, chosen.query), ephemeral=private), ""
         which = f" matching {code(cut(chosen.where, 300))}" if chosen.where else ""
-        await answer(interaction, f"{code(table)} has {plural(number, 'record')}{which}.", ephemeral=private)
+        await answer(interaction, f"{code(table)} has {plural(number, 'record')}{whose}{which}.", ephemeral=private)
 
     @app_commands.command(name="export")
     @app_commands.describe(
@@ -242,6 +280,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         where="only the records matching these conditions, like year >= 1990 (optional: all)",
         view=VIEW,
         columns=COLUMNS,
+        private=PRIVATE,
     )
     @app_commands.rename(file_format="format")
     @app_commands.autocomplete(where=where_columns, view=view_names, columns=column_list)
@@ -253,10 +292,11 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         where: str | None = None,
         view: str | None = None,
         columns: str | None = None,
+        private: bool = False,
     ) -> None:
         """The table (or the records matching ``where``) as a file; zipped, or in parts, past the upload limit."""
-        store, access = await open_readable(interaction, table)
-        private = is_secret(access)
+        store, access = await open_readable(interaction, table, ephemeral=private)
+        private = private or is_secret(access)
         schema = store.schema(table)
         chosen = discobase.select(schema, view, where, columns=columns)
         records = await timely(interaction, store.find(table, chosen.query), ephemeral=private)
@@ -350,7 +390,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         if problems:
             problems = await unseen_row_holders_hidden(interaction, store, access, table, problems)
             mark_outcome(interaction, "rejected")
-            await answer(interaction, problem_report(problems, len(rows), header=header), ephemeral=True)
+            report = problem_report(problems, len(rows), header=header, upsert_hint=key is None)
+            await answer(interaction, report, ephemeral=True)
             return
         progress = Progress(interaction, table, len(rows), self.clock, private=private)
         if key is not None:

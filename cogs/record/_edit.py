@@ -22,10 +22,10 @@ from discobase.model.columns import as_typed
 from ..access import changeable_record, is_secret, unseen_holders_hidden
 from ..audit.report import audit, update_lines
 from ..utils.formatting import code, cut, show
-from ..utils.members import resolve_users
+from ..utils.members import Picked, resolve_users
 from ..utils.observed import mark_outcome, observed
 from ..utils.replies import answer, timely
-from ._form import INPUT_LIMIT, MAX_FIELDS, PAIRS_FIELD, RecordForm, RecordProblems, parse_lines
+from ._form import INPUT_LIMIT, MAX_FIELDS, PAIRS_FIELD, RecordForm, RecordProblems, in_column_order, parse_lines
 
 __all__ = ["EditForm", "RecordView", "change_problems", "filled", "left_out_text", "updated_text"]
 
@@ -84,15 +84,17 @@ def updated_text(
     return cut(f"Updated record **{after.id}** of {code(schema.name)}{note}:\n" + "\n".join(lines), 2000)
 
 
-def change_problems(schema: discobase.TableSchema, changes: dict[str, Any]) -> list[str]:
-    """Every problem of an update's changes at once, each column checked on its own."""
-    problems = []
-    for name, raw in changes.items():
+def change_problems(schema: discobase.TableSchema, picked: Picked) -> list[Exception]:
+    """Every problem of an update's changes at once, in column order: names that fit no member, and the rest."""
+    problems: dict[str, Exception] = dict(picked.problems)
+    for name, raw in picked.values.items():
+        if name in problems:
+            continue
         try:
             schema.validate_changes({name: raw})
         except (discobase.BadValue, discobase.UnknownColumn) as error:
-            problems.append(str(error))
-    return problems
+            problems[name] = error
+    return in_column_order(schema, problems)
 
 
 class EditForm(RecordForm):
@@ -153,10 +155,10 @@ class EditForm(RecordForm):
         table, before, private = self.schema.name, self.before, is_secret(self.access)
         schema = self.store.schema(table)
         picked = await timely(interaction, resolve_users(interaction, schema, self.changes()), ephemeral=private)
-        rest = {name: value for name, value in picked.values.items() if name not in picked.problems}
-        problems = [str(problem) for problem in picked.problems.values()] + change_problems(schema, rest)
+        problems = change_problems(schema, picked)
         if problems:
-            raise RecordProblems(table, problems, head=f"Nothing was changed: record **{before.id}** of {code(table)}")
+            head = f"Nothing was changed: record **{before.id}** of {code(table)}"
+            raise RecordProblems(table, [str(problem) for problem in problems], head=head)
         converted = schema.validate_changes(picked.values) if picked.values else {}
         changes = {name: picked.values[name] for name, value in converted.items() if value != before.values.get(name)}
         if not changes:

@@ -1,5 +1,9 @@
 """``/record find``'s answer: pages of ten records, and a menu under them that opens one record of the page.
 
+The page buttons answer only the member who asked; the menu answers anyone,
+privately, with the record as ``/record get`` would show it to them (so a
+reader of the channel can open what they see, and nobody learns more).
+
 The footer counts every match, also those a ``limit`` left out (the engine's
 ``Found.matched``, from the same scan that found the records).
 """
@@ -19,14 +23,19 @@ from ..utils.replies import answer
 from ..utils.views import Paginator
 from ._buttons import answer_record
 
-__all__ = ["PER_PAGE", "FindPages", "answer_found", "find_page"]
+__all__ = ["PER_PAGE", "FindPages", "answer_found", "find_page", "ignoring_case"]
 
 PER_PAGE = 10
 PAGES_TIMEOUT = 180.0
 
 
-def find_page(schema: discobase.TableSchema, found: discobase.Found, where: str | None, page: int) -> discord.Embed:
-    """One page of ``/record find``: ten records, id first, long values cut; the footer counts every match."""
+def find_page(
+    schema: discobase.TableSchema, found: discobase.Found, where: str | None, page: int, *, own: bool = False
+) -> discord.Embed:
+    """One page of ``/record find``: ten records, id first, long values cut; the footer counts every match.
+
+    ``own``: only the member's records, which the footer says.
+    """
     pages = -(-len(found) // PER_PAGE)
     embed = discord.Embed(title=schema.name, color=COLOR)
     if where:
@@ -34,7 +43,34 @@ def find_page(schema: discobase.TableSchema, found: discobase.Found, where: str 
     for record in found[page * PER_PAGE : (page + 1) * PER_PAGE]:
         embed.add_field(name=f"#{record.id}", value=record_line(schema, record, 350), inline=False)
     shown = f" \u00b7 showing the first {len(found)}" if found.matched > len(found) else ""
-    return embed.set_footer(text=f"{plural(found.matched, 'record')} matched{shown} \u00b7 page {page + 1} of {pages}")
+    whose = " of yours" if own else ""
+    return embed.set_footer(
+        text=f"{plural(found.matched, 'record')}{whose} matched{shown} \u00b7 page {page + 1} of {pages}"
+    )
+
+
+def ignoring_case(schema: discobase.TableSchema, query: discobase.Query) -> tuple[discobase.Query, str] | None:
+    """The query with its ``column = text`` conditions as ``~=`` (ignoring case), and how to write them; or None.
+
+    A find that matched nothing with ``title = dune`` while ``Dune`` is there
+    should say so: the member asked for the record, not for its capitals.
+    """
+    conditions: list[discobase.model.query.Expr] = []
+    written = []
+    for condition in query.conditions:
+        if (
+            isinstance(condition, discobase.Condition)
+            and condition.op == "="
+            and isinstance(condition.value, str)
+            and condition.column != "id"
+            and schema.column(condition.column).type.is_text
+        ):
+            condition = discobase.Condition(condition.column, "~=", condition.value)
+            written.append(f"{condition.column} ~= {condition.value}")
+        conditions.append(condition)
+    if not written:
+        return None
+    return discobase.Query(tuple(conditions), query.sort, query.descending), " and ".join(written)
 
 
 class FindPages(Paginator):
@@ -76,6 +112,12 @@ class FindPages(Paginator):
             for record in shown
         ]
 
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """The page buttons are the asker's; the menu opens a record for anyone, who gets it if they may read it."""
+        if interaction.data is not None and interaction.data.get("custom_id") == self.picker.custom_id:
+            return True
+        return await super().interaction_check(interaction)
+
     async def _open(self, interaction: discord.Interaction) -> None:
         """The picked record, privately, with Edit and Delete if the member may change it."""
         await answer_record(interaction, self.schema.name, int(self.picker.values[0]), private=True)
@@ -88,12 +130,19 @@ async def answer_found(
     where: str | None,
     *,
     private: bool,
+    own: bool = False,
+    hint: str = "",
 ) -> None:
-    """The first page of what a find found, with its buttons and menu; or that nothing matched."""
+    """The first page of what a find found, with its buttons and menu; or that nothing matched, and ``hint``.
+
+    ``own``: the member may only write the table, and ``found`` holds only their records.
+    """
     if not found:
         which = f" matches {code(cut(where, 300))}" if where else " yet"
-        await answer(interaction, f"No record of {code(schema.name)}{which}.", ephemeral=private)
+        whose = "None of your records" if where else "You have no record"
+        text = f"{whose} of {code(schema.name)}{which}" if own else f"No record of {code(schema.name)}{which}"
+        await answer(interaction, f"{text}.{hint}", ephemeral=private)
         return
-    render = functools.partial(find_page, schema, found, where)
+    render = functools.partial(find_page, schema, found, where, own=own)
     view = FindPages(interaction, schema, found, PER_PAGE, render, timeout=PAGES_TIMEOUT)
     await answer(interaction, embed=render(0), view=view, ephemeral=private)

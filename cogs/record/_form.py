@@ -32,6 +32,8 @@ __all__ = [
     "FixForm",
     "RecordForm",
     "RecordProblems",
+    "in_column_order",
+    "one_or_all",
     "parse_lines",
     "problems_text",
 ]
@@ -91,6 +93,19 @@ class RecordProblems(Refused):
     def __init__(self, table: str, problems: list[str], *, head: str | None = None) -> None:
         super().__init__(problems_text(table, problems, head=head))
         self.problems = problems
+
+
+def in_column_order(schema: discobase.TableSchema, problems: dict[str, Exception]) -> list[Exception]:
+    """Problems by column name, as the form and the table list the columns: unknown columns first."""
+    names = schema.column_names
+    return [problems[name] for name in sorted(problems, key=lambda name: names.index(name) if name in names else -1)]
+
+
+def one_or_all(table: str, problems: list[Exception], *, head: str | None = None) -> Exception:
+    """The error naming every problem of a record: one as it is (the engine's own error), several as a list."""
+    if len(problems) == 1:
+        return problems[0]
+    return RecordProblems(table, [str(problem) for problem in problems], head=head)
 
 
 def _text(field: discord.ui.TextInput[Any] | discord.ui.Select[Any]) -> str:

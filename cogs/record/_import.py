@@ -32,10 +32,14 @@ EVERY = 2.0
 PROBLEMS_SHOWN = 15
 
 
-def problem_report(problems: list[discobase.RowProblem], rows: int, *, header: bool = False) -> str:
+def problem_report(
+    problems: list[discobase.RowProblem], rows: int, *, header: bool = False, upsert_hint: bool = False
+) -> str:
     """Why nothing was imported: the bad rows (row number, column, reason), the first ``PROBLEMS_SHOWN`` of them.
 
-    Rows count data rows; under a ``header`` row (CSV), each also gets its spreadsheet line.
+    Rows count data rows; under a ``header`` row (CSV), each also gets its spreadsheet line. With
+    ``upsert_hint`` (a plain insert), rows whose unique value a record holds already point to the upsert
+    that would update those records instead.
     """
     lines = [
         f"Row {problem.row}{f' (line {problem.row + 1})' if header else ''}, column {code(problem.column)}: "
@@ -49,7 +53,14 @@ def problem_report(problems: list[discobase.RowProblem], rows: int, *, header: b
         f"Nothing was imported: {plural(len(problems), 'problem')} in {plural(bad, 'row')} of {rows}. "
         "Fix them and try again."
     )
-    return cut("\n".join([head, *lines]), 2000)
+    clashes = sorted({problem.column for problem in problems if problem.holder is not None}) if upsert_hint else []
+    if not clashes:
+        return cut("\n".join([head, *lines]), 2000)
+    hint = (
+        f"Rows give {code(clashes[0])} values that records already have: to update those records from the file "
+        f"instead, import it with `mode:upsert key:{clashes[0]}`."
+    )
+    return cut("\n".join([head, *lines]), 1990 - len(hint)) + "\n" + hint
 
 
 class Progress:

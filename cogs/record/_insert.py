@@ -20,7 +20,7 @@ from ..utils.formatting import code, cut
 from ..utils.members import Picked, resolve_users
 from ..utils.replies import answer, timely
 from ._buttons import show_record_view
-from ._form import LINE_LIMIT, RecordForm, RecordProblems
+from ._form import LINE_LIMIT, RecordForm, in_column_order, one_or_all
 
 __all__ = ["InsertForm", "insert_and_answer", "open_insert_form", "record_problems"]
 
@@ -91,10 +91,12 @@ def _every_problem(
     ``refused``: the engine's error, kept when the values meet a newer schema than the one checked here.
     """
     problems = record_problems(schema, picked) or ([refused] if refused is not None else [])
-    return problems[0] if len(problems) == 1 else RecordProblems(table, [str(problem) for problem in problems])
+    return one_or_all(table, problems)
 
 
 def record_problems(schema: discobase.TableSchema, picked: Picked) -> list[Exception]:
-    """Every problem of a new record: names that fit no member, then the engine's checks of the other values."""
-    checked = discobase.value_problems(schema, picked.values)
-    return [*picked.problems.values(), *(p for p in checked if getattr(p, "column", None) not in picked.problems)]
+    """Every problem of a new record in column order: names that fit no member, the engine's checks of the rest."""
+    problems: dict[str, Exception] = dict(picked.problems)
+    for problem in discobase.value_problems(schema, picked.values):
+        problems.setdefault(problem.column, problem)
+    return in_column_order(schema, problems)

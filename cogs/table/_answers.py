@@ -1,4 +1,4 @@
-"""How ``/table`` answers: record counts that survive a damaged table, and the table after a change."""
+"""How ``/table`` answers: the table after a change, and storage channels no table owns."""
 
 from __future__ import annotations
 
@@ -7,29 +7,12 @@ import discord
 import discobase
 
 from ..access import is_secret
+from ..tables import record_count
 from ..utils.embeds import schema_embed
 from ..utils.formatting import code, plural
 from ..utils.replies import answer, timely
 
-__all__ = ["answer_changed", "orphans_note", "record_count", "size_text"]
-
-
-async def record_count(store: discobase.GuildStore, name: str) -> int | None:
-    """Records in a table, or None when its channel is gone (damaged)."""
-    try:
-        return await store.count(name)
-    except discobase.TableDamaged:
-        return None
-
-
-async def size_text(store: discobase.GuildStore, name: str) -> str:
-    """A table's record count for the list; one table that cannot be read does not sink the whole list."""
-    try:
-        return plural(await store.count(name), "record")
-    except discobase.TableDamaged:
-        return "**damaged**"
-    except discobase.DiscobaseError:
-        return "count unavailable"
+__all__ = ["answer_changed", "orphans_note"]
 
 
 async def answer_changed(

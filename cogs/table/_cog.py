@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 
 import discord
@@ -10,33 +9,55 @@ from discord import app_commands
 from discord.ext import commands
 
 import discobase
+from discobase.errors import every_problem
+from discobase.model.grammar import check_columns
+from discobase.model.schema import check_name
 from discobase.model.views import views_using
 
-from ..access import is_secret, open_readable, visible_names
+from ..access import is_secret, visible_names
 from ..audit.report import audit
+from ..tables import answer_description, answer_tables, record_count
 from ..utils.autocomplete import column_list, column_names, column_types, sort_keys, view_names, where_columns
 from ..utils.checks import manage_server
 from ..utils.context import store_of
-from ..utils.embeds import COLOR, schema_embed
-from ..utils.formatting import code, cut, escape, plural, show
+from ..utils.embeds import schema_embed
+from ..utils.formatting import code, cut, plural, show
 from ..utils.replies import answer, timely
 from ..utils.status import status_embed
-from ..utils.transformers import ColumnSpec, ColumnSpecs, TableName
-from ..utils.views import Confirm, Paginator
-from ._answers import answer_changed, orphans_note, record_count, size_text
+from ..utils.transformers import TableName
+from ..utils.views import CONFIRM_NOTE, Confirm
+from ._answers import answer_changed, orphans_note
 from ._rules import set_access, set_audit
 from ._views import show_or_change_view
-
-TABLES_PER_PAGE = 15
-CONFIRM_TIMEOUT = 60.0
-PAGES_TIMEOUT = 180.0
 
 Table = app_commands.Transform[str, TableName]
 
 
+def _one_column(spec: str) -> discobase.Column:
+    """Exactly one column spec (``pages:int optional``); a list is refused, since columns are added one at a time."""
+    columns = discobase.parse_columns(spec)
+    if len(columns) != 1:
+        raise discobase.GrammarError(
+            f"Give one column spec, like `pages:int optional`; you gave {len(columns)}. "
+            "Add the others with one `/table add-column` each."
+        )
+    return columns[0]
+
+
 @app_commands.guild_only()
-class TableCog(commands.GroupCog, group_name="table", group_description="The tables of this server's database."):
-    """Tables: each is a channel in the storage category; its schema is a message in the catalog."""
+@app_commands.default_permissions(manage_guild=True)
+class TableCog(commands.GroupCog, group_name="table", group_description="Make and change the tables (Manage Server)."):
+    """Tables: each is a channel in the storage category; its schema is a message in the catalog.
+
+    The whole group is Manage Server's: Discord offers a group's subcommands
+    together, so ``default_member_permissions`` hides all of ``/table`` from
+    other members (they have ``/record tables`` and ``/record describe``), and
+    ``interaction_check`` refuses anyone a server's own command settings let in.
+    """
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Only Manage Server, whatever the server's command settings show to whom."""
+        return manage_server(interaction)
 
     @app_commands.command(name="create")
     @app_commands.describe(
@@ -44,17 +65,23 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         columns="name:type and flags, comma-separated (example: title:text unique, year:int optional)",
         description="what the table is for (optional)",
     )
-    @manage_server()
     async def create(
         self,
         interaction: discord.Interaction,
         name: str,
-        columns: app_commands.Transform[tuple[discobase.Column, ...], ColumnSpecs],
+        columns: str,
         description: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
-        """Create a table (needs Manage Server)."""
+        """Create a table."""
+        parsed, problems = check_columns(columns)
+        try:
+            check_name(name.strip(), "table")
+        except discobase.SchemaError as error:
+            problems.insert(0, error)  # every problem at once: the name's, then each column's
+        if problems:
+            raise every_problem(problems)
         schema = discobase.TableSchema(
-            name=name.strip(), columns=columns, description=(description or "").strip(), creator_id=interaction.user.id
+            name=name.strip(), columns=parsed, description=(description or "").strip(), creator_id=interaction.user.id
         )
         await timely(interaction, store_of(interaction).create_table(schema))
         audit(interaction, schema.name, f"created with {plural(len(schema.columns), 'column')}")
@@ -66,73 +93,52 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
 
     @app_commands.command(name="list")
     async def list_tables(self, interaction: discord.Interaction) -> None:
-        """The tables you may read, with their record counts and descriptions."""
+        """Every table, with its record count and description (needs Manage Server; members: /record tables)."""
         store = store_of(interaction)
         await timely(interaction, store.open())
-        names = visible_names(interaction.user, store, reading=True)
-        orphans = orphans_note(store.orphaned_channels()) if interaction.permissions.manage_guild else ""
-        if not names:
-            await answer(
-                interaction,
-                "This server has no tables yet. Members with Manage Server can make one with `/table create`."
-                + orphans,
-            )
-            return
-        private = any(is_secret(store.access(name)) for name in names)  # the channel must not see a private table
-        sizes = await timely(
-            interaction, asyncio.gather(*(size_text(store, name) for name in names)), ephemeral=private
+        await answer_tables(
+            interaction,
+            names=visible_names(interaction.user, store, reading=True),
+            rights=False,
+            footer="/table describe shows a table's columns",
+            note=orphans_note(store.orphaned_channels()),
         )
-        lines = []
-        for name, size in zip(names, sizes, strict=True):
-            about = store.schema(name).description
-            lock = " \U0001f512" if is_secret(store.access(name)) else ""
-            lines.append(f"{code(name)}{lock} \u00b7 {size}" + (f" \u00b7 {escape(cut(about, 80))}" if about else ""))
-        pages = [lines[start : start + TABLES_PER_PAGE] for start in range(0, len(lines), TABLES_PER_PAGE)]
-
-        def render(page: int) -> discord.Embed:
-            embed = discord.Embed(title=f"Tables ({len(names)})", description="\n".join(pages[page]), color=COLOR)
-            return embed.set_footer(
-                text=f"Page {page + 1} of {len(pages)} \u00b7 /table describe shows a table's columns"
-            )
-
-        view = Paginator(interaction, len(pages), render, timeout=PAGES_TIMEOUT) if len(pages) > 1 else None
-        await answer(interaction, orphans.strip() or None, embed=render(0), view=view, ephemeral=private)
 
     @app_commands.command(name="describe")
     @app_commands.describe(table="the table to describe")
     async def describe(self, interaction: discord.Interaction, table: app_commands.Transform[str, TableName]) -> None:
-        """A table's columns, types and flags, its record count, who created it and who may use it."""
-        store, access = await open_readable(interaction, table)
-        schema = store.schema(table)
-        count = await timely(interaction, record_count(store, table), ephemeral=is_secret(access))
-        await answer(interaction, embed=schema_embed(schema, count, access), ephemeral=is_secret(access))
+        """A table's columns, types and flags, its record count, creator and access (members: /record describe)."""
+        await answer_description(interaction, table)
 
     @app_commands.command(name="add-column")
     @app_commands.describe(table="the table to change", column="one column spec (example: pages:int optional)")
-    @manage_server()
     async def add_column(
-        self,
-        interaction: discord.Interaction,
-        table: app_commands.Transform[str, TableName],
-        column: app_commands.Transform[discobase.Column, ColumnSpec],
+        self, interaction: discord.Interaction, table: app_commands.Transform[str, TableName], column: str
     ) -> None:
-        """Add a column; existing records get its default, or no value if it is optional (needs Manage Server)."""
+        """Add a column; existing records get its default, or no value if it is optional."""
         store = store_of(interaction)
-        schema = await timely(interaction, store.add_column(table, column))
-        if column.default is not None:
-            existing = f"Existing records read its default, {show(column.type, column.default_value)}."
+        await timely(interaction, store.open())
+        named = column.partition(":")[0].strip().lower()
+        if named in store.schema(table).column_names:  # said first: the flags are no matter for a taken name
+            raise discobase.SchemaError(
+                f"{code(table)} has a column {code(named)} already. Give the new column another name, "
+                f"or change that one with `/table alter-column table:{table} column:{named}`."
+            )
+        added = _one_column(column)
+        schema = await timely(interaction, store.add_column(table, added))
+        if added.default is not None:
+            existing = f"Existing records read its default, {show(added.type, added.default_value)}."
         else:
             existing = "Existing records have no value in it yet."
-        audit(interaction, table, f"added column {code(column.name)}")
+        audit(interaction, table, f"added column {code(added.name)}")
         await answer_changed(
-            interaction, store, schema, f"Added column {code(column.name)} to {code(table)}. {existing}"
+            interaction, store, schema, f"Added column {code(added.name)} to {code(table)}. {existing}"
         )
 
     @app_commands.command(name="rename")
     @app_commands.describe(table="the table to rename", name="its new name (example: novels)")
-    @manage_server()
     async def rename(self, interaction: discord.Interaction, table: Table, name: str) -> None:
-        """Rename a table; its records and ids stay as they are (needs Manage Server)."""
+        """Rename a table; its records and ids stay as they are."""
         store = store_of(interaction)
         schema = await timely(interaction, store.rename_table(table, name.strip()))
         audit(interaction, schema.name, f"renamed from {code(table)}")
@@ -145,11 +151,10 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
 
     @app_commands.command(name="edit")
     @app_commands.describe(table="the table to describe anew", description="what the table is for")
-    @manage_server()
     async def edit(
         self, interaction: discord.Interaction, table: Table, description: app_commands.Range[str, 1, 300]
     ) -> None:
-        """Change a table's description (needs Manage Server)."""
+        """Change a table's description."""
         store = store_of(interaction)
         schema = await timely(interaction, store.set_description(table, description.strip()))
         audit(interaction, table, "description changed")
@@ -165,7 +170,6 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         delete="True: delete the view",
     )
     @app_commands.autocomplete(name=view_names, where=where_columns, sort=sort_keys, columns=column_list)
-    @manage_server()
     async def table_view(
         self,
         interaction: discord.Interaction,
@@ -176,15 +180,14 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         columns: str | None = None,
         delete: bool = False,
     ) -> None:
-        """Save a named view (a where, a sort, columns), show it, or delete it (needs Manage Server)."""
+        """Save a named view (a where, a sort, columns), show it, or delete it."""
         await show_or_change_view(interaction, table, name, where, sort, columns, delete=delete)
 
     @app_commands.command(name="rename-column")
     @app_commands.describe(table="the column's table", column="the column to rename", name="its new name")
     @app_commands.autocomplete(column=column_names)
-    @manage_server()
     async def rename_column(self, interaction: discord.Interaction, table: Table, column: str, name: str) -> None:
-        """Rename a column; every record keeps its value (needs Manage Server)."""
+        """Rename a column; every record keeps its value."""
         store = store_of(interaction)
         old, new = column.strip(), name.strip()
         schema = await timely(interaction, store.rename_column(table, old, new))
@@ -199,9 +202,8 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
     @app_commands.command(name="drop-column")
     @app_commands.describe(table="the column's table", column="the column to delete, with its values")
     @app_commands.autocomplete(column=column_names)
-    @manage_server()
     async def drop_column(self, interaction: discord.Interaction, table: Table, column: str) -> None:
-        """Delete a column and its values, after you confirm (needs Manage Server)."""
+        """Delete a column and its values, after you confirm."""
         store = store_of(interaction)
         await timely(interaction, store.open(), ephemeral=True)
         schema = store.schema(table)
@@ -213,11 +215,11 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         if using := views_using(schema, dropped.name):
             unique += f" The views {', '.join(code(name) for name in using)} use it: save them again afterwards."
         action = functools.partial(self._drop_column, table, dropped.name)
-        view = Confirm(interaction, f"Drop {dropped.name}", action, timeout=CONFIRM_TIMEOUT)
+        view = Confirm(interaction, f"Drop {dropped.name}", action)
         await answer(
             interaction,
             f"Drop column {code(dropped.name)} of {code(table)}{values}?{unique} This cannot be undone. "
-            f"Nothing happens unless you press the button within {CONFIRM_TIMEOUT:.0f} seconds.",
+            + CONFIRM_NOTE,
             view=view,
             ephemeral=True,
         )
@@ -248,7 +250,6 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
     )
     @app_commands.rename(column_type="type")
     @app_commands.autocomplete(column=column_names, column_type=column_types)
-    @manage_server()
     async def alter_column(
         self,
         interaction: discord.Interaction,
@@ -259,7 +260,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         optional: bool | None = None,
         default: str | None = None,
     ) -> None:
-        """Change a column's type or flags: every record's value is checked first (needs Manage Server)."""
+        """Change a column's type or flags: every record's value is checked first."""
         name = column.strip()
         if column_type is None and unique is None and optional is None and default is None:
             raise discobase.GrammarError(
@@ -285,9 +286,8 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
 
     @app_commands.command(name="drop")
     @app_commands.describe(table="the table to delete, with all its records")
-    @manage_server()
     async def drop(self, interaction: discord.Interaction, table: app_commands.Transform[str, TableName]) -> None:
-        """Delete a table and its records, after you confirm (needs Manage Server)."""
+        """Delete a table and its records, after you confirm."""
         store = store_of(interaction)
         await timely(interaction, store.open(), ephemeral=True)
         store.schema(table)  # an unknown table is refused before anything is asked
@@ -297,12 +297,10 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
             interaction,
             f"Drop {table}",
             functools.partial(self._drop, table, count),
-            timeout=CONFIRM_TIMEOUT,
         )
         await answer(
             interaction,
-            f"Drop table {code(table)} and {contents}? This cannot be undone. "
-            f"Nothing happens unless you press the button within {CONFIRM_TIMEOUT:.0f} seconds.",
+            f"Drop table {code(table)} and {contents}? This cannot be undone. " + CONFIRM_NOTE,
             view=view,
             ephemeral=True,
         )
@@ -336,7 +334,6 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         write="only members with this role may add records and change their own (@everyone: all)",
         reset="back to everyone for both",
     )
-    @manage_server()
     async def access(
         self,
         interaction: discord.Interaction,
@@ -345,7 +342,7 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         write: discord.Role | None = None,
         reset: bool = False,
     ) -> None:
-        """Who may read and who may write a table; without options, the rules as they are (needs Manage Server)."""
+        """Who may read and who may write a table; without options, the rules as they are."""
         await set_access(interaction, table, read, write, reset)
 
     @app_commands.command(name="audit")
@@ -353,15 +350,13 @@ class TableCog(commands.GroupCog, group_name="table", group_description="The tab
         channel="post a line in this channel for every change to records and tables",
         off="stop posting audit lines",
     )
-    @manage_server()
     async def audit_trail(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None, off: bool = False
     ) -> None:
-        """Where a line is posted for every change to records and tables (needs Manage Server)."""
+        """Where a line is posted for every change to records and tables."""
         await set_audit(interaction, channel, off)
 
     @app_commands.command(name="status")
-    @manage_server()
     async def status(self, interaction: discord.Interaction) -> None:
-        """How the bot is doing here: tables in memory, writes under way, cache, rate limits (needs Manage Server)."""
+        """How the bot is doing here: tables in memory, writes under way, cache, rate limits."""
         await answer(interaction, embed=status_embed(interaction.client, store_of(interaction)), ephemeral=True)

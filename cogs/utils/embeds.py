@@ -38,7 +38,7 @@ def record_embed(schema: discobase.TableSchema, record: discobase.Record, title:
 
 
 def column_line(column: discobase.Column) -> str:
-    """``title`` text, unique: a column as ``/table describe`` lists it."""
+    """``title`` text, unique: a column as ``/record describe`` lists it."""
     flags = [escape(column.type_text)]
     if column.unique:
         flags.append("unique")
@@ -57,17 +57,19 @@ def access_text(access: discobase.Access) -> str:
 
 
 def schema_embed(
-    schema: discobase.TableSchema, count: int | None, access: discobase.Access | None = None
+    schema: discobase.TableSchema, count: int | None, access: discobase.Access | None = None, *, own: bool = False
 ) -> discord.Embed:
     """A table: description, columns with types and flags, record count, creator and (if given) who may use it.
 
-    ``count`` is None if the table is damaged.
+    ``count`` is None if the table is damaged; with ``own``, it counts only the member's own records.
     """
     embed = discord.Embed(title=f"Table {schema.name}", color=COLOR)
     lines = [escape(schema.description)] if schema.description else []
     lines += [column_line(column) for column in schema.columns]
     embed.description = cut("\n".join(lines), 4000)
     records = plural(count, "record") if count is not None else "damaged: its channel was deleted"
+    if own and count is not None:
+        records += " of yours"
     embed.add_field(name="Records", value=records)
     if schema.creator_id:
         embed.add_field(name="Created by", value=f"<@{schema.creator_id}>")

@@ -10,6 +10,7 @@ time zone; dates keep their hyphens unbreakable, so a narrow field never splits 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import discord
@@ -35,11 +36,26 @@ ELLIPSIS = "\u2026"
 EMPTY = "\u2014"
 NO_BREAK_HYPHEN = "\u2011"
 _MENTION_TYPES = (discobase.ColumnType.USER, discobase.ColumnType.CHANNEL, discobase.ColumnType.ROLE)
+_UNCUTTABLE = re.compile(r"<(?:@[!&]?\d+|#\d+|t:-?\d+(?::[tTdDfFR])?|a?:\w+:\d+)>|https?://\S+")
+"""What Discord renders as one thing: a mention, a timestamp, a custom emoji, a link."""
 
 
 def cut(text: str, limit: int) -> str:
-    """``text``, or its first characters and an ellipsis when longer than ``limit``."""
-    return text if len(text) <= limit else text[: max(limit - 1, 0)] + ELLIPSIS
+    """``text``, or its first characters and an ellipsis when longer than ``limit``.
+
+    A mention, a timestamp or a link is never cut in half (``<@14560…`` renders
+    as noise, half a link leads nowhere): the cut falls before it instead.
+    """
+    if len(text) <= limit:
+        return text
+    end = max(limit - 1, 0)
+    for whole in _UNCUTTABLE.finditer(text):
+        if whole.start() >= end:
+            break
+        if end < whole.end():
+            end = whole.start()
+            break
+    return text[:end] + ELLIPSIS
 
 
 def escape(text: str) -> str:
@@ -73,7 +89,7 @@ def show(column_type: discobase.ColumnType, value: Value, limit: int = 100, *, r
         return value.isoformat().replace("-", NO_BREAK_HYPHEN)  # never wrapped in the middle
     shown = column_type.display(value)
     if column_type in _MENTION_TYPES:
-        return cut(shown, limit)
+        return shown  # one mention, at most 25 characters: whole, or it shows as digits
     return escape_cut(shown.replace("\n", " "), limit)
 
 

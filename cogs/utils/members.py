@@ -19,6 +19,7 @@ from typing import Any
 import discord
 
 import discobase
+from discobase.model.columns import as_typed
 
 from .errors import Refused
 from .formatting import code, cut, escape
@@ -59,7 +60,7 @@ def _listed(members: list[discord.Member]) -> str:
 
 async def _member(guild: discord.Guild, column: str, typed: str) -> discord.Member:
     name = typed.strip().removeprefix("@").strip()
-    what = f"Column {code(column)}: {code(cut(typed.strip(), 80))}"
+    what = f"Column {code(column)}: {escape(cut(as_typed(typed.strip()), 80))}"  # quoted, as a bad value is
     try:
         found = await asyncio.wait_for(guild.query_members(name[:100], limit=SEARCH_LIMIT), SEARCH_SECONDS)
     except (TimeoutError, discord.HTTPException, ValueError):
@@ -96,5 +97,7 @@ async def resolve_users(
             picked.problems[name] = problem
             continue
         picked.values[name] = member.id
-        picked.notes.append(f"{code(name)} {escape(cut(raw.strip(), 40))} is {member.mention}")
+        typed = raw.strip().removeprefix("@").strip()
+        if typed.casefold() != member.display_name.casefold():  # the mention shows that name: no need to say it
+            picked.notes.append(f"{code(name)} {escape(cut(raw.strip(), 40))} is {member.mention}")
     return picked

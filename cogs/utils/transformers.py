@@ -1,8 +1,9 @@
 """Transformers: options parsed before the command runs, so a typo is answered at once and ephemerally.
 
-Only parsing that needs no table goes here (column specs, ``column=value``
-pairs); ``where`` and ``sort`` need the table's schema and are parsed in the
-commands. A grammar error raised here reaches the error handler with the
+Only parsing that needs no table goes here (``column=value`` pairs); column
+specs are parsed in ``/table create`` and ``add-column``, which name a bad
+table or column name together with them, and ``where`` and ``sort`` need the
+table's schema. A grammar error raised here reaches the error handler with the
 engine's own message.
 """
 
@@ -17,7 +18,7 @@ import discobase
 
 from . import autocomplete
 
-__all__ = ["ColumnSpec", "ColumnSpecs", "TableName", "Values"]
+__all__ = ["TableName", "Values"]
 
 
 class TableName(app_commands.Transformer):
@@ -32,28 +33,6 @@ class TableName(app_commands.Transformer):
     ) -> list[app_commands.Choice[str]]:
         """The guild's tables."""
         return await autocomplete.table_names(interaction, value)
-
-
-class ColumnSpecs(app_commands.Transformer):
-    """A comma-separated list of column specs (``title:text unique, year:int optional``)."""
-
-    async def transform(self, interaction: discord.Interaction, value: str, /) -> tuple[discobase.Column, ...]:
-        """Parse the specs."""
-        return discobase.parse_columns(value)
-
-
-class ColumnSpec(app_commands.Transformer):
-    """Exactly one column spec (``pages:int optional``)."""
-
-    async def transform(self, interaction: discord.Interaction, value: str, /) -> discobase.Column:
-        """Parse the spec; a list is refused, since columns are added one at a time."""
-        columns = discobase.parse_columns(value)
-        if len(columns) != 1:
-            raise discobase.GrammarError(
-                f"Give one column spec, like `pages:int optional`; you gave {len(columns)}. "
-                "Add the others with one `/table add-column` each."
-            )
-        return columns[0]
 
 
 class Values(app_commands.Transformer):

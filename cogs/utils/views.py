@@ -2,11 +2,20 @@
 
 Others who press a button get an ephemeral note instead. Both stop listening after a
 while and take their buttons out of use, so an old message cannot act later.
+
+Every confirmation gives the same time, ``CONFIRM_SECONDS`` (2 minutes), and
+says so (``CONFIRM_NOTE``). Its buttons carry ids that ``ExpiredConfirm``
+recognises: a press that no live confirmation takes (after the time, or after
+a restart, when the message could not be changed in time) is answered "No
+answer in time: nothing was changed." instead of failing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
+import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,7 +25,29 @@ from .errors import answer_error, unwrap
 from .observed import mark_outcome, observed
 from .replies import NO_PINGS
 
-__all__ = ["TOKEN_LIFETIME", "Confirm", "OwnedView", "Paginator", "view_timeout"]
+__all__ = [
+    "CONFIRM_NOTE",
+    "CONFIRM_SECONDS",
+    "EXPIRED",
+    "TOKEN_LIFETIME",
+    "Confirm",
+    "ExpiredConfirm",
+    "OwnedView",
+    "Paginator",
+    "view_timeout",
+]
+
+CONFIRM_SECONDS = 120.0
+"""Seconds every confirmation waits for its button."""
+CONFIRM_NOTE = "Nothing happens unless you press the button within 2 minutes."
+EXPIRED = "No answer in time: nothing was changed."
+_LIVE: weakref.WeakKeyDictionary[discord.Client, set[str]] = weakref.WeakKeyDictionary()
+"""The ids of the confirmations still waiting, by the bot that asked (a restarted bot knows none of them)."""
+
+
+def _live(interaction: discord.Interaction) -> set[str]:
+    return _LIVE.setdefault(interaction.client, set())
+
 
 TOKEN_LIFETIME = 15 * 60.0
 """Seconds an interaction's token lets the bot edit its answer (Discord: 15 minutes from its creation)."""
@@ -110,33 +141,65 @@ class Paginator(OwnedView):
 
 
 class Confirm(OwnedView):
-    """A dangerous action behind a red button; Cancel or the timeout leaves everything as it was."""
+    """A dangerous action behind a red button; Cancel or the time running out leaves everything as it was."""
 
     def __init__(
-        self,
-        interaction: discord.Interaction,
-        label: str,
-        action: Callable[[discord.Interaction], Awaitable[None]],
-        *,
-        timeout: float,
+        self, interaction: discord.Interaction, label: str, action: Callable[[discord.Interaction], Awaitable[None]]
     ) -> None:
-        super().__init__(interaction, timeout=timeout)
+        super().__init__(interaction, timeout=CONFIRM_SECONDS)
         self.action = action
+        self.key = uuid.uuid4().hex
         self.confirm.label = label
+        self.confirm.custom_id = f"discobase:confirm:{self.key}:yes"
+        self.cancel.custom_id = f"discobase:confirm:{self.key}:no"
+        _live(interaction).add(self.key)
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button[Confirm]) -> None:
         """Run the action, once."""
         self.stop()
-        await self.action(interaction)
+        try:
+            await self.action(interaction)
+        finally:
+            _live(interaction).discard(self.key)  # after answering: ``ExpiredConfirm`` saw this press as live
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _: discord.ui.Button[Confirm]) -> None:
         """Leave everything as it was."""
         self.stop()
-        await interaction.response.edit_message(content="Cancelled: nothing was changed.", view=None)
+        try:
+            await interaction.response.edit_message(content="Cancelled: nothing was changed.", view=None)
+        finally:
+            _live(interaction).discard(self.key)
 
     async def on_timeout(self) -> None:
         """Say that nothing happened, and take the buttons away."""
+        _live(self.interaction).discard(self.key)
         with contextlib.suppress(discord.HTTPException):  # the prompt is gone or the interaction expired
-            await self.interaction.edit_original_response(content="No answer in time: nothing was changed.", view=None)
+            await self.interaction.edit_original_response(content=EXPIRED, view=None)
+
+
+class ExpiredConfirm(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"discobase:confirm:(?P<key>[0-9a-f]{32}):(?P<choice>yes|no)",
+):
+    """A confirmation's button pressed when no live confirmation takes it: too late, or from before a restart."""
+
+    def __init__(self, key: str, choice: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"discobase:confirm:{key}:{choice}"))
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: discord.Interaction, item: discord.ui.Button[discord.ui.View], match: re.Match[str], /
+    ) -> ExpiredConfirm:
+        """The button of a pressed confirmation."""
+        return cls(match["key"], match["choice"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Say nothing was changed, in place of the question; a live confirmation answers for itself."""
+        if self.key in _live(interaction):
+            return
+        async with observed(interaction, "late confirmation", None):
+            mark_outcome(interaction, "expired")
+            await interaction.response.edit_message(content=EXPIRED, view=None)

@@ -110,12 +110,15 @@ def plan_alter(schema: TableSchema, records: Collection[Record], name: str, chan
                 continue
         if value is None and not column.optional:
             if column.default is None:
-                problems.append(AlterProblem(record.id, None, "has no value, and the column would need one"))
+                problems.append(AlterProblem(record.id, None, "has no value, and the column would need one", "empty"))
                 continue
             value, filled = column.default_value, filled + 1
         if column.unique and value is not None:
             if value in holders:
-                problems.append(AlterProblem(record.id, now, f"has the same value as record {holders[value]}"))
+                holder = holders[value]
+                problems.append(
+                    AlterProblem(record.id, now, f"has the same value as record {holder}", "repeat", holder)
+                )
                 continue
             holders[value] = record.id
         values[record.id] = value

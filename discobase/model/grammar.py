@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import GrammarError, SchemaError, closest, shown
+from ..errors import DiscobaseError, GrammarError, SchemaError, closest, every_problem, shown
 from .columns import ColumnType
 from .query import And, Condition, Expr, Not, Op, Or, Query
 from .schema import MAX_COLUMNS, Column, TableSchema, check_name
@@ -34,7 +34,10 @@ MAX_LIMIT = 1000
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _COLUMN_START = re.compile(rf"\s*{_NAME}\s*:")
 _PAIR_START = re.compile(rf"\s*{_NAME}\s*=")
-_FLAG_TOKEN = re.compile(r'\s*(default\s*=\s*(?:"(?:[^"\\]|\\.)*"?|\S*)|\S+)')
+_FLAG_TOKEN = re.compile(r"\s*(\S+)")
+_DEFAULT = re.compile(r"(?:^|\s)default\s*=\s*", re.IGNORECASE)
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"?')
+_TRAILING_FLAGS = re.compile(r"(.*?)((?:\s+(?:unique|optional))*)\s*$", re.IGNORECASE | re.DOTALL)
 _FLAGS = ("unique", "optional", "default=")
 _CHOICE_TYPE = re.compile(r"\s*choice\s*\(([^)]*)\)", re.IGNORECASE)
 _TYPE_SYNONYMS = {
@@ -119,6 +122,25 @@ def _value(raw: str) -> str | None:
     return None if not raw.strip() else _unquote(raw)
 
 
+def _flags_and_default(rest: str) -> tuple[str, str | None]:
+    """The flag words of a spec after its type, and what ``default=`` gives (None: no default).
+
+    The default runs to the end of the spec (the next comma), as a value does,
+    so ``default=to read`` is "to read"; only ``unique`` and ``optional`` after
+    it are still flags. A quoted default ends at its closing quote.
+    """
+    found = _DEFAULT.search(rest)
+    if found is None:
+        return rest, None
+    before, after = rest[: found.start()], rest[found.end() :]
+    quoted = _QUOTED.match(after)
+    if quoted is not None:
+        return before + " " + after[quoted.end() :], quoted.group()
+    split = _TRAILING_FLAGS.match(after)
+    assert split is not None  # the pattern matches any text
+    return before + " " + split.group(2), split.group(1)
+
+
 def _column(spec: str) -> Column:
     name, colon, after = spec.strip().partition(":")
     choice = _CHOICE_TYPE.match(after)
@@ -145,19 +167,18 @@ def _column(spec: str) -> Column:
             f"Column `{name}`: `{shown(type_name)}` is not a type.{hint} "
             f"Types: {', '.join(t.value for t in ColumnType)}."
         ) from None
+    words, default = _flags_and_default(rest)
     flags: dict[str, Any] = {}
-    for token in _FLAG_TOKEN.findall(rest):
-        word = token.strip()
+    if default is not None:
+        value = Column(name=name, type=column_type, choices=choices).convert(_value(default))
+        if value is None:
+            raise GrammarError(f"Column `{name}`: `default=` needs a value, like `default=0`.")
+        flags["default"] = column_type.to_json(value)
+    for word in _FLAG_TOKEN.findall(words):
         lowered = word.lower()
         if lowered in ("unique", "optional"):
             flags[lowered] = True
-        elif lowered.startswith("default"):
-            raw = _value(word.split("=", 1)[1])
-            value = Column(name=name, type=column_type, choices=choices).convert(raw)
-            if value is None:
-                raise GrammarError(f"Column `{name}`: `default=` needs a value, like `default=0`.")
-            flags["default"] = column_type.to_json(value)
-        elif word:
+        else:
             guess = closest(lowered, _FLAGS)
             hint = f" Did you mean `{guess}`?" if guess else ""
             raise GrammarError(
@@ -166,14 +187,32 @@ def _column(spec: str) -> Column:
     return Column(name=name, type=column_type, choices=choices, **flags)
 
 
-def parse_columns(text: str) -> tuple[Column, ...]:
-    """Parse a comma-separated list of column specs (``title:text unique, year:int optional``)."""
-    specs = [spec for spec in _split(text, _COLUMN_START) if spec.strip()]
+def check_columns(text: str) -> tuple[tuple[Column, ...], list[DiscobaseError]]:
+    """The columns of a comma-separated list of column specs, and every problem of every spec, in order."""
+    try:
+        specs = [spec for spec in _split(text, _COLUMN_START) if spec.strip()]
+    except GrammarError as error:
+        return (), [error]
     if not specs:
-        raise GrammarError("Give at least one column, like `title:text, year:int optional`.")
+        return (), [GrammarError("Give at least one column, like `title:text, year:int optional`.")]
     if len(specs) > MAX_COLUMNS:
-        raise SchemaError(f"A table has at most {MAX_COLUMNS} columns; you gave {len(specs)}.")
-    return tuple(_column(spec) for spec in specs)
+        return (), [SchemaError(f"A table has at most {MAX_COLUMNS} columns; you gave {len(specs)}.")]
+    columns: list[Column] = []
+    problems: list[DiscobaseError] = []
+    for spec in specs:
+        try:
+            columns.append(_column(spec))
+        except (GrammarError, SchemaError) as error:
+            problems.append(error)
+    return tuple(columns), problems
+
+
+def parse_columns(text: str) -> tuple[Column, ...]:
+    """Parse comma-separated column specs (``title:text unique, year:int optional``), or name every problem."""
+    columns, problems = check_columns(text)
+    if problems:
+        raise every_problem(problems)
+    return columns
 
 
 def parse_type(text: str, column: str) -> tuple[ColumnType, tuple[str, ...]]:

@@ -28,13 +28,15 @@ SPEC_COMMANDS = {
     "table drop-column": ["table", "column"],
     "table alter-column": ["table", "column", "type", "unique", "optional", "default"],
     "table view": ["table", "name", "where", "sort", "columns", "delete"],  # issue 23: views and summaries
+    "record tables": [],  # issue 25: what members see of the tables, /table being Manage Server's
+    "record describe": ["table"],
     "record insert": ["table", "values"],
     "record find": ["table", "where", "sort", "limit", "private", "view", "columns"],  # private: only the member sees
     "record get": ["table", "id", "private"],
     "record update": ["table", "set", "id", "where"],  # issue 15: where, for many records
     "record delete": ["table", "id", "where"],
     "record count": ["table", "where", "view"],
-    "record export": ["table", "format", "where", "view", "columns"],
+    "record export": ["table", "format", "where", "view", "columns", "private"],  # issue 25: private as find
     "record summary": ["table", "where", "by", "of", "chart", "view"],
     "record import": ["table", "file", "mode", "key"],
 }
@@ -66,10 +68,15 @@ def test_the_engine_follows_the_settings():
     assert engine.budget is not None and engine.budget.limit_bytes == 64 * 1024 * 1024
 
 
-async def test_every_spec_command_is_offered(simcord_env, guild, channel):
-    """A member is offered every /table and /record command of the SPEC (and /table status), with its options."""
+async def test_every_spec_command_is_offered(simcord_env, guild, channel, admin):
+    """An admin is offered every command of the SPEC, with its options; a member only /record (issue 25)."""
     member = guild.add_member(simcord_env.create_user("eve"))
-    assert set(member.available_commands(channel)) == set(SPEC_COMMANDS)
+    assert set(admin.available_commands(channel)) == set(SPEC_COMMANDS)
+    assert set(member.available_commands(channel)) == {name for name in SPEC_COMMANDS if name.startswith("record ")}
+    registered = {command["name"]: command for command in simcord_env.backend.commands[None].values()}
+    manage_guild = discord.Permissions(manage_guild=True).value
+    assert int(registered["table"]["default_member_permissions"]) == manage_guild  # every subcommand, list included
+    assert registered["record"]["default_member_permissions"] is None
     tree = simcord_env.bot.tree
     for name, options in SPEC_COMMANDS.items():
         group, sub = name.split()
@@ -95,7 +102,7 @@ async def test_dev_guild_gets_the_commands_directly():
         writes = [entry.path for entry in env.http_requests if entry.method == "PUT"]
         assert writes == [f"/applications/{bot.application_id}/guilds/{dev.id}/commands"]
         member = dev.add_member(env.create_user("dev"))
-        assert "table create" in member.available_commands(dev.create_text_channel("general"))
+        assert "record insert" in member.available_commands(dev.create_text_channel("general"))
     finally:
         await env.shutdown()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import discord
+import pytest
 import simcord
 from simcord import InteractionResult, ResponseMessage
 
@@ -31,3 +32,12 @@ def refusal(env: simcord.Env, result: InteractionResult, error: type[BaseExcepti
 def field_values(embed: discord.Embed) -> dict[str, str]:
     """An embed's fields by name."""
     return {field.name or "": field.value or "" for field in embed.fields}
+
+
+async def not_offered(
+    actor: simcord.MemberActor, place: simcord.ChannelHandle, command: str, /, **options: object
+) -> None:
+    """The command is not in the member's picker, and Discord would not let them run it."""
+    assert command not in actor.available_commands(place)
+    with pytest.raises(simcord.SetupError, match="default-member-permissions"):
+        await actor.slash(place, command, **options)

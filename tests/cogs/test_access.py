@@ -11,7 +11,7 @@ import discobase
 from bot import create_bot
 from cogs.utils.errors import NotAllowed
 
-from .helpers import handled, refusal, reply
+from .helpers import handled, not_offered, refusal, reply
 
 NOTES_COLUMNS = "who:text, note:text"
 
@@ -56,7 +56,7 @@ READ_AND_WRITE = [
     ("record get", {"id": 1}),
     ("record count", {"where": "who = bob"}),
     ("record export", {"format": "csv"}),
-    ("table describe", {}),
+    ("record describe", {}),
     ("record insert", {"values": "who=x, note=y"}),
     ("record update", {"id": 1, "set": "note=z"}),
     ("record delete", {"id": 1}),
@@ -86,14 +86,17 @@ async def test_a_near_miss_never_suggests_a_hidden_table(simcord_env, member, st
 
 
 async def test_list_and_autocomplete_show_only_what_the_member_may_see(member, staffer, admin, channel, notes, apps):
-    """List: tables one may read; autocomplete: those one may read or write (so `apps` can be applied to)."""
-    listed = reply(await member.slash(channel, "table list")).embeds[0].description
-    assert "`books`" in listed and "notes" not in listed and "apps" not in listed
-    assert "(1)" in reply(await member.slash(channel, "table list")).embeds[0].title
+    """List and autocomplete: the tables one may read or write (`apps` as one to add to), never `notes`."""
+    listed = reply(await member.slash(channel, "record tables")).embeds[0]
+    assert listed.title == "Tables (2)" and "notes" not in (listed.description or "")
+    assert (listed.description or "").splitlines() == [
+        "`apps` \U0001f512 \u00b7 0 records of yours \u00b7 write only: you see your own records",
+        "`books` \u00b7 0 records \u00b7 read and write",
+    ]
     for who, expected in ((member, ["apps", "books"]), (staffer, ["apps", "books", "notes"])):
         choices = await who.autocomplete(channel, "record insert", "table", "")
         assert sorted(choice["value"] for choice in choices) == expected
-    staff_list = reply(await staffer.slash(channel, "table list")).embeds[0].description
+    staff_list = reply(await staffer.slash(channel, "record tables")).embeds[0].description
     assert "`notes` \U0001f512 \u00b7 1 record" in staff_list
     admin_list = reply(await admin.slash(channel, "table list")).embeds[0].description
     assert "`apps`" in admin_list and "`notes`" in admin_list
@@ -116,13 +119,13 @@ async def test_staff_read_and_write_privately(simcord_env, staffer, channel, not
         ("record get", {"id": 1}),
         ("record count", {}),
         ("record export", {"format": "json"}),
-        ("table describe", {}),
+        ("record describe", {}),
         ("record update", {"id": 2, "set": "note=very late"}),
         ("record delete", {"id": 2}),
     ):
         message = reply(await staffer.slash(channel, command, table="notes", **options))
         assert message.ephemeral, command
-    described = reply(await staffer.slash(channel, "table describe", table="notes")).embeds[0]
+    described = reply(await staffer.slash(channel, "record describe", table="notes")).embeds[0]
     assert f"read: <@&{staff.id}>" in {f.name: f.value for f in described.fields}["Access"]
     assert [r.id for r in await store.find("notes")] == [1]
     assert not simcord_env.errors
@@ -131,7 +134,7 @@ async def test_staff_read_and_write_privately(simcord_env, staffer, channel, not
 async def test_a_write_only_member_applies_and_sees_only_their_own(
     simcord_env, member, other_member, staffer, channel, apps
 ):
-    """`apps`: a member inserts and sees their own application; others' and the list stay hidden."""
+    """`apps`: a member inserts, and finds, gets and counts their own applications; others' stay hidden."""
     inserted = reply(await member.slash(channel, "record insert", table="apps", values="why=I like books"))
     assert inserted.ephemeral and "Inserted record **1**" in inserted.content
     shown = reply(await member.click(inserted, label="Show record"))
@@ -142,8 +145,13 @@ async def test_a_write_only_member_applies_and_sees_only_their_own(
     assert [choice["value"] for choice in ids] == [1]
     hidden = await member.slash(channel, "record get", table="apps", id=2)
     assert "has no record with id 2" in refusal(simcord_env, hidden, discobase.RecordNotFound)
-    listing = await member.slash(channel, "record find", table="apps")
-    assert "only members with the" in refusal(simcord_env, listing, NotAllowed)
+    listing = reply(await member.slash(channel, "record find", table="apps"))
+    assert listing.ephemeral and [field.name for field in listing.embeds[0].fields] == ["#1"]
+    assert listing.embeds[0].footer.text.startswith("1 record of yours matched")
+    counted = reply(await member.slash(channel, "record count", table="apps"))
+    assert counted.ephemeral and counted.content == "`apps` has 1 record of yours."
+    none = reply(await member.slash(channel, "record find", table="apps", where="why ~ me too"))
+    assert none.content == "None of your records of `apps` matches `why ~ me too`."
     updated = reply(await member.slash(channel, "record update", table="apps", id=1, set="why=I love books"))
     assert updated.ephemeral and "I love books" in updated.content
     assert len(await staffer.autocomplete(channel, "record get", "id", "", table="apps")) == 2
@@ -187,10 +195,9 @@ async def test_an_import_needs_manage_messages(simcord_env, member, moderator, c
     assert imported.content.startswith("Imported 1 record")
 
 
-async def test_only_manage_server_sets_rules(simcord_env, member, channel, books, staff, store):
-    """A plain member is refused and the rules stay as they were."""
-    result = await member.slash(channel, "table access", table="books", read=staff)
-    assert "Manage Server" in refusal(simcord_env, result, NotAllowed)
+async def test_only_manage_server_sets_rules(member, channel, books, staff, store):
+    """A plain member is not offered `/table access`, and the rules stay as they were."""
+    await not_offered(member, channel, "table access", table="books", read=staff)
     assert store.access("books") == discobase.EVERYONE
 
 
@@ -228,9 +235,9 @@ async def test_storage_channels_stay_hidden_from_every_member(simcord_env, guild
 
 async def test_a_list_naming_a_private_table_is_private(staffer, member, channel, notes):
     """A staff member's list shows `notes` (marked private) only to them; a plain member's list stays public."""
-    listed = reply(await staffer.slash(channel, "table list"))
+    listed = reply(await staffer.slash(channel, "record tables"))
     assert listed.ephemeral and "`notes` \U0001f512" in listed.embeds[0].description
-    assert not reply(await member.slash(channel, "table list")).ephemeral
+    assert not reply(await member.slash(channel, "record tables")).ephemeral
 
 
 async def test_a_write_only_member_learns_nothing_of_others_records(

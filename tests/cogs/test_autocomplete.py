@@ -38,7 +38,7 @@ async def test_table_option_offers_the_guilds_tables(admin, member, channel, boo
 
 async def test_table_option_is_empty_without_tables(member, channel):
     """A server without tables gets no suggestion."""
-    assert await member.autocomplete(channel, "table describe", "table", "") == []
+    assert await member.autocomplete(channel, "record describe", "table", "") == []
 
 
 async def test_sort_offers_columns_both_ways(member, channel, books):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 
 import orjson
 import pytest
@@ -214,3 +215,13 @@ async def test_a_table_made_private_before_the_press_gets_no_public_line(
     assert done.ephemeral and "Deleted 2 records" in done.content
     assert len(channel.history()) == before
     assert sorted(r.id for r in await store.find("books")) == [1, 2, 3, 4]
+
+
+async def test_the_preview_never_cuts_a_mention_in_half(admin, member, channel):
+    """A bulk delete's preview cuts long lines before a mention, never inside it (issue 25)."""
+    await admin.slash(channel, "table create", name="loans", columns="a:text, b:text, c:text, owner:user")
+    long = "x" * 60
+    await member.slash(channel, "record insert", table="loans", values=f"a={long}, b={long}, c={long}, owner=bob")
+    asked = reply(await member.slash(channel, "record delete", table="loans", where="id = 1"))
+    assert re.search(r"<@\d*\u2026", asked.content) is None
+    assert asked.content.splitlines()[1].endswith("\u00b7 owner: \u2026")

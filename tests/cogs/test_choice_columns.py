@@ -17,7 +17,7 @@ async def _tasks(admin, channel) -> None:
 async def test_describe_lists_the_choices(admin, member, channel):
     """Describe shows a choice column with its choices and default."""
     await _tasks(admin, channel)
-    embed = reply(await member.slash(channel, "table describe", table="tasks")).embeds[0]
+    embed = reply(await member.slash(channel, "record describe", table="tasks")).embeds[0]
     assert "`status` choice(open\\|in progress\\|done), default open" in (embed.description or "")
 
 
@@ -98,3 +98,14 @@ async def test_fix_the_form_keeps_the_choice_picked(admin, member, channel, stor
     select = next(c for c in again.modal["components"] if c["type"] == 18)["component"]
     assert [o.get("default", False) for o in select["options"]] == [False, True]
     assert await store.count("tasks") == 1
+
+
+async def test_a_default_runs_to_the_next_comma(admin, member, channel, store):
+    """`default=to read` is the choice "to read", as a value runs to the next comma; flags after it still count."""
+    columns = "title:text, state:choice(to read|reading|done) default=to read optional, pages:int default=0 optional"
+    created = reply(await admin.slash(channel, "table create", name="shelf", columns=columns))
+    assert created.content.startswith("Created table `shelf`")
+    state, pages = store.schema("shelf").column("state"), store.schema("shelf").column("pages")
+    assert (state.default_value, state.optional, pages.default_value, pages.optional) == ("to read", True, 0, True)
+    await member.slash(channel, "record insert", table="shelf", values="title=Dune")
+    assert (await store.get("shelf", 1)).values["state"] == "to read"

@@ -11,6 +11,7 @@ import cogs.audit.trail
 import discobase
 from bot import create_bot
 from cogs.utils.errors import NotAllowed
+from cogs.utils.views import CONFIRM_NOTE
 
 from .helpers import field_values, refusal, reply
 from .test_access import staff, staffer  # noqa: F401 (fixtures)
@@ -229,7 +230,7 @@ async def test_a_wide_table_is_edited_in_one_pairs_field(admin, member, channel,
 
 
 async def test_find_menu_opens_a_record_of_the_page_shown(member, other_member, channel, many_books):  # noqa: F811
-    """The menu lists the records of the page shown, follows Next, and opens the one picked, privately."""
+    """The menu lists the records of the page shown, follows Next, and opens the one picked, privately, for anyone."""
     found = reply(await member.slash(channel, "record find", table="books"))
     await member.click(found, label="Next")
     menu = next(item for row in found.components for item in row["components"] if item["type"] == 3)
@@ -242,8 +243,10 @@ async def test_find_menu_opens_a_record_of_the_page_shown(member, other_member, 
     assert opened.ephemeral and opened.embeds[0].title == "books #15"
     assert field_values(opened.embeds[0])["title"] == "Book 15"
     assert labels(opened) == ["Edit", "Delete"]
-    refused = reply(await other_member.select(found, ["15"]))
-    assert refused.ephemeral and refused.content.startswith(f"Only <@{member.id}> can use these buttons.")
+    other = reply(await other_member.select(found, ["12"]))  # another reader opens a record too (issue 25)
+    assert other.ephemeral and other.embeds[0].title == "books #12" and labels(other) == []
+    turned = reply(await other_member.click(found, label="Previous"))
+    assert turned.ephemeral and turned.content.startswith(f"Only <@{member.id}> can use these buttons.")
 
 
 @pytest.fixture
@@ -308,3 +311,33 @@ async def test_presses_and_the_form_log_a_line_each(member, other_member, card, 
     assert "item='Edit form' table=books outcome=ok" in got[1]
     assert "item='Delete' table=books outcome=ok" in got[2]
     assert "item='Edit' table=books outcome=error:NotAllowed" in got[3]
+
+
+async def test_delete_on_a_public_card_retires_the_card_and_is_announced(moderator, member, channel, card, store):
+    """Confirmed: the public card says who deleted the record and loses its buttons; the channel is told."""
+    asked = reply(await moderator.click(card, label="Delete"))
+    assert asked.ephemeral and asked.content.endswith(CONFIRM_NOTE)
+    done = await moderator.click(asked, label="Delete record 1")
+    assert done.response is not None and done.response.content == "Deleted record **1**."
+    announced = reply(done)
+    assert not announced.ephemeral
+    assert announced.content.startswith("Deleted record **1** from `books`. It had: title: Dune")
+    assert card.content == f"<@{moderator.id}> deleted this record." and labels(card) == []
+    assert card.embeds[0].title == "books #1"  # what was deleted stays readable
+    assert await store.count("books") == 0
+
+
+async def test_delete_on_a_private_card_asks_in_place_of_the_card(member, channel, card, store):
+    """Show record's private card turns into the question, and then into what was deleted, with no buttons left."""
+    inserted = reply(await member.slash(channel, "record insert", table="books", values="title=Emma, author=Austen"))
+    private_card = reply(await member.click(inserted, label="Show record"))
+    asked = await member.click(private_card, label="Delete")
+    assert asked.response is not None and asked.response.content.startswith("Delete record **2** of `books`?")
+    assert private_card.content.startswith("Delete record **2**") and labels(private_card) == [
+        "Delete record 2",
+        "Cancel",
+    ]
+    reply(await member.click(private_card, label="Delete record 2"))
+    assert private_card.content.startswith("Deleted record **2** from `books`. It had: title: Emma")
+    assert labels(private_card) == [] and private_card.embeds == []
+    assert [record.id for record in await store.find("books")] == [1]

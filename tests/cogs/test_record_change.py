@@ -6,7 +6,7 @@ import discord
 import pytest
 
 import discobase
-from cogs.utils.errors import NotAllowed
+from cogs.utils.errors import NotAllowed, Refused
 
 from .helpers import field_values, refusal, reply
 
@@ -161,3 +161,15 @@ async def test_manage_messages_in_one_channel_does_not_open_others_records(simco
     ticket = guild.create_text_channel("ticket", overwrites={other: discord.PermissionOverwrite(manage_messages=True)})
     result = await other.slash(ticket, "record delete", table="books", id=1)
     assert "Manage Messages" in refusal(simcord_env, result, NotAllowed)
+
+
+async def test_update_names_every_problem_at_once(simcord_env, member, channel, books, store):
+    """`set:` with two bad columns names both, in column order, and changes nothing."""
+    await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert, year=1965")
+    result = await member.slash(channel, "record update", table="books", id=1, set="read=maybe, year=soon")
+    text = refusal(simcord_env, result, Refused)
+    assert text.startswith("Nothing was changed: record **1** of `books` has 2 problems.")
+    assert text.index('Column `year`: "soon"') < text.index('Column `read`: "maybe"')
+    bulk = await member.slash(channel, "record update", table="books", where="id = 1", set="read=maybe, year=soon")
+    assert refusal(simcord_env, bulk, Refused).startswith("Nothing was changed in `books`: the change has 2 problems.")
+    assert (await store.get("books", 1)).values["year"] == 1965

@@ -54,6 +54,15 @@ async def test_export_csv_attaches_every_record(member, channel, books):
     ]
 
 
+async def test_export_private_is_only_for_the_member(member, channel, books):
+    """`private:True` attaches the file to an answer only the member sees, as find and get do (issue 25)."""
+    await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
+    message = reply(await member.slash(channel, "record export", table="books", format="json", private=True))
+    assert message.ephemeral and message.content == "`books`: 1 record as JSON."
+    name, data = await _download(message)
+    assert name == "books.json" and orjson.loads(data)[0]["title"] == "Dune"
+
+
 async def test_export_csv_neutralises_formulas(member, channel, books):
     """Text that a spreadsheet would run as a formula gets a leading quote."""
     await member.slash(channel, "record insert", table="books", values='title="=HYPERLINK(1)", author=@admin')
@@ -309,3 +318,13 @@ async def test_an_import_of_20_000_rows_is_one_storage_message(simcord_env, memb
     assert await store.count("books") == 20_000
     table_channel = simcord_env.bot.get_channel(store.tables.entry("books").channel_id)
     assert len([message async for message in table_channel.history(limit=None)]) == 1
+
+
+async def test_a_plain_import_clashing_with_existing_values_points_to_upsert(moderator, channel, books, store):
+    """Rows whose unique `title` records have already: nothing imported, and the answer names the upsert."""
+    await moderator.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
+    data = orjson.dumps([{"title": "Dune", "author": "Frank Herbert"}, {"title": "Emma", "author": "Austen"}])
+    refused = reply(await moderator.slash(channel, "record import", table="books", file=("b.json", data)))
+    assert refused.ephemeral and "Row 1, column `title`" in refused.content
+    assert refused.content.endswith("import it with `mode:upsert key:title`.")
+    assert await store.count("books") == 1

@@ -196,3 +196,14 @@ async def test_hand_deleted_record_is_gone_from_finds(simcord_env, member, chann
     await owner.delete(guild.channels["books"].history()[-1])
     message = reply(await member.slash(channel, "record find", table="books", where="author = Z"))
     assert message.content == "No record of `books` matches `author = Z`."
+
+
+async def test_an_exact_text_that_matches_nothing_points_to_the_case_blind_match(member, channel, books):
+    """`title = dune` finds nothing while "Dune" is there: the answer says `title ~= dune` would match."""
+    await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
+    result = reply(await member.slash(channel, "record find", table="books", where="title = dune"))
+    assert result.content == (
+        "No record of `books` matches `title = dune`. `title ~= dune` would match 1 record: `~=` ignores case."
+    )
+    nothing = reply(await member.slash(channel, "record find", table="books", where="title = emma"))
+    assert nothing.content == "No record of `books` matches `title = emma`."

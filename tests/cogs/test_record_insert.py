@@ -205,3 +205,14 @@ async def test_form_for_an_unknown_table_is_refused(simcord_env, member, channel
     result = await member.slash(channel, "record insert", table="nope")
     assert result.modal is None
     assert "There is no table `nope`" in refusal(simcord_env, result, discobase.UnknownTable)
+
+
+async def test_insert_problems_come_in_column_order_with_names_quoted(simcord_env, admin, channel, store):
+    """A name that fits no member is listed where its column stands, quoted like every other bad value."""
+    await admin.slash(channel, "table create", name="loans", columns="what:text, owner:user, due:date, copies:int")
+    result = await admin.slash(channel, "record insert", table="loans", values="copies=many, owner=zed, what=Dune")
+    text = refusal(simcord_env, result, Refused)
+    lines = text.splitlines()[1:]
+    assert [line.split("`")[1] for line in lines] == ["owner", "due", "copies"]
+    assert lines[0].startswith('\u2022 Column `owner`: "zed" is no member of this server.')
+    assert await store.count("loans") == 0

@@ -22,7 +22,7 @@ async def test_two_servers_never_see_each_others_tables(simcord_env, admin, memb
     other_channel = other.create_text_channel("general")
     stranger = other.add_member(simcord_env.create_user("stranger"))
     await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
-    assert "no tables yet" in reply(await stranger.slash(other_channel, "table list")).content
+    assert "no tables yet" in reply(await stranger.slash(other_channel, "record tables")).content
     assert await stranger.autocomplete(other_channel, "record find", "table", "bo") == []
     result = await stranger.slash(other_channel, "record find", table="books")
     assert "There is no table `books`" in refusal(simcord_env, result, discobase.UnknownTable)
@@ -45,7 +45,7 @@ async def test_restart_does_not_duplicate_the_storage_channels(simcord_env, memb
     """Starting again reuses the category, the catalog and the table channels."""
     before = sorted(guild.channels)
     await simcord_env.restart_bot(create_bot(Settings()))
-    await member.slash(channel, "table list")
+    await member.slash(channel, "record tables")
     assert sorted(guild.channels) == before
 
 

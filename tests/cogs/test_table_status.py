@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from cogs.utils.errors import NotAllowed
+import re
+import time
+from types import SimpleNamespace
 
-from .helpers import field_values, refusal, reply
+from cogs.utils.status import verdict
+
+from .helpers import field_values, not_offered, reply
 
 
 async def test_status_shows_tables_writes_cache_and_rate_limits(admin, member, channel, books):
@@ -12,16 +16,23 @@ async def test_status_shows_tables_writes_cache_and_rate_limits(admin, member, c
     await member.slash(channel, "record insert", table="books", values="title=Dune, author=Herbert")
     result = await admin.slash(channel, "table status")
     assert result.ephemeral
-    fields = field_values(reply(result).embeds[0])
+    embed = reply(result).embeds[0]
+    assert embed.description == "\u2705 All is well: 1 table here, no write under way, no rate-limit wait lately."
+    fields = field_values(embed)
     assert "Tables loaded: 1 of 1 (1 record cached)" in fields["This server"]
     assert "Writes under way: 0" in fields["This server"]
     assert "held by this process" in fields["This server"]
-    assert (
-        "of 256.0 MiB" in fields["This process"] and "Last rate-limit wait: none since start" in fields["This process"]
-    )
+    assert re.search(r"Record cache: \d+ KiB of 256\.0 MiB", fields["This process"])  # KiB below 1 MiB
+    assert "Last rate-limit wait: none since start" in fields["This process"]
 
 
-async def test_status_is_for_admins(simcord_env, member, channel):
-    """A member without Manage Server is refused."""
-    result = await member.slash(channel, "table status")
-    assert "Manage Server" in refusal(simcord_env, result, NotAllowed)
+async def test_a_recent_rate_limit_wait_is_the_verdict(store, books):
+    """A wait Discord imposed a minute ago comes first, in words, before the numbers."""
+    watch = SimpleNamespace(last=SimpleNamespace(seconds=3.2, at=time.time() - 60), count=1)
+    line = verdict(store.status(), watch, None)
+    assert line.startswith("\u26a0\ufe0f Discord is slowing the bot down: it waited 3.2 s for a rate limit 60 s ago.")
+
+
+async def test_status_is_for_admins(member, channel):
+    """A member without Manage Server is not offered it."""
+    await not_offered(member, channel, "table status")

@@ -110,3 +110,18 @@ async def test_no_view_outlives_the_interaction_token(simcord_env, admin, channe
         await admin.slash(channel, "record insert", table=books, values=f"title=T{number}, author=A")
     await admin.slash(channel, "record find", table=books)
     assert given and all(timeout <= 900 - 30 for timeout in given)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("owner: <@145607444398080001> and more", 22, "owner: \u2026"),
+        ("see https://example.com/a/b/c today", 20, "see \u2026"),
+        ("at <t:1700000000:f> then", 10, "at \u2026"),
+        ("<#12> <@&34> <@56>", 16, "<#12> <@&34> \u2026"),
+        ("plain words to cut", 8, "plain w\u2026"),
+    ],
+)
+def test_a_cut_never_splits_a_mention_a_timestamp_or_a_link(text, limit, expected):
+    """Cut inside something Discord renders whole, the text ends before it."""
+    assert cut(text, limit) == expected

@@ -284,3 +284,30 @@ def test_value_problems_names_every_problem_of_a_record() -> None:
         SCHEMA.validate_new({"title": "x", "author": "y", "year": "soon"})
     assert [str(p) for p in value_problems(SCHEMA, {"title": "x", "author": "y", "year": "soon"})] == [str(first.value)]
     assert value_problems(SCHEMA, {"title": "x", "author": "y"}) == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "default", "unique", "optional"),
+    [
+        ("s:choice(to read|done) default=to read", "to read", False, False),
+        ("s:text default=to read optional", "to read", False, True),
+        ("s:text unique default=a b c", "a b c", True, False),
+        ('s:text default="x optional" unique', "x optional", True, False),
+        ("s:int default=7", 7, False, False),
+    ],
+)
+def test_a_default_runs_to_the_end_of_its_spec(spec, default, unique, optional):
+    """`default=` takes the words up to the next comma, as a value does; `unique`/`optional` after it stay flags."""
+    column = parse_columns(spec)[0]
+    assert (column.default_value, column.unique, column.optional) == (default, unique, optional)
+
+
+def test_every_bad_spec_is_named_at_once():
+    """Two bad specs: one error naming both, in order."""
+    with pytest.raises(GrammarError) as refused:
+        parse_columns("a:txt, b:int, c:int sorted")
+    assert str(refused.value).splitlines()[1:] == [
+        "- Column `a`: `txt` is not a type. Did you mean `text`? Types: "
+        "text, int, float, bool, date, datetime, user, channel, role, url, choice.",
+        "- Column `c`: `sorted` is not a flag. Flags: unique, optional, default=VALUE.",
+    ]

@@ -148,7 +148,7 @@ async def test_unknown_channel_marks_the_table_damaged_without_retrying(simcord_
     result = await member.slash(channel, "record insert", table="books", values="title=New, author=X")
     assert requests(simcord_env, "POST", "/channels/*/messages") - sent == 1
     assert "`books` is damaged" in refusal(simcord_env, result, discobase.TableDamaged)
-    listed = await cleanly(simcord_env, member.slash(channel, "table list"))
+    listed = await cleanly(simcord_env, member.slash(channel, "record tables"))
     assert "`books` \u00b7 **damaged**" in listed.embeds[0].description
 
 

@@ -151,7 +151,7 @@ async def test_foreign_messages_in_the_catalog_are_ignored(simcord_env, settings
     await root.send(catalog, orjson.dumps(forged).decode())
     await root.send(catalog, '{"v": 1, "kind": "lease", "owner": "mallory", "until": 99999999999}')
     await restart(simcord_env, settings)
-    listed = await cleanly(simcord_env, member.slash(channel, "table list"))
+    listed = await cleanly(simcord_env, member.slash(channel, "record tables"))
     assert listed.embeds[0].description.startswith("`books`")
     assert "forged" not in listed.embeds[0].description
     inserted = await cleanly(
@@ -203,15 +203,15 @@ async def test_a_table_channel_deleted_by_hand_is_reported_damaged_until_dropped
             actor = admin if command == "record import" else member  # importing needs Manage Messages
             result = await actor.slash(channel, command, table="books", **options)
             assert "is damaged" in refusal(simcord_env, result, discobase.TableDamaged), command
-        listed = await cleanly(simcord_env, member.slash(channel, "table list"))
+        listed = await cleanly(simcord_env, member.slash(channel, "record tables"))
         assert "`books` \u00b7 **damaged**" in listed.embeds[0].description
-        described = await cleanly(simcord_env, member.slash(channel, "table describe", table="books"))
+        described = await cleanly(simcord_env, member.slash(channel, "record describe", table="books"))
         assert "damaged" in described.embeds[0].fields[0].value
         await restart(simcord_env, settings)
     prompt = reply(await admin.slash(channel, "table drop", table="books"))
     assert "what is left of it (its channel is gone)" in prompt.content
     await admin.click(prompt, label="Drop books")
-    listed = await cleanly(simcord_env, member.slash(channel, "table list"))
+    listed = await cleanly(simcord_env, member.slash(channel, "record tables"))
     assert "no tables yet" in listed.content
     created = await cleanly(simcord_env, admin.slash(channel, "table create", name="books", columns="title:text"))
     assert "Created table `books`" in created.content
@@ -248,8 +248,11 @@ async def test_the_catalog_channel_deleted_by_hand_is_rebuilt_with_every_table(
     assert "db-catalog" in guild.channels
     for _ in range(2):
         assert ids(await find(simcord_env, member, channel)) == [1, 2, 3]
-        listed = await cleanly(simcord_env, member.slash(channel, "table list"))
-        assert listed.embeds[0].description.splitlines() == ["`authors` \u00b7 0 records", "`books` \u00b7 3 records"]
+        listed = await cleanly(simcord_env, member.slash(channel, "record tables"))
+        assert listed.embeds[0].description.splitlines() == [
+            "`authors` \u00b7 0 records \u00b7 read and write",
+            "`books` \u00b7 3 records \u00b7 read and write",
+        ]
         assert "no table owns" not in listed.content
         await restart(simcord_env, settings)
     inserted = await cleanly(

@@ -13,7 +13,7 @@ import simcord
 
 import discobase
 from cogs.utils.errors import NotAllowed
-from tests.cogs.helpers import refusal, reply
+from tests.cogs.helpers import not_offered, refusal, reply
 from tests.conftest import BOOKS_COLUMNS
 
 from .helpers import cleanly
@@ -61,7 +61,7 @@ async def test_another_servers_table_is_unknown_and_never_suggested(simcord_env,
         result = await member.slash(channel, command, table="secrets", **options)
         text = refusal(simcord_env, result, discobase.UnknownTable)
         assert "There is no table `secrets`." in text and "Did you mean" not in text, text
-    listed = await cleanly(simcord_env, member.slash(channel, "table list"))
+    listed = await cleanly(simcord_env, member.slash(channel, "record tables"))
     assert "secrets" not in str(listed.embeds[0].description)
     assert await member.autocomplete(channel, "record find", "table", "sec") == []
     assert [c["name"] for c in await member.autocomplete(channel, "record get", "id", "", table="books")] == []
@@ -102,9 +102,14 @@ MANAGE = [
 
 
 async def test_members_cannot_manage_tables_whatever_the_options(
-    simcord_env, member, channel, books, store, other_server
+    simcord_env, guild, member, channel, books, store, other_server
 ):
-    """Without Manage Server, table commands are refused for any table: here, in another server, or nowhere."""
+    """Without Manage Server, table commands are not offered; let in by the server's command settings, they are
+    refused for any table: here, in another server, or nowhere."""
+    for command, options in MANAGE:
+        await not_offered(member, channel, command, **options)
+    table = next(c for c in simcord_env.backend.commands[None].values() if c["name"] == "table")
+    guild.set_command_permissions(int(table["id"]), {member: True})
     for command, options in MANAGE:
         result = await member.slash(channel, command, **options)
         assert "**Manage Server**" in refusal(simcord_env, result, NotAllowed), (command, options)

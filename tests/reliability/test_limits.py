@@ -136,7 +136,7 @@ async def test_long_input_in_an_error_is_cut_and_keeps_its_advice(simcord_env, m
     result = await member.slash(channel, "record insert", table="books", values="title=a, author=b, year=" + "9" * 5000)
     assert "whole number" in refusal(simcord_env, result, discobase.BadValue)
     result = await member.slash(channel, "record find", table="b" * 6000)
-    assert "`/table list` shows every table" in refusal(simcord_env, result, discobase.UnknownTable)
+    assert "`/record tables` lists the tables you may use" in refusal(simcord_env, result, discobase.UnknownTable)
 
 
 async def test_numbers_beyond_64_bits_are_refused_not_crashed(simcord_env, admin, member, channel, books):
