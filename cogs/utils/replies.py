@@ -1,7 +1,8 @@
 """How every command answers: within Discord's 3 seconds, one answer, never a ping.
 
 Engine work goes through ``timely``: when it is not done shortly after the
-interaction arrived, the command defers (Discord shows "thinking…") and the
+interaction was made (its snowflake time, so lag before our code ran counts,
+as it does for Discord's 3 s), the command defers (Discord shows "thinking…") and the
 answer replaces that message later. Work that finishes in time answers
 directly, so most errors are still the first response and can be ephemeral.
 
@@ -35,7 +36,7 @@ T = TypeVar("T")
 
 NO_PINGS = discord.AllowedMentions.none()
 DEFER_AFTER = 1.5
-"""Seconds after an interaction arrives by which it is deferred if its work is unfinished (Discord allows 3)."""
+"""Seconds after an interaction was made by which it is deferred if its work is unfinished (Discord allows 3)."""
 ACKNOWLEDGE_AFTER = 1.0
 """Seconds after which a write is stored only once its interaction is acknowledged (it may be too late to answer)."""
 _REFUSED = "discobase.refused"  # Discord refused to let this process answer: no write may start for it
@@ -99,8 +100,22 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) ->
     await asyncio.shield(acknowledging)
 
 
+def _received(interaction: discord.Interaction, loop: asyncio.AbstractEventLoop) -> float:
+    """When the interaction was made, in the loop's time: its snowflake time, or when we first saw it if earlier.
+
+    Discord's 3 s run from the snowflake, so lag before our code ran (a busy
+    loop, a gateway backlog) counts. Our first sight of it bounds it too, in case
+    this host's clock runs behind Discord's (NTP keeps that to milliseconds).
+    """
+    received: float | None = interaction.extras.get(_RECEIVED)
+    if received is None:
+        age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+        received = interaction.extras[_RECEIVED] = loop.time() - max(0.0, age)
+    return received
+
+
 async def timely(interaction: discord.Interaction, work: Awaitable[T], *, ephemeral: bool = False) -> T:
-    """Await ``work``, deferring first if it is not done ``DEFER_AFTER`` seconds after the interaction arrived.
+    """Await ``work``, deferring first if it is not done ``DEFER_AFTER`` seconds after the interaction was made.
 
     A write in ``work`` defers before it starts (``before_writes``): it is made
     only if this process may answer. When Discord refuses the deferral, the
@@ -109,7 +124,7 @@ async def timely(interaction: discord.Interaction, work: Awaitable[T], *, epheme
     if interaction.response.is_done():
         return await work
     loop = asyncio.get_running_loop()
-    received: float = interaction.extras.setdefault(_RECEIVED, loop.time())
+    received = _received(interaction, loop)
 
     async def answerable() -> None:
         refused: Unanswerable | None = interaction.extras.get(_REFUSED)
