@@ -1,0 +1,68 @@
+"""Two processes of the bot receive the same interaction (a rolling deploy's overlap): it is carried out once.
+
+Discord lets several sessions of a bot connect at once and, during a deploy's
+overlap, delivers each interaction to both processes. Here the second process
+is a second bot attached to the same simulated Discord (tests/second_process.py);
+SimCord itself refuses the second acknowledgement with 40060, as Discord does.
+The process holding the server's write lease answers; the other's write waits
+for the lease, its deferral is refused, and it stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import simcord
+
+import discobase
+from bot import DiscobaseBot, Settings, create_bot
+from cogs.utils.replies import ALREADY_ACKNOWLEDGED, Unanswerable
+from tests.cogs.helpers import reply
+from tests.second_process import attach_second_process
+
+
+@pytest.fixture
+async def second(simcord_env: simcord.Env, settings: Settings, books: str) -> AsyncIterator[DiscobaseBot]:
+    """Another process of the bot, connected once the first has made `books` (so the first holds the lease)."""
+    bot = create_bot(settings)
+    detach = await attach_second_process(simcord_env, bot)
+    yield bot
+    detach()
+    await bot.close()
+
+
+def _callbacks(env: simcord.Env, since: int) -> list[simcord.HttpLogEntry]:
+    return [entry for entry in env.http_requests[since:] if entry.path.endswith("/callback")]
+
+
+async def test_both_processes_get_the_command_and_it_is_stored_once(
+    simcord_env: simcord.Env,
+    member: simcord.MemberActor,
+    channel: simcord.ChannelHandle,
+    guild: simcord.GuildHandle,
+    books: str,
+    store: discobase.GuildStore,
+    second: DiscobaseBot,
+) -> None:
+    """One insert reaches both processes: one record, one answer; the other's deferral is refused with 40060."""
+    before = len(simcord_env.http_requests)
+    result = await member.slash(channel, "record insert", table=books, values="title=Dune, author=Herbert")
+    await simcord_env.advance_time(2)  # the second process defers after 1.5 s, still waiting for the lease
+    assert "Inserted record **1**" in reply(result).content
+    assert [entry.json["type"] for entry in _callbacks(simcord_env, before)] == [4, 5]  # answered; then a deferral
+
+    await simcord_env.advance_time(120)  # the first's lease runs out: the second's waiting write gets it, and drops
+    refused = [error for error in simcord_env.errors if isinstance(error, Unanswerable)]
+    assert [error.code for error in refused] == [ALREADY_ACKNOWLEDGED]  # the deferral was refused
+    record_messages = [
+        entry
+        for entry in simcord_env.http_requests[before:]
+        if entry.method == "POST" and entry.path.endswith("/messages") and "lease" not in str(entry.json)
+    ]
+    assert len(record_messages) == 1, "the command's record was sent once, by one process"
+    assert await store.count(books) == 1
+    second_guild = second.get_guild(guild.id)
+    assert second_guild is not None
+    assert await second.engine.store(second_guild).count(books) == 1
+    assert result.followups == []
