@@ -15,6 +15,10 @@ refuses that (10062: too late; 40060: another process answered it, during a
 deploy's overlap), or refused ``timely``'s own deferral earlier, no write that
 has not been stored yet starts: each raises ``Unanswerable``, which is only
 logged, since nobody can be told. Reads never wait for an acknowledgement.
+
+**A stored write whose answer is refused** (a young write is stored before
+its answer) still reaches the member: ``answer`` gives it another way
+(elsewhere.py: a follow-up after 40060, a note in the channel after 10062).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from discord.utils import MISSING
 
 from discobase.write.gate import before_writes
 
+from .elsewhere import tell_elsewhere
+
 __all__ = ["ACKNOWLEDGE_AFTER", "DEFER_AFTER", "NO_PINGS", "Unanswerable", "answer", "defer", "timely"]
 
 T = TypeVar("T")
@@ -44,6 +50,7 @@ _REFUSED = "discobase.refused"  # Discord refused to let this process answer: no
 _RECEIVED = "discobase.received"
 _THINKING = "discobase.thinking"  # set while a deferral's "thinking…" message waits: its ephemerality
 _ACKNOWLEDGING = "discobase.acknowledging"  # the one deferral of this interaction, shared by all who need it
+_WROTE = "discobase.wrote"  # a write of it was let through: a refused answer must reach the member another way
 
 UNKNOWN_INTERACTION = 10062
 """Discord's code for an interaction that can no longer be answered (not acknowledged within 3 s)."""
@@ -54,19 +61,26 @@ ALREADY_ACKNOWLEDGED = 40060
 class Unanswerable(app_commands.AppCommandError):
     """Discord refused this process the interaction: too late (10062) or answered by another process (40060).
 
-    Nothing was written for it here (writes wait for the acknowledgement), and
-    nobody can be told, so the error handler only logs it.
+    Usually nothing was written for it here (late writes wait for the
+    acknowledgement), and nobody can be told, so the error handler only logs
+    it; ``wrote`` says a young write ran and the other ways to tell failed too.
     """
 
-    def __init__(self, interaction: discord.Interaction, error: discord.HTTPException) -> None:
+    def __init__(self, interaction: discord.Interaction, error: discord.HTTPException, *, wrote: bool = False) -> None:
         self.code = error.code
         why = (
-            "another process answered it first (a deploy's overlap): it carries the command out"
+            "another process answered it first (a deploy's overlap)"
             if error.code == ALREADY_ACKNOWLEDGED
             else "it arrived too late to be answered (Discord allows 3 s)"
         )
         name = interaction.command.qualified_name if interaction.command else "a component"
-        super().__init__(f"Interaction {interaction.id} ({name}) not carried out here: {why}; nothing was written.")
+        if wrote:
+            done = "its write ran here, but the member could not be told"
+        elif error.code == ALREADY_ACKNOWLEDGED:
+            done = "not carried out here, the process that answered carries it out; nothing was written"
+        else:
+            done = "not carried out; nothing was written"
+        super().__init__(f"Interaction {interaction.id} ({name}): {why}; {done}.")
 
 
 def _refusal(interaction: discord.Interaction, error: discord.HTTPException) -> Unanswerable | None:
@@ -136,6 +150,7 @@ async def timely(interaction: discord.Interaction, work: Awaitable[T], *, epheme
             except Unanswerable as error:
                 interaction.extras[_REFUSED] = error
                 raise
+        interaction.extras[_WROTE] = True
 
     with before_writes(answerable):
         task = asyncio.ensure_future(work)  # the task keeps the hook: contexts are copied at creation
@@ -162,14 +177,23 @@ async def answer(
 ) -> None:
     """Give the interaction its answer: the first response, the deferred message, or a follow-up.
 
-    Raises ``Unanswerable`` when Discord refuses a first response (too late, or another process answered).
+    When Discord refuses a first response (too late, or another process
+    answered) after a write of this interaction was let through, the answer
+    goes another way (elsewhere.py); otherwise, or if that fails too, this
+    raises ``Unanswerable``.
     """
     try:
         await _answer(interaction, content, embed=embed, view=view, file=file, ephemeral=ephemeral)
     except discord.HTTPException as error:
-        if (refused := _refusal(interaction, error)) is not None:
-            raise refused from error
-        raise
+        if (refused := _refusal(interaction, error)) is None:
+            raise
+        too_late = refused.code == UNKNOWN_INTERACTION
+        wrote = interaction.extras.get(_WROTE, False)
+        told = wrote and await tell_elsewhere(
+            interaction, too_late, content, embed=embed, view=view, file=file, ephemeral=ephemeral
+        )
+        if not told:
+            raise Unanswerable(interaction, error, wrote=wrote) from error
 
 
 async def _answer(
