@@ -17,6 +17,7 @@ import simcord
 
 import discobase
 from bot import DiscobaseBot, Settings, create_bot
+from bot.tree import RESTARTING, RESTARTING_AFTER
 from cogs.utils.replies import ALREADY_ACKNOWLEDGED, Unanswerable
 from tests.cogs.helpers import reply
 from tests.second_process import attach_second_process
@@ -66,3 +67,41 @@ async def test_both_processes_get_the_command_and_it_is_stored_once(
     assert second_guild is not None
     assert await second.engine.store(second_guild).count(books) == 1
     assert result.followups == []
+
+
+async def test_during_a_deploy_the_next_process_carries_the_command_out(
+    simcord_env: simcord.Env,
+    member: simcord.MemberActor,
+    channel: simcord.ChannelHandle,
+    books: str,
+    store: discobase.GuildStore,
+    second: DiscobaseBot,
+) -> None:
+    """The old process stops (lease released); the new one stores and answers; the old one's "restarting" is dropped."""
+    old = simcord_env.bot
+    old.draining = True
+    await old.engine.close()  # its writes done, its lease released
+    result = await member.slash(channel, "record insert", table=books, values="title=Dune, author=Herbert")
+    await simcord_env.advance_time(RESTARTING_AFTER)
+    assert result.response is not None and "Inserted record **1**" in result.response.content
+    assert result.followups == []  # no "restarting" anywhere
+    assert await second.engine.store(second.get_guild(channel.guild.id)).count(books) == 1  # type: ignore[arg-type]
+
+
+async def test_while_the_old_process_still_holds_the_lease_the_new_one_answers_after(
+    simcord_env: simcord.Env,
+    member: simcord.MemberActor,
+    channel: simcord.ChannelHandle,
+    books: str,
+    second: DiscobaseBot,
+) -> None:
+    """The new process acknowledges first (1.5 s, before the old one's "restarting" at 2 s) and stores once it may."""
+    old = simcord_env.bot
+    old.draining = True  # stopping, but still finishing its writes: it holds the lease
+    result = await member.slash(channel, "record insert", table=books, values="title=Dune, author=Herbert")
+    await simcord_env.advance_time(RESTARTING_AFTER)
+    assert reply(result).content != RESTARTING  # "thinking…": the new process took the interaction
+    await old.engine.close()  # the old process's writes are done: it releases the lease
+    await simcord_env.advance_time(5)
+    assert "Inserted record **1**" in reply(result).content
+    assert await second.engine.store(second.get_guild(channel.guild.id)).count(books) == 1  # type: ignore[arg-type]
