@@ -133,7 +133,10 @@ async def timely(interaction: discord.Interaction, work: Awaitable[T], *, epheme
 
     A write in ``work`` defers before it starts (``before_writes``): it is made
     only if this process may answer. When Discord refuses the deferral, the
-    work ends (a write refuses itself, a read is dropped) and ``Unanswerable`` is raised.
+    work ends (a write not yet started refuses itself, a read is dropped) and
+    ``Unanswerable`` is raised; a write already under way (young, so let
+    through undeferred) finishes and its outcome is returned, for ``answer`` to
+    give another way.
     """
     if interaction.response.is_done():
         return await work
@@ -160,6 +163,8 @@ async def timely(interaction: discord.Interaction, work: Awaitable[T], *, epheme
             await defer(interaction, ephemeral=ephemeral)
         except Unanswerable as refused:
             interaction.extras[_REFUSED] = refused
+            if interaction.extras.get(_WROTE):
+                return await task  # a write under way when refused: its outcome is answered another way (``answer``)
             with contextlib.suppress(Exception):  # its writes not stored yet refuse to start; a read has nobody to tell
                 await task
             raise

@@ -22,6 +22,7 @@ import bot.tree
 import cogs.utils.replies
 import discobase
 from cogs.utils.replies import ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION, Unanswerable
+from discobase.backend import discord_backend
 from tests.cogs.helpers import handled, reply
 
 
@@ -224,3 +225,27 @@ async def test_a_stored_write_whose_answer_another_process_took_follows_up(
     assert len(result.followups) == 1
     assert "Inserted record **1**" in result.followups[0].content
     assert not result.followups[0].ephemeral
+
+
+async def test_a_write_under_way_when_its_deferral_is_refused_is_still_told(
+    simcord_env: simcord.Env,
+    member: simcord.MemberActor,
+    channel: simcord.ChannelHandle,
+    books: str,
+    store: discobase.GuildStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A young write sent, Discord slow to confirm it, the deferral at 1.5 s refused (40060): a follow-up tells it."""
+    original = discord_backend._call
+
+    async def slow(*args: Any) -> Any:
+        stored = await original(*args)
+        await asyncio.sleep(2)  # Discord's answer to the request comes late
+        return stored
+
+    monkeypatch.setattr(discord_backend, "_call", slow)
+    simcord_env.inject_error("POST", "/interactions/*/callback", status=400, code=ALREADY_ACKNOWLEDGED, times=None)
+    result = await member.slash(channel, "record insert", table=books, values="title=Dune, author=Herbert")
+    await simcord_env.advance_time(5)
+    assert await store.count(books) == 1
+    assert [followup.content for followup in result.followups if "Inserted record **1**" in followup.content]
