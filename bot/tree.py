@@ -10,7 +10,7 @@ from discord import app_commands
 
 from cogs.utils.context import client_of
 from cogs.utils.errors import answer_error
-from cogs.utils.replies import ALREADY_ACKNOWLEDGED, DEFER_AFTER
+from cogs.utils.replies import ALREADY_ACKNOWLEDGED, LEASE_WAIT_DEFER_AFTER
 
 from .observe import begin_command, log_command
 
@@ -19,13 +19,14 @@ __all__ = ["RESTARTING", "RESTARTING_AFTER", "DiscobaseTree"]
 log = logging.getLogger(__name__)
 
 RESTARTING = "The bot is restarting. Try again in a minute."
-RESTARTING_AFTER = DEFER_AFTER + 0.5
+RESTARTING_AFTER = LEASE_WAIT_DEFER_AFTER + 0.4
 """Seconds after a command was made at which a stopping process says "restarting" (Discord allows 3).
 
 In a deploy's overlap the next process receives the command too, and
-acknowledges it by ``DEFER_AFTER`` at the latest: it carries the command out,
-and this note, refused then (40060), is never seen. Without a next process
-the member hears it within 3 s.
+acknowledges it by ``LEASE_WAIT_DEFER_AFTER`` at the latest (even while this
+one still holds the write lease): it carries the command out, and this note,
+refused then (40060), is never seen. Without a next process the member hears
+it within 3 s.
 """
 
 

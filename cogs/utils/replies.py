@@ -36,13 +36,25 @@ from discobase.write.gate import before_writes
 
 from .elsewhere import tell_elsewhere
 
-__all__ = ["ACKNOWLEDGE_AFTER", "DEFER_AFTER", "NO_PINGS", "Unanswerable", "answer", "defer", "timely"]
+__all__ = [
+    "ACKNOWLEDGE_AFTER",
+    "DEFER_AFTER",
+    "LEASE_WAIT_DEFER_AFTER",
+    "NO_PINGS",
+    "Unanswerable",
+    "answer",
+    "defer",
+    "timely",
+]
 
 T = TypeVar("T")
 
 NO_PINGS = discord.AllowedMentions.none()
 DEFER_AFTER = 1.5
 """Seconds after an interaction was made by which it is deferred if its work is unfinished (Discord allows 3)."""
+LEASE_WAIT_DEFER_AFTER = 2.0
+"""The same, for work waiting for a write lease another process holds: that process, if it got this
+interaction too (a deploy's overlap), acknowledges it first, at ``DEFER_AFTER``, and carries it out."""
 ACKNOWLEDGE_AFTER = 1.0
 """Seconds after which a write is stored only once its interaction is acknowledged (it may be too late to answer)."""
 _REFUSED = "discobase.refused"  # Discord refused to let this process answer: no write may start for it
@@ -155,9 +167,17 @@ async def timely(interaction: discord.Interaction, work: Awaitable[T], *, epheme
                 raise
         interaction.extras[_WROTE] = True
 
-    with before_writes(answerable):
+    waiting = False
+
+    def lease_wait(now: bool) -> None:
+        nonlocal waiting
+        waiting = now
+
+    with before_writes(answerable, lease_wait=lease_wait):
         task = asyncio.ensure_future(work)  # the task keeps the hook: contexts are copied at creation
     done, _ = await asyncio.wait({task}, timeout=max(0.0, received + DEFER_AFTER - loop.time()))
+    if not done and waiting:  # another process holds the lease: let it answer first
+        done, _ = await asyncio.wait({task}, timeout=max(0.0, received + LEASE_WAIT_DEFER_AFTER - loop.time()))
     if not done:
         try:
             await defer(interaction, ephemeral=ephemeral)

@@ -10,8 +10,11 @@ for the lease, its deferral is refused, and it stores nothing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
+import discord
 import pytest
 import simcord
 
@@ -19,6 +22,7 @@ import discobase
 from bot import DiscobaseBot, Settings, create_bot
 from bot.tree import RESTARTING, RESTARTING_AFTER
 from cogs.utils.replies import ALREADY_ACKNOWLEDGED, Unanswerable
+from discobase.backend import discord_backend
 from tests.cogs.helpers import reply
 from tests.second_process import attach_second_process
 
@@ -105,3 +109,52 @@ async def test_while_the_old_process_still_holds_the_lease_the_new_one_answers_a
     await simcord_env.advance_time(5)
     assert "Inserted record **1**" in reply(result).content
     assert await second.engine.store(second.get_guild(channel.guild.id)).count(books) == 1  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def notes(admin: simcord.MemberActor, channel: simcord.ChannelHandle, books: str) -> str:
+    """A table with no unique column, where a command stored twice would leave two records."""
+    created = await admin.slash(channel, "table create", name="notes", columns="text:text")
+    assert "Created table" in reply(created).content
+    return "notes"
+
+
+async def test_a_slow_holder_still_answers_first_and_nothing_is_stored_twice(
+    simcord_env: simcord.Env,
+    member: simcord.MemberActor,
+    channel: simcord.ChannelHandle,
+    store: discobase.GuildStore,
+    notes: str,
+    second: DiscobaseBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lease holder gets the command last and Discord confirms its write late: it still acknowledges first.
+
+    The other process, waiting for the lease, defers only at 2 s, so it never
+    takes the interaction from the holder (and then stores it a second time).
+    """
+    holder = simcord_env.bot
+    checked = holder.tree.interaction_check
+
+    async def behind(interaction: discord.Interaction) -> bool:
+        await asyncio.sleep(0.2)  # this process's gateway is a little behind the other's
+        return await checked(interaction)
+
+    monkeypatch.setattr(holder.tree, "interaction_check", behind)
+    call = discord_backend._call
+
+    async def confirmed_late(*args: Any) -> Any:
+        done = await call(*args)
+        if args[-1] is holder.http:  # the holder's requests: Discord answers them 2 s late
+            await asyncio.sleep(2)
+        return done
+
+    monkeypatch.setattr(discord_backend, "_call", confirmed_late)
+    result = await member.slash(channel, "record insert", table=notes, values="text=hello")
+    await simcord_env.advance_time(5)
+    assert "Inserted record **1**" in reply(result).content
+    await simcord_env.advance_time(180)  # the holder's lease runs out; the other's waiting write drops
+    assert [error.code for error in simcord_env.errors if isinstance(error, Unanswerable)] == [ALREADY_ACKNOWLEDGED]
+    assert await store.count(notes) == 1
+    assert await second.engine.store(second.get_guild(channel.guild.id)).count(notes) == 1  # type: ignore[arg-type]
+    assert "Inserted record **1**" in reply(result).content
