@@ -2,8 +2,8 @@
 
 Engine work goes through ``timely``: when it is not done shortly after the
 interaction was made (its snowflake time, so lag before our code ran counts,
-as it does for Discord's 3 s), the command defers (Discord shows "thinking…") and the
-answer replaces that message later. Work that finishes in time answers
+as it does for Discord's 3 s), the command defers (Discord shows "thinking…")
+and the answer replaces that message later. Work that finishes in time answers
 directly, so most errors are still the first response and can be ephemeral.
 
 **No write for an interaction that cannot be answered.** ``timely`` gives the
@@ -53,7 +53,7 @@ NO_PINGS = discord.AllowedMentions.none()
 DEFER_AFTER = 1.5
 """Seconds after an interaction was made by which it is deferred if its work is unfinished (Discord allows 3)."""
 LEASE_WAIT_DEFER_AFTER = 2.0
-"""The same, for work waiting for a write lease another process holds: that process, if it got this
+"""The same, for work waiting for the write lease: a process holding it elsewhere, if it got this
 interaction too (a deploy's overlap), acknowledges it first, at ``DEFER_AFTER``, and carries it out."""
 ACKNOWLEDGE_AFTER = 1.0
 """Seconds after which a write is stored only once its interaction is acknowledged (it may be too late to answer)."""
@@ -176,7 +176,7 @@ async def timely(interaction: discord.Interaction, work: Awaitable[T], *, epheme
     with before_writes(answerable, lease_wait=lease_wait):
         task = asyncio.ensure_future(work)  # the task keeps the hook: contexts are copied at creation
     done, _ = await asyncio.wait({task}, timeout=max(0.0, received + DEFER_AFTER - loop.time()))
-    if not done and waiting:  # another process holds the lease: let it answer first
+    if not done and waiting:  # the lease is not ours: its holder, if any, answers first
         done, _ = await asyncio.wait({task}, timeout=max(0.0, received + LEASE_WAIT_DEFER_AFTER - loop.time()))
     if not done:
         try:

@@ -72,9 +72,10 @@ def before_writes(
     The bot passes "acknowledge the interaction": Discord lets one process
     acknowledge it, so the process refused (40060) or too late (10062) never
     writes. The hook may run more than once (once per write): make it idempotent.
-    ``lease_wait(True)`` is called when a write starts waiting for a lease
-    another process holds, ``lease_wait(False)`` when it stops (the bot lets
-    that process answer first: it may have the same interaction).
+    ``lease_wait(True)`` is called when a write starts waiting for the lease
+    (not held here: another process may hold it), ``lease_wait(False)`` when it
+    stops; the bot lets a holder elsewhere answer first, as it may have the same
+    interaction.
     """
     token = _before_write.set(hook)
     waits = _lease_wait.set(lease_wait)
