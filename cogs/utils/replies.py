@@ -44,6 +44,7 @@ __all__ = [
     "Unanswerable",
     "answer",
     "defer",
+    "made_at",
     "timely",
 ]
 
@@ -126,7 +127,7 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool = False) ->
     await asyncio.shield(acknowledging)
 
 
-def _received(interaction: discord.Interaction, loop: asyncio.AbstractEventLoop) -> float:
+def made_at(interaction: discord.Interaction) -> float:
     """When the interaction was made, in the loop's time: its snowflake time, or when we first saw it if earlier.
 
     Discord's 3 s run from the snowflake, so lag before our code ran (a busy
@@ -136,7 +137,7 @@ def _received(interaction: discord.Interaction, loop: asyncio.AbstractEventLoop)
     received: float | None = interaction.extras.get(_RECEIVED)
     if received is None:
         age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
-        received = interaction.extras[_RECEIVED] = loop.time() - max(0.0, age)
+        received = interaction.extras[_RECEIVED] = asyncio.get_running_loop().time() - max(0.0, age)
     return received
 
 
@@ -153,7 +154,7 @@ async def timely(interaction: discord.Interaction, work: Awaitable[T], *, epheme
     if interaction.response.is_done():
         return await work
     loop = asyncio.get_running_loop()
-    received = _received(interaction, loop)
+    received = made_at(interaction)
 
     async def answerable() -> None:
         refused: Unanswerable | None = interaction.extras.get(_REFUSED)

@@ -1,10 +1,15 @@
-"""What a member sees of the bot's answers."""
+"""What a member sees of the bot's answers; and a gateway that hands interactions over late."""
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
+import pytest
 import simcord
 from simcord import InteractionResult, ResponseMessage
+
+import bot.tree
 
 
 def reply(result: InteractionResult) -> ResponseMessage:
@@ -31,3 +36,14 @@ def refusal(env: simcord.Env, result: InteractionResult, error: type[BaseExcepti
 def field_values(embed: discord.Embed) -> dict[str, str]:
     """An embed's fields by name."""
     return {field.name or "": field.value or "" for field in embed.fields}
+
+
+def lag(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Every interaction reaches our code ``seconds`` (simulated) after Discord made it: a gateway backlog."""
+    original = bot.tree.DiscobaseTree.interaction_check
+
+    async def lagging(self: bot.tree.DiscobaseTree, interaction: discord.Interaction) -> bool:
+        await asyncio.sleep(seconds)
+        return await original(self, interaction)
+
+    monkeypatch.setattr(bot.tree.DiscobaseTree, "interaction_check", lagging)

@@ -18,12 +18,11 @@ import discord
 import pytest
 import simcord
 
-import bot.tree
 import cogs.utils.replies
 import discobase
 from cogs.utils.replies import ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION, Unanswerable
 from discobase.backend import discord_backend
-from tests.cogs.helpers import handled, reply
+from tests.cogs.helpers import handled, lag, reply
 
 
 @pytest.fixture
@@ -100,17 +99,6 @@ async def test_a_young_write_is_answered_directly(
     assert [r.json["type"] for r in callbacks] == [4]
 
 
-def _lag(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
-    """Every command reaches our code ``seconds`` (simulated) after Discord made its interaction: a gateway backlog."""
-    original = bot.tree.DiscobaseTree.interaction_check
-
-    async def lagging(self: bot.tree.DiscobaseTree, interaction: discord.Interaction) -> bool:
-        await asyncio.sleep(seconds)
-        return await original(self, interaction)
-
-    monkeypatch.setattr(bot.tree.DiscobaseTree, "interaction_check", lagging)
-
-
 async def test_lag_before_our_code_counts_toward_the_age(
     simcord_env: simcord.Env,
     member: simcord.MemberActor,
@@ -120,7 +108,7 @@ async def test_lag_before_our_code_counts_toward_the_age(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The age runs from the interaction's snowflake: a write 1.2 s after it is acknowledged before it is stored."""
-    _lag(monkeypatch, 1.2)
+    lag(monkeypatch, 1.2)
     before = len(simcord_env.http_requests)
     result = await member.slash(channel, "record insert", table=books, values="title=Dune, author=Herbert")
     await simcord_env.advance_time(1.2)
@@ -139,7 +127,7 @@ async def test_an_interaction_past_3_seconds_on_arrival_writes_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A command reaching us 3.5 s after it was made: Discord (SimCord itself) refuses it, and nothing is stored."""
-    _lag(monkeypatch, 3.5)
+    lag(monkeypatch, 3.5)
     before = len(simcord_env.http_requests)
     await member.slash(channel, "record insert", table=books, values="title=Dune, author=Herbert")
     await simcord_env.advance_time(3.5)
