@@ -2,8 +2,8 @@
 
 A young write is stored first and answered after (replies.py), so Discord can
 refuse the answer of a change it already holds: with 40060 when another process
-acknowledged the interaction first (a deploy's overlap: the old process's
-"restarting, try again"), with 10062 when the answer came past 3 s. The member
+acknowledged the interaction first (a deploy's overlap), with 10062 when the
+answer came past 3 s. The member
 would then believe nothing happened and run it again, storing it twice. So:
 
 - **40060**: the interaction was acknowledged, so its token works: the answer
@@ -15,6 +15,8 @@ would then believe nothing happened and run it again, storing it twice. So:
   (pinging only them). A private answer is not repeated in public: the note
   says only that the answer was lost and to check before running it again.
 
+The answer goes without its buttons: a view's time-out edits the
+interaction's original message, which here is another process's, or gone.
 The audit channel (where set) is for staff, and a DM is often closed, so
 neither is where a member looks first.
 """
@@ -44,7 +46,6 @@ async def tell_elsewhere(
     content: str | None,
     *,
     embed: discord.Embed | None,
-    view: discord.ui.View | None,
     file: discord.File | None,
     ephemeral: bool,
 ) -> bool:
@@ -57,7 +58,6 @@ async def tell_elsewhere(
             await interaction.followup.send(
                 content or discord.utils.MISSING,
                 embed=embed or discord.utils.MISSING,
-                view=view or discord.utils.MISSING,
                 file=file or discord.utils.MISSING,
                 ephemeral=ephemeral,
                 allowed_mentions=discord.AllowedMentions.none(),
@@ -76,7 +76,6 @@ async def tell_elsewhere(
         await channel.send(
             cut(f"{lost} Here it is:\n{content or ''}", 2000),
             embed=embed or discord.utils.MISSING,
-            view=view or discord.utils.MISSING,
             file=file or discord.utils.MISSING,
             allowed_mentions=pings,
         )

@@ -213,11 +213,9 @@ async def answer(
     except discord.HTTPException as error:
         if (refused := _refusal(interaction, error)) is None:
             raise
-        too_late = refused.code == UNKNOWN_INTERACTION
+        late = refused.code == UNKNOWN_INTERACTION
         wrote = interaction.extras.get(_WROTE, False)
-        told = wrote and await tell_elsewhere(
-            interaction, too_late, content, embed=embed, view=view, file=file, ephemeral=ephemeral
-        )
+        told = wrote and await tell_elsewhere(interaction, late, content, embed=embed, file=file, ephemeral=ephemeral)
         if not told:
             raise Unanswerable(interaction, error, wrote=wrote) from error
 
