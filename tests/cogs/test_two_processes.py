@@ -19,6 +19,7 @@ import pytest
 import simcord
 
 import discobase
+import discobase.write.lease
 from bot import DiscobaseBot, Settings, create_bot
 from bot.tree import RESTARTING, RESTARTING_AFTER
 from cogs.utils.replies import ALREADY_ACKNOWLEDGED, Unanswerable
@@ -158,3 +159,31 @@ async def test_a_slow_holder_still_answers_first_and_nothing_is_stored_twice(
     assert await store.count(notes) == 1
     assert await second.engine.store(second.get_guild(channel.guild.id)).count(notes) == 1  # type: ignore[arg-type]
     assert "Inserted record **1**" in reply(result).content
+
+
+async def test_on_a_quiet_server_where_neither_holds_the_lease_the_command_is_stored_once(
+    simcord_env: simcord.Env,
+    settings: Settings,
+    member: simcord.MemberActor,
+    channel: simcord.ChannelHandle,
+    store: discobase.GuildStore,
+    notes: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both must take the lease (1 s at least): the one that wins it without the interaction stores nothing."""
+    monkeypatch.setattr(discobase.write.lease, "SETTLE", 1.0)  # as in production: taking the lease takes 1 s or more
+    await simcord_env.advance_time(120)  # quiet: the first process's claim runs out
+    bot = create_bot(settings)
+    detach = await attach_second_process(simcord_env, bot)
+    try:
+        result = await member.slash(channel, "record insert", table=notes, values="text=hello")
+        await simcord_env.advance_time(5)
+        await simcord_env.advance_time(120)
+        assert "Inserted record **1**" in reply(result).content
+        assert await store.count(notes) == 1
+        assert await bot.engine.store(bot.get_guild(channel.guild.id)).count(notes) == 1  # type: ignore[arg-type]
+        refused = [error.code for error in simcord_env.errors if isinstance(error, Unanswerable)]
+        assert refused == [ALREADY_ACKNOWLEDGED]  # one process was refused, and wrote nothing
+    finally:
+        detach()
+        await bot.close()
