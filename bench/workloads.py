@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -13,12 +14,20 @@ import discord
 import simcord
 from discord.ext import commands
 
-from discobase import Engine, GuildStore, TableSchema, default_intents, parse_columns, parse_query
+from discobase import Engine, GuildStore, MemoryBackend, TableSchema, default_intents, parse_columns, parse_query
 from discobase.backend import discord_backend
+from discobase.backend.base import WriteWindow
 
 from .ratelimit import Request, model_seconds
 
-__all__ = ["Measurement", "command_workloads", "concurrent_workloads", "engine_workloads"]
+__all__ = [
+    "Measurement",
+    "RateLimitedBackend",
+    "command_workloads",
+    "concurrent_workloads",
+    "engine_workloads",
+    "spread_workload",
+]
 
 COLUMNS = "title:text unique, author:text, year:int optional, read:bool default=false"
 
@@ -295,3 +304,66 @@ async def command_workloads(rows: int = 1000) -> list[Measurement]:
             lambda: admin.slash(channel, "record import", table="books", file=("books.csv", csv.encode())),
         )
     return results
+
+
+class RateLimitedBackend(MemoryBackend):
+    """Discord's message window of a channel, enforced in real time and reported as its headers say, with a round trip.
+
+    A fixed window, as Discord's buckets are: 5 creates a channel from the
+    window's first one until 5 s later; a create past them waits for the reset
+    (as discord.py waits). Each request takes 50 to 150 ms (seeded).
+    """
+
+    LIMIT, SECONDS = 5, 5.0
+
+    def __init__(self, paced: bool = True, seed: int = 1) -> None:
+        super().__init__()
+        self.paced = paced
+        self.rng = random.Random(seed)
+        self.sent: list[float] = []
+        self.resets_waited = 0
+        self._window: dict[int, tuple[float, int]] = {}  # channel: the window's start, creates in it
+
+    async def send(self, channel_id: int, text: str) -> int:
+        loop = asyncio.get_running_loop()
+        start, used = self._window.get(channel_id, (0.0, 0))
+        if loop.time() >= start + self.SECONDS:
+            start, used = loop.time(), 0
+        elif used >= self.LIMIT:
+            self.resets_waited += 1
+            await asyncio.sleep(start + self.SECONDS - loop.time())
+            start, used = loop.time(), 0
+        self._window[channel_id] = (start, used + 1)
+        await asyncio.sleep(self.rng.uniform(0.05, 0.15))
+        self.sent.append(loop.time())
+        return await super().send(channel_id, text)
+
+    def write_window(self, channel_id: int) -> WriteWindow | None:
+        """The window as Discord's headers would say it; None when unpaced (as on a simulator)."""
+        start, used = self._window.get(channel_id, (0.0, 0))
+        resets_in = start + self.SECONDS - asyncio.get_running_loop().time()
+        if not self.paced or resets_in <= 0:
+            return None
+        return WriteWindow(self.LIMIT, self.LIMIT - used, resets_in)
+
+
+async def spread_workload(members: int = 50, seconds: float = 10.0, paced: bool = True) -> dict[str, float]:
+    """``members`` inserts arriving at random over ``seconds`` (real time): writes, and each member's wait."""
+    backend = RateLimitedBackend(paced, seed=1)
+    store = GuildStore(backend)
+    await store.create_table(TableSchema(name="books", columns=parse_columns(COLUMNS)))
+    await store.insert("books", _row(-1), 1)  # the layout and the first write, outside the figure
+    await asyncio.sleep(5.0)  # the window empties
+    backend.sent.clear()
+    arrive = random.Random(2)
+    arrivals = sorted(arrive.uniform(0, seconds) for _ in range(members))
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+
+    async def member(n: int, at: float) -> float:
+        await asyncio.sleep(start + at - loop.time())
+        await store.insert("books", _row(n), 1000 + n)
+        return loop.time() - start - at
+
+    waits = sorted(await asyncio.gather(*(member(n, at) for n, at in enumerate(arrivals))))
+    return {"writes": len(backend.sent), "p95": waits[int(0.95 * (len(waits) - 1))], "longest": waits[-1]}

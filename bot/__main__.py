@@ -2,6 +2,8 @@
 
 Exit status 2 means the bot could not start as configured: no
 ``DISCORD_TOKEN``, or a setting it cannot use. The message says which.
+Exit status 1 means Discord could not be reached: one line says so, with no
+traceback, since the fix is the machine's network, not the code.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import logging
 import sys
 
+import aiohttp
 import discord
 
 from . import create_bot
@@ -66,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     except discord.LoginFailure:
         logging.getLogger("bot").error("Discord refused DISCORD_TOKEN: check the token in .env.")
         return 2
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound, TimeoutError) as error:
+        logging.getLogger("bot").error("Cannot reach Discord (%s): check this machine's network connection.", error)
+        return 1
     return 0
 
 

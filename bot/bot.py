@@ -94,8 +94,10 @@ class DiscobaseBot(commands.Bot):
         log_command(interaction, "ok")
 
     async def on_ready(self) -> None:
-        """Say who we are and where."""
+        """Say who we are and where; read each server's catalog and take its write lease before the first command."""
         log.info("logged in as %s in %d guilds", self.user, len(self.guilds))
+        for guild in self.guilds:
+            self.engine.prepare(guild)
 
 
 if TYPE_CHECKING:  # mypy checks here that the bot gives the cogs all they use of it

@@ -129,6 +129,14 @@ class Engine:
             self._stores[guild.id] = store
         return store
 
+    def prepare(self, guild: discord.Guild) -> None:
+        """In the background: read the guild's catalog and take its write lease, if it holds storage.
+
+        See ``WriteGate.prepare``; a failure is logged, and the first write tries again.
+        """
+        store = self.store(guild)
+        store.gate.spawn(store.gate.prepare)
+
     async def close(self, grace: float = 20.0) -> None:
         """Stop every guild's store at a consistent point and release the write leases (see ``GuildStore.close``)."""
         results = await asyncio.gather(*(store.close(grace) for store in self._stores.values()), return_exceptions=True)

@@ -258,7 +258,7 @@ class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
         No request on a loaded table; rows an interrupted resumable run wrote already are not checked.
         """
         table = await self.tables.loaded(name)
-        skip = plan_import(table, rows, resumable).written_rows
+        skip = plan_import(table, rows, resumable, self.backend.upload_limit).written_rows
         return check_rows(table, rows, skip, self.backend.upload_limit)[1]
 
     async def compact(self, name: str) -> CompactionResult:

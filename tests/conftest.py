@@ -7,11 +7,14 @@ a developer's ``.env``, so a ``DEV_GUILD_ID`` there cannot hide the commands.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import discord
 import pytest
 import simcord
 
 import discobase
+import discobase.write.imports
 import discobase.write.lease
 from bot import Settings, create_bot
 from tests.cogs.helpers import reply as _reply
@@ -23,6 +26,23 @@ pytest_plugins = ["pytester", "tests.strict_discord", "tests.channel_limits"]
 def instant_lease_takeover(monkeypatch: pytest.MonkeyPatch) -> None:
     """Take a free write lease without the real-time settle pause (SimCord runs short sleeps in real time)."""
     monkeypatch.setattr(discobase.write.lease, "SETTLE", 0.0)
+
+
+@pytest.fixture
+def batch_budget(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], int]:
+    """Cut batches at a given number of bytes on a 10 MiB server, as a server with a smaller limit would.
+
+    Tests meet several batches without writing megabytes; ``parts(rows, budget)``
+    says where the engine cuts.
+    """
+
+    def set_budget(budget: int) -> int:
+        share = (budget + 0.5) / discobase.DEFAULT_UPLOAD_LIMIT
+        monkeypatch.setattr(discobase.write.imports, "BATCH_SHARE", share)
+        assert discobase.write.imports.batch_bytes(discobase.DEFAULT_UPLOAD_LIMIT) == budget
+        return budget
+
+    return set_budget
 
 
 @pytest.fixture

@@ -38,7 +38,13 @@ __all__ = [
     "without_ids",
 ]
 
-MAX_ROWS = 10_000
+MAX_ROWS = 100_000
+"""Rows one import takes: one batch message of short rows (10 MiB holds about 250,000 rows of CSV).
+
+The count refuses files of millions of tiny rows (``{},`` repeated) before
+they fill memory: parsed, a row costs far more than its bytes, and a refused
+8 MiB file must stay within a few times its size.
+"""
 MAX_EXPORT_FILES = 10
 """Files one export may come as, each in its own message (more: narrow it with ``where``)."""
 _LINE = re.compile(r"[^\n]+")
@@ -186,9 +192,12 @@ def _check_json_size(text: str, filename: str) -> None:
     """Refuse JSON with more objects, lists or values than ``MAX_ROWS`` rows of ``MAX_COLUMNS`` can hold, unparsed.
 
     Parsed, each costs some 50 to 100 bytes of memory: 8 MiB of ``{},`` would take 300 MB.
+    Rows are objects of at most ``MAX_COLUMNS`` values, so more commas than
+    the objects can hold means values outside rows (``["x","x",…]``).
     """
     bare = _JSON_STRING.sub('""', text)  # what is left is structure: brackets, commas, numbers
-    if bare.count("{") + bare.count("[") > MAX_ROWS + 1 or bare.count(",") > MAX_ROWS * (MAX_COLUMNS + 2):
+    objects, commas = bare.count("{"), bare.count(",")
+    if objects + bare.count("[") > MAX_ROWS + 1 or commas > (min(objects, MAX_ROWS) + 1) * (MAX_COLUMNS + 2):
         raise Refused(
             f"{code(filename)} holds more than an import takes: at most {MAX_ROWS} rows of at most "
             f"{MAX_COLUMNS} values each. Split the file."

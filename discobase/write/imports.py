@@ -2,13 +2,16 @@
 
 One message per record would hold an import to Discord's pace of about one
 message per second per channel (1,000 rows: over 16 minutes). A batch message
-carries up to ``BATCH_ROWS`` records in an attached JSON file instead, so 1,000
+carries records in an attached file instead, as many as ``batch_bytes`` of the
+server's upload limit hold (about 100,000 short records in 10 MiB), so 100,000
 rows cost one request. Later updates and deletes of a batched record cost one
-request each, like any other (see records.py for how newer messages win).
+small request each, like any other (see records.py for how newer messages win).
 
-Batches are cut from the rows as given (not from ids), so the same rows always
-make the same parts: an import run again after an interruption finds the parts
-already written and writes only the rest.
+Batches are cut from the rows as given (not from ids), so the same rows under
+the same limit always make the same parts: an import run again after an
+interruption finds the parts already written and writes only the rest. The
+limit is part of the import's key, so a server boosted in between starts the
+import afresh rather than skipping rows a different cut put elsewhere.
 """
 
 from __future__ import annotations
@@ -28,8 +31,7 @@ from ..model.problems import value_problems
 from ..model.records import Record
 
 __all__ = [
-    "BATCH_BYTES",
-    "BATCH_ROWS",
+    "BATCH_SHARE",
     "BulkResult",
     "ImportPlan",
     "ImportRejected",
@@ -43,9 +45,12 @@ __all__ = [
     "stored_size",
 ]
 
-BATCH_ROWS = 1000
-BATCH_BYTES = 8 * 1024 * 1024
-"""Under Discord's 10 MiB attachment limit for servers without boosts."""
+BATCH_SHARE = 0.8
+"""How much of the server's upload limit one batch may fill by ``stored_size``'s estimate (10 MiB: 8 MiB).
+
+The rest is room for the estimate's error and the message's envelope; the
+file is also compressed (discord_backend.py), so what is sent is far smaller.
+"""
 ITEM_OVERHEAD = 48
 """Bytes a record takes in a message besides its data: its id, creator and creation, brackets and commas."""
 
@@ -56,8 +61,8 @@ def stored_size(data: Mapping[str, Any]) -> int:
 
 
 def batch_bytes(upload_limit: int) -> int:
-    """How many bytes one batch may fill in a server with this upload limit (room left for the envelope)."""
-    return min(BATCH_BYTES, upload_limit - 4096)
+    """How many bytes one batch may fill in a server with this upload limit: boosted servers take bigger ones."""
+    return int(upload_limit * BATCH_SHARE)
 
 
 def check_size(table: str, data: dict[str, Any], upload_limit: int) -> None:
@@ -145,13 +150,13 @@ def _clash_within(first_row: dict[str, dict[Value, int]], values: dict[str, Valu
     return None
 
 
-def parts(rows: Sequence[Mapping[str, Any]]) -> list[range]:
-    """Cut rows into batches of at most ``BATCH_ROWS`` rows and about ``BATCH_BYTES``; the same rows, the same cut."""
+def parts(rows: Sequence[Mapping[str, Any]], budget: int) -> list[range]:
+    """Cut rows into batches of at most ``budget`` bytes (by ``stored_size``); the same rows, the same cut."""
     cuts: list[range] = []
     start = size = 0
     for index, row in enumerate(rows):
-        row_size = len(orjson.dumps(row, default=str)) + 32  # + id and creator
-        if index > start and (index - start >= BATCH_ROWS or size + row_size > BATCH_BYTES):
+        row_size = stored_size(row)
+        if index > start and size + row_size > budget:
             cuts.append(range(start, index))
             start, size = index, 0
         size += row_size
@@ -174,20 +179,23 @@ class ImportPlan:
         return {index for number in self.done for index in self.cuts[number]}
 
 
-def plan_import(table: StoredTable, rows: Sequence[Mapping[str, Any]], resumable: bool) -> ImportPlan:
+def plan_import(
+    table: StoredTable, rows: Sequence[Mapping[str, Any]], resumable: bool, upload_limit: int = DEFAULT_UPLOAD_LIMIT
+) -> ImportPlan:
     """How to write these rows: an interrupted run of the same rows resumes; after a complete run, a new run starts."""
-    cuts = parts(rows)
+    budget = batch_bytes(upload_limit)
+    cuts = parts(rows, budget)
     if not resumable:
         return ImportPlan(cuts)
-    key = import_key(table.name, rows)
+    key = import_key(table.name, rows, budget)
     while set(range(len(cuts))) <= table.import_parts(key):
         key = hashlib.sha256(key.encode()).hexdigest()[:16]  # that run completed: this is the next one
     return ImportPlan(cuts, key, table.import_parts(key))
 
 
-def import_key(table: str, rows: Sequence[Mapping[str, Any]]) -> str:
-    """A short fingerprint of an import: the same rows into the same table give the same key."""
-    digest = hashlib.sha256(table.encode())
+def import_key(table: str, rows: Sequence[Mapping[str, Any]], budget: int) -> str:
+    """A short fingerprint of an import: the same rows into the same table, cut the same way, give the same key."""
+    digest = hashlib.sha256(f"{table}\0{budget}".encode())
     for row in rows:
         digest.update(orjson.dumps(row, default=str, option=orjson.OPT_SORT_KEYS))
     return digest.hexdigest()[:16]

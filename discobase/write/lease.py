@@ -225,21 +225,22 @@ class Lease:
         """How long a write started now may take and still land while the claim is live (0 when not held)."""
         return max(0.0, self.until - self._margin - self.clock()) if self._holding else 0.0
 
-    async def hold(self, catalog_id: int) -> float | None:
+    async def hold(self, catalog_id: int, *, wait: bool = True) -> float | None:
         """Make sure this process holds the lease with at least ``RENEW_BELOW`` seconds left.
 
         Returns None when it held the lease already, or took it with no other
         holder before it; else the last moment the previous holder could have
         written (a cache read before then may miss its writes). Waits while
-        another process holds it, up to ``wait_limit`` seconds, then raises
-        ``StorageBusy``.
+        another process holds it, up to ``wait_limit`` seconds (not at all
+        without ``wait``: the claim stays queued for the next call), then
+        raises ``StorageBusy``.
         """
         async with self._lock:
             if self.held and self.until - self.clock() > RENEW_BELOW:
                 return None
             if self.held and await self._renew(catalog_id):
                 return None
-            return await self._acquire(catalog_id)
+            return await self._acquire(catalog_id, self.wait_limit if wait else 0.0)
 
     async def ensure(self, catalog_id: int) -> float:
         """Just before a write's Discord call: renew if due, never wait; the seconds the call may take.
@@ -255,10 +256,10 @@ class Lease:
                 raise LeaseLost()
             return self.seconds_left()
 
-    async def _acquire(self, catalog_id: int) -> float | None:
+    async def _acquire(self, catalog_id: int, patience: float) -> float | None:
         loop = asyncio.get_running_loop()
         # Bounded by both clocks: the wall clock can stand still (a test harness), the loop's is not shared.
-        deadline, loop_deadline = self.clock() + self.wait_limit, loop.time() + self.wait_limit
+        deadline, loop_deadline = self.clock() + patience, loop.time() + patience
         self._holding = False
         while True:
             if self.claim_id is None or self.until + SKEW <= self.clock():
@@ -309,7 +310,7 @@ class Lease:
         self._holding = True
         self._held_with = self.claim_id
         if self.until - self.clock() <= RENEW_BELOW and not await self._renew(catalog_id):
-            return await self._acquire(catalog_id)
+            return await self._acquire(catalog_id, self.wait_limit)
         others = [claim for claim in older if claim.terms.owner != self.owner] + [
             claim for claim in claims if claim.terms.tombstone and claim.terms.owner != self.owner
         ]

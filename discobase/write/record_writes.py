@@ -76,7 +76,7 @@ class RecordWrites(StoreParts):
         reports = ProgressReports(on_progress)
         try:
             async with self.committer.locked(table):
-                plan = plan_import(table, rows, resumable)
+                plan = plan_import(table, rows, resumable, self.backend.upload_limit)
                 converted, problems = check_rows(table, rows, plan.written_rows, self.backend.upload_limit)
                 if problems:
                     raise ImportRejected(name, problems)

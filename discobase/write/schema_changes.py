@@ -21,7 +21,7 @@ from ..errors import DiscobaseError, SchemaError, TableExists
 from ..model.alteration import ColumnChange, plan_alter
 from ..model.columns import ColumnType, Value
 from ..model.schema import TableSchema
-from .imports import parts
+from .imports import batch_bytes, parts
 from .parts import StoreParts
 
 __all__ = ["AlterResult", "SchemaChanges"]
@@ -100,8 +100,9 @@ class SchemaChanges(StoreParts):
 
         When stored values change, the column's fresh key is first reserved in
         the catalog (1 request), then every record is written again under it,
-        in batch messages of up to 1,000 that keep the old key's values too:
-        until the last catalog edit lands (1 request), the table reads as it did.
+        in batch messages (as many records as one holds) that keep the old
+        key's values too: until the last catalog edit lands (1 request), the
+        table reads as it did.
         """
         async with self.gate.catalog_entry(name, live=True) as table:
             old = table.schema
@@ -143,7 +144,8 @@ class SchemaChanges(StoreParts):
             return {**old_schema.encode(current), **schema.encode({**current, column: values[record_id]})}
 
         ids = sorted(values)
-        cuts = parts([both_keys(record_id, table.get(record_id).values) for record_id in ids])
+        budget = batch_bytes(self.backend.upload_limit)
+        cuts = parts([both_keys(record_id, table.get(record_id).values) for record_id in ids], budget)
         for cut in cuts:
             draft = Draft(table, batch=True, copy=True, encode=both_keys)
             for record_id in ids[cut.start : cut.stop]:

@@ -134,3 +134,29 @@ async def test_shutdown_closes_the_engine_once(monkeypatch):
     await bot.shutdown(3.0)
     await bot.close()
     assert graces == [3.0]
+
+
+async def test_a_restarted_bot_takes_the_write_lease_before_the_first_command(
+    simcord_env, settings, guild, channel, member, books
+):
+    """After a restart the catalog is read and the write lease taken in the background: an insert waits for neither."""
+    await simcord_env.bot.close()
+    await simcord_env.restart_bot(create_bot(settings))
+    bot = client_of(simcord_env.bot)
+    store = bot.engine.store(bot.get_guild(guild.id))
+    await store.drain()
+    assert store.lease is not None and store.lease.held
+    catalog = store.catalog_id
+    start = len(simcord_env.http_requests)
+    result = await member.slash(channel, "record insert", table="books", values="title=Dune, author=Frank Herbert")
+    assert result.response.content.startswith("Inserted record **1** into `books`")
+    assert not [r for r in simcord_env.http_requests[start:] if f"/channels/{catalog}/" in r.path]  # no lease request
+
+
+async def test_a_server_without_storage_gets_no_channel_at_start_up(simcord_env, settings, guild):
+    """Start-up reads only servers that hold a database: one where nobody made a table stays untouched."""
+    await simcord_env.bot.close()
+    await simcord_env.restart_bot(create_bot(settings))
+    bot = client_of(simcord_env.bot)
+    await bot.engine.store(bot.get_guild(guild.id)).drain()
+    assert not [c for c in guild.channels.values() if c.name == settings.category]

@@ -13,8 +13,9 @@ import orjson
 import pytest
 
 import discobase
-import discobase.write.imports
+from cogs.record._files import read_rows
 from cogs.utils.errors import Refused
+from discobase.write.imports import parts, stored_size
 
 from .conftest import BOOKS_COLUMNS
 from .helpers import refusal, reply
@@ -93,10 +94,12 @@ async def test_a_quick_import_says_under_a_second(member, channel, books, modera
 
 
 async def test_import_of_300_rows_writes_them_all_with_progress(
-    simcord_env, member, channel, books, store, monkeypatch, moderator
+    simcord_env, member, channel, books, store, batch_budget, moderator
 ):
     """300 rows are all stored; one progress message advances (done/total, bar, ETA) and ends with a summary."""
-    monkeypatch.setattr(discobase.write.imports, "BATCH_ROWS", 100)
+    rows = read_rows("books.csv", _csv(300))
+    cuts = parts(rows, batch_budget(100 * max(map(stored_size, rows))))  # about 100 rows a batch
+    assert len(cuts) == 3
     cog = simcord_env.bot.get_cog("RecordCog")
     cog.clock = itertools.count(0.0, 1.5).__next__  # each look at the clock: 1.5 s later
     result = await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(300)))
@@ -105,10 +108,10 @@ async def test_import_of_300_rows_writes_them_all_with_progress(
         for entry in simcord_env.http_requests
         if entry.method == "PATCH" and entry.path.endswith("/messages/@original")
     ]
-    assert edits[0].startswith("Importing into `books`: 100/300\n`")
+    assert edits[0].startswith(f"Importing into `books`: {cuts[0].stop}/300\n`")
     assert "left" in edits[0]
     assert edits[-1].startswith("Imported 300 records into `books` (ids 1 to 300) in ")
-    assert len(edits) == 3  # 100, 200 (each at least 2 s after the last), then the summary
+    assert len(edits) == 3  # two batches (each at least 2 s after the last), then the summary
     assert reply(result).content == edits[-1]
     assert not reply(result).ephemeral
     assert await store.count("books") == 300
@@ -121,10 +124,11 @@ async def test_import_of_300_rows_writes_them_all_with_progress(
 
 
 async def test_progress_is_not_edited_more_than_every_two_seconds(
-    simcord_env, member, channel, books, monkeypatch, moderator
+    simcord_env, member, channel, books, batch_budget, moderator
 ):
     """When batches land faster than every 2 s, the progress message is edited only once, at the end."""
-    monkeypatch.setattr(discobase.write.imports, "BATCH_ROWS", 10)
+    rows = read_rows("books.csv", _csv(100))
+    assert len(parts(rows, batch_budget(10 * max(map(stored_size, rows))))) >= 10
     simcord_env.bot.get_cog("RecordCog").clock = itertools.count(0.0, 0.1).__next__
     await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(100)))
     edits = [
@@ -296,3 +300,12 @@ async def test_import_of_a_too_big_file_is_refused(simcord_env, member, channel,
     monkeypatch.setattr(sys.modules["cogs.record._cog"], "MAX_IMPORT_BYTES", 10)
     result = await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(5)))
     assert "Split it." in refusal(simcord_env, result, Refused)
+
+
+async def test_an_import_of_20_000_rows_is_one_storage_message(simcord_env, member, channel, books, store, moderator):
+    """Twice the old row limit: all stored in one batch message (sized by bytes), and the reply says so."""
+    result = await moderator.slash(channel, "record import", table="books", file=("books.csv", _csv(20_000)))
+    assert reply(result).content.startswith("Imported 20000 records into `books` (ids 1 to 20000)")
+    assert await store.count("books") == 20_000
+    table_channel = simcord_env.bot.get_channel(store.tables.entry("books").channel_id)
+    assert len([message async for message in table_channel.history(limit=None)]) == 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+
 from discobase import GuildStore, MemoryBackend, TableSchema, parse_columns
 from discobase.cache.budget import CacheBudget
 
@@ -33,3 +36,33 @@ async def test_tables_within_budget_stay_loaded() -> None:
     for _ in range(3):
         await store.find("t")
     assert backend.calls[before:] == []
+
+
+async def test_the_budget_holds_within_10_percent_of_traced_memory() -> None:
+    """Three tables of 60% of the budget each, used in turn: what stays loaded, traced, is within 10% of the budget."""
+    backend = MemoryBackend()
+    writer = GuildStore(backend)
+    columns = parse_columns("title:text unique, author:text, year:int optional, read:bool default=false")
+    for name in ("a", "b", "c"):
+        await writer.create_table(TableSchema(name=name, columns=columns))
+        rows = [
+            {"title": f"{name} {n}", "author": f"Author {n % 97}", "year": str(1900 + n % 120)} for n in range(6000)
+        ]
+        await writer.insert_many(name, rows, 1)
+    limit = 6 * 1024 * 1024
+    budget = CacheBudget(limit_bytes=limit)
+    store = GuildStore(backend, budget=budget)
+    await store.open()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        baseline, _ = tracemalloc.get_traced_memory()
+        for name in ("a", "b", "c", "a", "c", "b"):
+            assert await store.count(name) == 6000
+            gc.collect()
+            traced = tracemalloc.get_traced_memory()[0] - baseline
+            assert traced <= 1.1 * limit, f"{traced / 2**20:.1f} MiB held under a {limit / 2**20:.0f} MiB budget"
+            assert abs(budget.used_bytes - traced) <= 0.1 * traced, (budget.used_bytes, traced)
+    finally:
+        tracemalloc.stop()
+    assert budget.evictions >= 4

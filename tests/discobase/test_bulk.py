@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from discobase import GuildStore, ImportRejected, RecordNotFound, UniqueViolation
+from discobase.write.imports import parts
 
 from .conftest import Harness
 
@@ -13,8 +16,12 @@ def _rows(count: int, start: int = 0) -> list[dict[str, str]]:
     return [{"title": f"book {n}", "year": str(1900 + n % 100)} for n in range(start, start + count)]
 
 
-async def test_bulk_insert_packs_rows_and_survives_restart(harness: Harness, store: GuildStore) -> None:
-    """2,500 rows cost 3 requests (batches of 1,000) and come back with ids 1..2500 after a restart."""
+async def test_bulk_insert_packs_rows_and_survives_restart(
+    harness: Harness, store: GuildStore, batch_budget: Callable[[int], int]
+) -> None:
+    """2,500 rows in batches of 80,000 bytes cost 3 requests and come back with ids 1..2500 after a restart."""
+    cuts = parts(_rows(2500), batch_budget(80_000))
+    assert len(cuts) == 3
     progress: list[tuple[int, int]] = []
 
     async def on_progress(done: int, total: int) -> None:
@@ -23,7 +30,7 @@ async def test_bulk_insert_packs_rows_and_survives_restart(harness: Harness, sto
     before = harness.requests()
     records = (await store.insert_many("books", _rows(2500), creator_id=7, on_progress=on_progress)).written
     assert harness.requests() - before == 3
-    assert progress == [(1000, 2500), (2000, 2500), (2500, 2500)]
+    assert progress == [(cut.stop, 2500) for cut in cuts]
     assert [r.id for r in records] == list(range(1, 2501))
     restarted = await harness.restart()
     assert await restarted.count("books") == 2500
@@ -107,18 +114,31 @@ async def test_created_at_survives_update_out_of_batch(harness: Harness, store: 
     assert (await restarted.get("books", 1)).created_at == first.created_at
 
 
-async def test_interrupted_resumable_import_writes_only_what_is_missing(harness: Harness, store: GuildStore) -> None:
+async def test_a_server_s_upload_limit_holds_30_000_rows_in_one_message(harness: Harness, store: GuildStore) -> None:
+    """Batches are cut by bytes, not rows: 30,000 short rows are one request on a 10 MiB server, and read back."""
+    before = harness.requests()
+    await store.insert_many("books", _rows(30_000), creator_id=7)
+    assert harness.requests() - before == 1
+    restarted = await harness.restart()
+    assert await restarted.count("books") == 30_000
+    assert (await restarted.get("books", 30_000)).values["title"] == "book 29999"
+
+
+async def test_interrupted_resumable_import_writes_only_what_is_missing(
+    harness: Harness, store: GuildStore, batch_budget: Callable[[int], int]
+) -> None:
     """Run again after losing its last part, a resumable import writes only that part: no duplicate rows."""
     rows = _rows(2500)
+    last = parts(rows, batch_budget(80_000))[-1]
     first = await store.insert_many("books", rows, 1, resumable=True)
     assert len(first.written) == 2500
-    await harness.delete_by_hand("books", 2500)  # the last batch (rows 2001-2500) never reached Discord
+    await harness.delete_by_hand("books", 2500)  # the last batch never reached Discord
     restarted = await harness.restart()
     await restarted.insert("books", {"title": "written after the restart"}, 1)
     before = harness.requests()
     again = await restarted.insert_many("books", rows, 1, resumable=True)
-    assert (again.already_written, len(again.written)) == (2000, 500)
-    assert [r.values["title"] for r in again.written] == [f"book {n}" for n in range(2000, 2500)]
+    assert (again.already_written, len(again.written)) == (last.start, len(last))
+    assert [r.values["title"] for r in again.written] == [f"book {n}" for n in last]
     assert harness.requests() - before == 1  # only the missing batch
     assert await restarted.count("books") == 2501
     with pytest.raises(ImportRejected, match="already in record"):  # complete: a new run, checked as new rows

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from discobase import (
@@ -14,6 +16,7 @@ from discobase import (
     retry,
 )
 from discobase.errors import DiscordUnavailable
+from discobase.write.imports import parts
 
 from .conftest import Harness
 
@@ -40,9 +43,13 @@ async def test_update_many_changes_every_record_in_one_request(harness: Harness,
     assert await restarted.count("books") == 1000
 
 
-async def test_update_many_over_a_thousand_takes_one_request_per_thousand(harness: Harness, store: GuildStore) -> None:
-    """2,500 records: three batches."""
+async def test_update_many_past_one_message_takes_one_request_a_batch(
+    harness: Harness, store: GuildStore, batch_budget: Callable[[int], int]
+) -> None:
+    """2,500 records in batches of 80,000 bytes: three batches."""
     await _fill(store, 2500)
+    changed = [{**record.values, "year": 2000} for record in await store.find("books")]
+    assert len(parts(changed, batch_budget(80_000))) == 3
     before = harness.requests()
     await store.update_many("books", list(range(1, 2501)), {"year": "2000"})
     assert harness.requests() - before == 3
@@ -150,9 +157,13 @@ async def test_upsert_of_a_thousand_rows_is_a_couple_of_requests(harness: Harnes
     assert (len(result.inserted), len(result.updated)) == (500, 500)
 
 
-async def test_a_failure_between_batches_says_how_far_it_got(harness: Harness, store: GuildStore, monkeypatch) -> None:
+async def test_a_failure_between_batches_says_how_far_it_got(
+    harness: Harness, store: GuildStore, monkeypatch, batch_budget: Callable[[int], int]
+) -> None:
     """The second of three batches fails: the first stays stored, the error says so; running it again finishes."""
     await _fill(store, 2500)
+    changed = [{**record.values, "year": 1} for record in await store.find("books")]
+    first = parts(changed, batch_budget(80_000))[0]
     monkeypatch.setattr(retry, "DELAYS", ())
     original = store.backend.send
     calls = {"n": 0}
@@ -164,7 +175,7 @@ async def test_a_failure_between_batches_says_how_far_it_got(harness: Harness, s
         return await original(channel_id, text)
 
     monkeypatch.setattr(store.backend, "send", failing_second)
-    with pytest.raises(PartlyStored, match="1000 of 2500 changes were stored"):
+    with pytest.raises(PartlyStored, match=f"{len(first)} of 2500 changes were stored"):
         await store.update_many("books", list(range(1, 2501)), {"year": "1"})
     monkeypatch.setattr(store.backend, "send", original)
     await store.update_many("books", list(range(1, 2501)), {"year": "1"})

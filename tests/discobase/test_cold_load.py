@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import discord
 import pytest
 
-import discobase.write.imports
 from discobase import MissingPermission
+from discobase.write.imports import parts, stored_size
 
 from .conftest import books_schema, simcord_harness
 
@@ -17,9 +18,9 @@ ROWS = [{"title": f"book {n}"} for n in range(1200)]
 
 
 @pytest.fixture
-def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Twelve batch messages of 100 records, each in its attached file."""
-    monkeypatch.setattr(discobase.write.imports, "BATCH_ROWS", 100)
+def small_batches(batch_budget: Callable[[int], int]) -> None:
+    """Twelve batch messages of about 100 records, each in its attached file."""
+    assert len(parts(ROWS, batch_budget(100 * max(map(stored_size, ROWS))))) == 12
 
 
 @pytest.fixture

@@ -405,3 +405,31 @@ def test_release_is_dead_at_once_on_every_clock() -> None:
     released = LeaseTerms("old", 100.0 - SKEW)
     claim = Claim(1, released)
     assert not claim.live(100.0) and claim.ends == 100.0
+
+
+async def test_start_up_takes_a_free_lease_and_never_waits_for_a_held_one(world: tuple[MemoryBackend, Clock]) -> None:
+    """At start-up, behind a live holder it gives up at once; once the lease is free, it takes it for writes."""
+    backend, clock = world
+    old = _process(backend, clock, "old")
+    await old.create_table(books_schema())
+    new = _process(backend, clock, "new")
+    started = clock.now
+    await new.gate.prepare()  # the old process still holds: no wait (the first write would queue as before)
+    assert clock.now - started <= 1.0  # the settle step of a first listing, never the holder's 60 s
+    assert new.lease is not None and not new.lease.held
+    await old.insert("books", {"title": "Dune"}, 1)  # the old process keeps writing meanwhile
+    await old.close()
+    await new.gate.prepare()
+    assert new.lease.held
+    await new.load("books")
+    calls = len(backend.calls)
+    assert (await new.insert("books", {"title": "Emma"}, 1)).id == 2
+    assert backend.calls[calls:] == ["send"]  # the insert alone: the lease was taken before it
+    assert catalog_claims_are_only(backend, new, "new")
+
+
+async def test_start_up_in_a_server_without_storage_makes_nothing(world: tuple[MemoryBackend, Clock]) -> None:
+    """No storage category: ``prepare`` sends no request and lays nothing out."""
+    backend, clock = world
+    await _process(backend, clock, "new").gate.prepare()
+    assert backend.calls == [] and backend.channels == {}

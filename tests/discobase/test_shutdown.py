@@ -6,17 +6,21 @@ import asyncio
 
 import pytest
 
-from discobase import GuildStore, MemoryBackend, ShuttingDown
+from discobase import DEFAULT_UPLOAD_LIMIT, GuildStore, MemoryBackend, ShuttingDown
+from discobase.write.imports import batch_bytes, parts
 from discobase.write.lease import Lease
 
 from .conftest import books_schema
+
+SMALL_SERVER = 100_000
+"""An upload limit whose batches (80,000 bytes) cut an import of 2,500 short rows in three."""
 
 
 class SlowBackend(MemoryBackend):
     """Message creates wait for ``release`` to be set, like a slow Discord."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, upload_limit: int = DEFAULT_UPLOAD_LIMIT) -> None:
+        super().__init__(upload_limit=upload_limit)
         self.release = asyncio.Event()
         self.release.set()
 
@@ -27,7 +31,7 @@ class SlowBackend(MemoryBackend):
 
 @pytest.fixture
 async def slow() -> tuple[SlowBackend, GuildStore]:
-    backend = SlowBackend()
+    backend = SlowBackend(upload_limit=SMALL_SERVER)
     store = GuildStore(backend, lease=Lease(backend, "me", settle=0))
     await store.create_table(books_schema())
     return backend, store
@@ -56,6 +60,7 @@ async def test_import_stops_between_batches_and_resumes(slow: tuple[SlowBackend,
     """Shutdown during an import keeps the batches written; the same import again writes only the rest."""
     backend, store = slow
     rows = [{"title": f"book {n}"} for n in range(2500)]
+    first = len(parts(rows, batch_bytes(SMALL_SERVER))[0])
     closing: list[asyncio.Task[None]] = []
     send = backend.send
 
@@ -67,13 +72,13 @@ async def test_import_stops_between_batches_and_resumes(slow: tuple[SlowBackend,
         return message_id
 
     backend.send = shut_down_after_first_batch  # type: ignore[method-assign]
-    with pytest.raises(ShuttingDown, match="1000 of 2500 rows were written; run the same import again"):
+    with pytest.raises(ShuttingDown, match=f"{first} of 2500 rows were written; run the same import again"):
         await store.insert_many("books", rows, 1, resumable=True)
     await closing[0]
     restarted = GuildStore(backend)
-    assert await restarted.count("books") == 1000
+    assert await restarted.count("books") == first
     result = await restarted.insert_many("books", rows, 1, resumable=True)
-    assert (result.already_written, len(result.written)) == (1000, 1500)
+    assert (result.already_written, len(result.written)) == (first, 2500 - first)
     assert await restarted.count("books") == 2500
 
 

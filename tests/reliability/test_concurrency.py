@@ -17,7 +17,6 @@ import orjson
 import pytest
 
 import discobase
-import discobase.write.imports
 from bot import create_bot
 from cogs.utils.errors import NotAllowed
 from tests.conftest import BOOKS_COLUMNS
@@ -133,10 +132,10 @@ async def test_twenty_members_insert_update_and_delete_at_once(
 
 @pytest.mark.parametrize("clash", [False, True])
 async def test_an_import_racing_inserts_is_all_or_nothing(
-    simcord_env, settings, guild, crowd, moderator, channel, books, store, monkeypatch, overlap, clash
+    simcord_env, settings, guild, crowd, moderator, channel, books, store, batch_budget, overlap, clash
 ):
     """An import racing 10 inserts, clashing or not: ids and titles stay unique; the import is all or nothing."""
-    monkeypatch.setattr(discobase.write.imports, "BATCH_ROWS", 100)
+    batch_budget(8_000)  # about 100 rows a batch: the inserts race three batches
     rows = orjson.dumps([{"title": f"I{n}", "author": "imp"} for n in range(300)])
     calls = [(moderator, channel, "record import", {"table": "books", "file": ("i.json", rows)})]
     calls += [

@@ -23,9 +23,10 @@ import discobase
 from cogs.record._files import read_rows, to_csv, without_ids
 from cogs.record._form import parse_lines
 from cogs.utils.errors import NotAllowed, Refused
+from discobase.backend.base import DEFAULT_UPLOAD_LIMIT
 from discobase.cache.stored_table import CachedTable
 from discobase.model.records import Record, decode_message, encode_record
-from discobase.write.imports import check_rows, import_key, parts
+from discobase.write.imports import batch_bytes, check_rows, import_key, parts
 
 from .strategies import FILES, TEXT, deep, deep_object, mangle
 
@@ -156,8 +157,9 @@ def check_import(filename: str, data: bytes) -> None:
     rows = outcome(lambda: without_ids(SCHEMA, rows))
     if rows is None:
         return
-    import_key("books", rows)
-    parts(rows)
+    budget = batch_bytes(DEFAULT_UPLOAD_LIMIT)
+    import_key("books", rows, budget)
+    parts(rows, budget)
     converted, problems = check_rows(table_with(SAMPLE), rows)
     assert len(converted) + len({problem.row for problem in problems}) == len(rows)  # a bad row may have several
     assert all(str(problem) for problem in problems)
