@@ -49,6 +49,14 @@ def _embed(**fields: Any) -> discord.Embed:
     return embed
 
 
+class _SixRowModal(discord.ui.Modal, title="Form"):
+    """Six text inputs, which discord.py's ``Modal.add_item`` itself refuses to build."""
+
+    def to_components(self) -> list[dict[str, Any]]:
+        text_input = {"type": 4, "style": 1, "label": "Text"}
+        return [{"type": 1, "components": [{**text_input, "custom_id": f"{n}"}]} for n in range(6)]
+
+
 def _send(**kwargs: Any) -> Answer:
     return lambda interaction: interaction.response.send_message(**kwargs)
 
@@ -88,6 +96,7 @@ ANSWERS: dict[str, Answer] = {
     "modal placeholder": _show(lambda: _modal(placeholder="p" * 101)),
     "modal value": _show(lambda: _modal(default="v" * 4001, style=discord.TextStyle.paragraph)),
     "modal max_length": _show(lambda: _modal(max_length=4001)),
+    "modal rows": _show(_SixRowModal),
     "clean": lambda interaction: interaction.response.send_message(
         "x" * 2000,
         embeds=[_embed(title="t" * 256, description="d" * 4096, fields=[("n" * 256, "v" * 1024)], footer="f" * 100)]
@@ -166,6 +175,7 @@ REFUSED = [
     ("modal placeholder", ".placeholder is 101 characters, over Discord's 100"),
     ("modal value", ".value is 4,001 characters, over Discord's 4,000"),
     ("modal max_length", ".max_length is 4,001, over Discord's 4,000"),
+    ("modal rows", "6 modal rows, over Discord's 5"),
 ]
 
 

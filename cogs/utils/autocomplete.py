@@ -7,7 +7,7 @@ that cannot be computed quickly (an unknown table, a cold table still loading)
 is simply left out: autocomplete never shows an error, the command does.
 
 Every wait of one autocomplete shares one budget (``ANSWER_WITHIN``, counted
-from when the bot received it), so a cold store whose catalog and table both
+from when Discord made it, as its 3 s are), so a cold store whose catalog and table both
 load still answers in time, with what it has; the loads go on for the command.
 """
 
@@ -30,6 +30,7 @@ from ..access import may_see_record, visible_names
 from .context import store_of
 from .embeds import record_line
 from .formatting import cut
+from .replies import made_at
 
 __all__ = [
     "MAX_CHOICES",
@@ -51,10 +52,8 @@ __all__ = [
 MAX_CHOICES = 25
 CHOICE_LIMIT = 100
 ANSWER_WITHIN = 2.0
-"""Seconds one autocomplete may wait for loads in all, from when it arrived: its answer leaves within 2.5 s
+"""Seconds one autocomplete may wait for loads in all, from when Discord made it: its answer leaves within 2.5 s
 (Discord allows 3), whatever the store's state; the loads go on in the background for the command."""
-
-_STARTED = "discobase.autocomplete_started"
 
 T = TypeVar("T")
 
@@ -85,10 +84,8 @@ def _choices(values: Iterable[str]) -> list[app_commands.Choice[str]]:
 
 
 def _left(interaction: discord.Interaction) -> float:
-    """Seconds this autocomplete may still wait (its budget is shared by every wait, see ``ANSWER_WITHIN``)."""
-    now = asyncio.get_running_loop().time()
-    started: float = interaction.extras.setdefault(_STARTED, now)
-    return max(0.0, started + ANSWER_WITHIN - now)
+    """Seconds this autocomplete may still wait (its budget, from when Discord made it, is shared by every wait)."""
+    return max(0.0, made_at(interaction) + ANSWER_WITHIN - asyncio.get_running_loop().time())
 
 
 async def _within_budget(interaction: discord.Interaction, work: Awaitable[T]) -> T:

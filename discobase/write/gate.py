@@ -57,19 +57,32 @@ _before_write: contextvars.ContextVar[Callable[[], Awaitable[None]] | None] = co
 )
 
 
+_lease_wait: contextvars.ContextVar[Callable[[bool], None] | None] = contextvars.ContextVar(
+    "discobase_lease_wait", default=None
+)
+
+
 @contextmanager
-def before_writes(hook: Callable[[], Awaitable[None]]) -> Iterator[None]:
+def before_writes(
+    hook: Callable[[], Awaitable[None]], *, lease_wait: Callable[[bool], None] | None = None
+) -> Iterator[None]:
     """Writes started in this context (and tasks created in it) await ``hook`` when admitted, before anything else.
 
     If the hook raises, the write never starts: no lease, no queue, no request.
     The bot passes "acknowledge the interaction": Discord lets one process
     acknowledge it, so the process refused (40060) or too late (10062) never
     writes. The hook may run more than once (once per write): make it idempotent.
+    ``lease_wait(True)`` is called when a write starts waiting for the lease
+    (not held here: another process may hold it), ``lease_wait(False)`` when it
+    stops; the bot lets a holder elsewhere answer first, as it may have the same
+    interaction.
     """
     token = _before_write.set(hook)
+    waits = _lease_wait.set(lease_wait)
     try:
         yield
     finally:
+        _lease_wait.reset(waits)
         _before_write.reset(token)
 
 
@@ -224,7 +237,14 @@ class WriteGate:
         """Hold the guild's write lease; if its last holder could have written since our reads, read again."""
         if self.lease is None:
             return
-        previous = await self.lease.hold(self.tables.catalog(), wait=wait)
+        note = _lease_wait.get() if not self.lease.held else None
+        if note is not None:
+            note(True)
+        try:
+            previous = await self.lease.hold(self.tables.catalog(), wait=wait)
+        finally:
+            if note is not None:
+                note(False)
         if previous is None or previous < self.tables.opened_at:
             return
         log.warning("write lease taken over from a process that wrote after our reads: reading everything again")
@@ -251,6 +271,7 @@ class WriteGate:
         """Run a write that nobody waits for (from a gateway event); a failure is logged."""
         quiet = contextvars.copy_context()  # not the spawning command's: its before_writes hook is not ours
         quiet.run(_before_write.set, None)
+        quiet.run(_lease_wait.set, None)
         task = asyncio.get_running_loop().create_task(write(), context=quiet)
         self._background.add(task)
         task.add_done_callback(self._background_done)

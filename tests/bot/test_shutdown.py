@@ -11,7 +11,7 @@ import pytest
 import discobase
 from bot import Settings, create_bot
 from bot.runner import serve
-from bot.tree import RESTARTING
+from bot.tree import RESTARTING, RESTARTING_AFTER
 from tests.cogs.helpers import reply
 
 
@@ -34,9 +34,10 @@ async def test_shutdown_during_writes_keeps_every_acknowledged_write(simcord_env
 
 
 async def test_commands_during_shutdown_hear_restarting(simcord_env, member, channel, books):
-    """A command arriving while the bot drains gets an ephemeral note and starts nothing."""
+    """A command arriving while the bot drains gets an ephemeral note (within Discord's 3 s) and starts nothing."""
     simcord_env.bot.draining = True
     result = await member.slash(channel, "record insert", table="books", values="title=Late, author=Z")
+    await simcord_env.advance_time(RESTARTING_AFTER)
     assert result.ephemeral and result.response.content == RESTARTING
     simcord_env.bot.draining = False
     assert "has 0 records" in reply(await member.slash(channel, "record count", table="books")).content

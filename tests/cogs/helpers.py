@@ -1,11 +1,15 @@
-"""What a member sees of the bot's answers."""
+"""What a member sees of the bot's answers; and a gateway that hands interactions over late."""
 
 from __future__ import annotations
+
+import asyncio
 
 import discord
 import pytest
 import simcord
 from simcord import InteractionResult, ResponseMessage
+
+import bot.tree
 
 
 def reply(result: InteractionResult) -> ResponseMessage:
@@ -41,3 +45,14 @@ async def not_offered(
     assert command not in actor.available_commands(place)
     with pytest.raises(simcord.SetupError, match="default-member-permissions"):
         await actor.slash(place, command, **options)
+
+
+def lag(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Every interaction reaches our code ``seconds`` (simulated) after Discord made it: a gateway backlog."""
+    original = bot.tree.DiscobaseTree.interaction_check
+
+    async def lagging(self: bot.tree.DiscobaseTree, interaction: discord.Interaction) -> bool:
+        await asyncio.sleep(seconds)
+        return await original(self, interaction)
+
+    monkeypatch.setattr(bot.tree.DiscobaseTree, "interaction_check", lagging)

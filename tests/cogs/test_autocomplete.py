@@ -11,6 +11,7 @@ import discord
 from bot import create_bot
 from cogs.utils.autocomplete import ANSWER_WITHIN, MAX_CHOICES, rank
 from discobase.backend import discord_backend
+from tests.cogs.helpers import lag
 
 
 def _values(choices: list[dict]) -> list:
@@ -129,3 +130,35 @@ async def test_cold_record_id_autocomplete_answers_within_its_budget(
         assert 0 <= waited <= ANSWER_WITHIN + 0.5, f"autocomplete answered after {waited} s, past 2.5 s"
         await simcord_env.advance_time(30)  # the loads go on meanwhile
     assert offered == [[], [2, 1]]  # nothing loaded in time: nothing offered, and no error
+
+
+async def test_autocomplete_reaching_us_late_answers_within_discords_3_seconds(
+    simcord_env, settings, admin, channel, books, monkeypatch
+):
+    """An autocomplete handed over 2.2 s after Discord made it, on a cold, slow store, still answers in time."""
+    await admin.slash(channel, "record insert", table="books", values="title=Dune, author=X")
+    await simcord_env.bot.close()
+    await simcord_env.restart_bot(create_bot(settings))
+    original = discord_backend._page
+
+    async def slow_page(*args: Any) -> Any:
+        await asyncio.sleep(1.5)
+        return await original(*args)
+
+    monkeypatch.setattr(discord_backend, "_page", slow_page)
+    lag(monkeypatch, 2.2)
+    answered: list[datetime.datetime] = []
+    respond = discord.InteractionResponse.autocomplete
+
+    async def timed(self: discord.InteractionResponse, choices: Any) -> None:
+        answered.append(discord.utils.utcnow())
+        await respond(self, choices)
+
+    monkeypatch.setattr(discord.InteractionResponse, "autocomplete", timed)
+    made = simcord_env.now()
+    await admin.autocomplete(channel, "record get", "id", "", table="books")
+    await simcord_env.advance_time(10)
+    assert len(answered) == 1
+    waited = (answered[0] - made).total_seconds()
+    assert waited < 3, f"answered {waited} s after Discord made the interaction: refused as too late"
+    assert not simcord_env.errors

@@ -76,3 +76,21 @@ async def test_create_at_the_servers_500_channels_is_refused_with_the_count(
     await simcord_env.settle()
     result = await admin.slash(channel, "table create", name="authors", columns="name:text")
     assert "Created table `authors`" in reply(result).content
+
+
+async def test_back_to_back_creates_count_channels_the_gateway_has_not_shown_yet(
+    simcord_env, guild, admin, channel, books, monkeypatch
+):
+    """With no CHANNEL_CREATE event arriving, tables made in a row still spill at 50 (discord.py caches its creates)."""
+    category = guild.channels["discobase"]
+    for n in range(47):  # the catalog, books and 47 more: one place left
+        guild.create_text_channel(f"filler-{n}", category=category)
+    await simcord_env.settle()
+    parsers = simcord_env.bot._connection.parsers
+    monkeypatch.setitem(parsers, "CHANNEL_CREATE", lambda data: None)  # the gateway lags behind our creates
+    for name in ("t1", "t2", "t3"):
+        result = await admin.slash(channel, "table create", name=name, columns="title:text")
+        assert f"Created table `{name}`" in reply(result).content
+    parents = {c.name: c.parent_id for c in simcord_env.backend.channels.values()}
+    assert parents["t1"] == category.id
+    assert parents["t2"] == parents["t3"] == guild.channels["discobase-2"].id

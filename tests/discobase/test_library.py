@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 import simcord
@@ -203,17 +205,22 @@ async def test_a_class_after_its_column_was_renamed() -> None:
         await db.close()
 
 
-async def test_library_saves_at_once_share_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Thirty Table.save() at once: each object gets its own id, and they share a couple of messages."""
+def _round_trips(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Discord call yields to the loop a few times, as a real request does (SimCord answers at once)."""
     from discobase.backend import discord_backend
 
     original = discord_backend._call
 
     async def round_trip(*args: object, **kwargs: object) -> object:
-        for _ in range(3):  # SimCord answers at once; a real request yields to the loop
+        for _ in range(3):
             await asyncio.sleep(0)
         return await original(*args, **kwargs)  # type: ignore[arg-type]
 
+    monkeypatch.setattr(discord_backend, "_call", round_trip)
+
+
+async def test_library_saves_at_once_share_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thirty Table.save() at once: each object gets its own id, and they share a couple of messages."""
     db = discobase.Database("Crowd")
 
     @db.table
@@ -225,7 +232,7 @@ async def test_library_saves_at_once_share_a_message(monkeypatch: pytest.MonkeyP
         await env.settle()
         await db.wait_ready()
         await Item(kind="first").save()  # the table and the write lease
-        monkeypatch.setattr(discord_backend, "_call", round_trip)
+        _round_trips(monkeypatch)
         items = [Item(kind=f"k{n}") for n in range(30)]
         start = len(env.http_requests)
         await asyncio.gather(*(item.save() for item in items))
@@ -235,9 +242,10 @@ async def test_library_saves_at_once_share_a_message(monkeypatch: pytest.MonkeyP
         assert sorted(i.kind for i in await Item.find()) == sorted(["first", *(f"k{n}" for n in range(30))])
 
 
-async def test_an_11_mib_value_is_refused_beside_concurrent_saves() -> None:
-    """With 10 MiB a message, an 11 MiB value is refused with its size; the saves beside it land."""
-    db = discobase.Database("Big values")
+@asynccontextmanager
+async def _notes(name: str) -> AsyncIterator[tuple[simcord.Env, Any]]:
+    """A library program with one ``Note`` table (a body of any size) on a fresh simulated server; the class."""
+    db = discobase.Database(name)
 
     @db.table
     class Note(discobase.Table):
@@ -245,12 +253,35 @@ async def test_an_11_mib_value_is_refused_beside_concurrent_saves() -> None:
         body: str = ""
 
     async with simcord.run(db.bot) as env:
-        env.create_guild("Big values")
+        env.create_guild(name)
         await env.settle()
         async with db.conn("token"):
-            huge = Note(title="huge", body="x" * (11 * 2**20))
-            saves = [Note(title=f"n{n}", body="short").save() for n in range(5)]
-            outcomes = await asyncio.gather(huge.save(), *saves, return_exceptions=True)
-            assert isinstance(outcomes[0], discobase.RecordTooLarge) and "11.0 MiB" in str(outcomes[0])
-            assert sorted(note.title for note in outcomes[1:]) == [f"n{n}" for n in range(5)]
-            assert sorted(note.title for note in await Note.find()) == [f"n{n}" for n in range(5)]
+            yield env, Note
+
+
+async def test_an_11_mib_value_is_refused_beside_concurrent_saves() -> None:
+    """With 10 MiB a message, an 11 MiB value is refused with its size; the saves beside it land."""
+    async with _notes("Big values") as (_, Note):
+        huge = Note(title="huge", body="x" * (11 * 2**20))
+        saves = [Note(title=f"n{n}", body="short").save() for n in range(5)]
+        outcomes = await asyncio.gather(huge.save(), *saves, return_exceptions=True)
+        assert isinstance(outcomes[0], discobase.RecordTooLarge) and "11.0 MiB" in str(outcomes[0])
+        assert sorted(note.title for note in outcomes[1:]) == [f"n{n}" for n in range(5)]
+        assert sorted(note.title for note in await Note.find()) == [f"n{n}" for n in range(5)]
+
+
+async def test_concurrent_medium_saves_past_10_mib_in_total_all_land_within_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twelve 1 MiB saves at once (12 MiB, past one upload): all stored, in several batches each within 10 MiB."""
+    async with _notes("Medium values") as (env, Note):
+        await Note(title="first").save()  # the table and the write lease
+        _round_trips(monkeypatch)
+        start = len(env.http_requests)
+        notes = [Note(title=f"n{n}", body=f"{n}" * 2**20) for n in range(12)]
+        await asyncio.gather(*(note.save() for note in notes))
+        creates = [r for r in env.http_requests[start:] if r.method == "POST" and r.path.endswith("/messages")]
+        assert 2 <= len(creates) < 12  # packed, in as many batches as the bytes need
+        # every upload went through tests/strict_discord.py, which refuses one over 10 MiB
+        found = {note.title: note.body for note in await Note.find()}
+        assert all(found[f"n{n}"] == f"{n}" * 2**20 for n in range(12))
