@@ -9,6 +9,7 @@ import platform
 from datetime import date
 
 from .cpu import cache_bound, chart_seconds, cpu_finds, cpu_summaries
+from .history import history_load_cost
 from .ratelimit import ASSUMPTIONS
 from .scale import ScalePoint, scale_points, scale_table
 from .workloads import Measurement, command_workloads, concurrent_workloads, engine_workloads, spread_workload
@@ -152,6 +153,13 @@ def main() -> None:
         f"{sums['by author of year'] * 1000:.1f} ms, by a unique column ({args.cached:,} groups) "
         f"{sums['by title'] * 1000:.1f} ms, the find's scan included {sums['scan and by author'] * 1000:.1f} ms; "
         f"a chart of 26 bars {chart * 1000:.0f} ms ({first_chart * 1000:.0f} ms for the first, importing matplotlib)"
+    )
+    cost = asyncio.run(history_load_cost(args.cached))
+    print(
+        f"History: a cold load of {cost['records']:,.0f} records imported in parts, a fifth updated and a "
+        f"twentieth deleted in bulk changes, compacted: {cost['with'] * 1000:.0f} ms with their history and trash, "
+        f"{cost['without'] * 1000:.0f} ms without ({(cost['with'] / cost['without'] - 1) * 100:+.0f}%); "
+        f"{cost['bytes'] / 1e6:.1f} MB read instead of {cost['plain_bytes'] / 1e6:.1f} MB"
     )
     bound = asyncio.run(cache_bound())
     print(

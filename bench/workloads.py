@@ -133,7 +133,13 @@ async def engine_workloads(big: int = 10_000) -> list[Measurement]:
         unread = View(name="unread", where="read = false", sort="-year", columns=("title", "year"))
         results.append(await session.measure("save a view", lambda: session.store.save_view("books", unread)))
         results.append(await session.measure("update 1", lambda: session.store.update("books", 5, {"read": "yes"})))
-        results.append(await session.measure("delete 1", lambda: session.store.delete("books", 6)))
+        results.append(await session.measure("delete 1", lambda: session.store.delete("books", 6, actor=1)))
+        results.append(
+            await session.measure("restore 1 (from the trash)", lambda: session.store.restore("books", 6, actor=1))
+        )
+        results.append(await session.measure("undo 1 (the restore)", lambda: session.store.undo("books", 1)))
+        results.append(await session.measure("history of 1 record (warm)", lambda: session.store.history("books", 6)))
+        results.append(await session.measure("trash (warm)", lambda: session.store.trash("books")))
 
         await session.store.create_table(schema.model_copy(update={"name": "imported"}).revalidated())
         rows = [_row(n) for n in range(1000)]

@@ -11,6 +11,7 @@ from . import cache, errors, model, write
 from . import exceptions as exceptions  # discobase 1.0's module of errors
 from .backend import Backend, DiscordBackend, MemoryBackend
 from .backend.base import DEFAULT_UPLOAD_LIMIT
+from .cache.changes import HistoryEntry, TrashedRecord
 from .cache.stored_table import CachedTable, StoredTable
 from .database import Database, default_intents
 from .engine import Engine
@@ -25,12 +26,13 @@ from .model.schema import Column, TableSchema, View
 from .model.summary import DateRange, Group, GroupBy, NumberStats, Summary, parse_by, parse_of, summarize
 from .model.views import Selection, parse_column_list, select
 from .store import GuildStore
-from .table import Table, Unique
+from .table import Deleted, Table, Unique
 from .write import guard, retry
 from .write.bulk_changes import BulkUpdate, UpsertResult
 from .write.compaction import CompactionResult
 from .write.imports import BulkResult
 from .write.schema_changes import AlterResult
+from .write.undo import Undone
 
 try:
     __version__ = version("discobase")
@@ -85,12 +87,14 @@ __all__ = [
     "Condition",
     "Database",
     "DateRange",
+    "Deleted",
     "DiscordBackend",
     "Engine",
     "Found",
     "Group",
     "GroupBy",
     "GuildStore",
+    "HistoryEntry",
     "MemoryBackend",
     "NumberStats",
     "Query",
@@ -101,6 +105,8 @@ __all__ = [
     "Summary",
     "Table",
     "TableSchema",
+    "TrashedRecord",
+    "Undone",
     "Unique",
     "UpsertResult",
     "View",

@@ -37,7 +37,9 @@ __all__ = [
     "NotBuilt",
     "NotConnected",
     "NotConnectedError",
+    "NotInTrash",
     "NotSaved",
+    "NothingToUndo",
     "PartlyStored",
     "RecordNotFound",
     "RecordProblem",
@@ -50,6 +52,7 @@ __all__ = [
     "StorageDamaged",
     "TableDamaged",
     "TableExists",
+    "UndoRefused",
     "UniqueViolation",
     "UnknownColumn",
     "UnknownTable",
@@ -580,3 +583,45 @@ class AlterRejected(DatabaseTableError):
         lines = "\n".join(_alter_line(what, kind, group) for (kind, what), group in kinds.items())
         count = "1 record" if len(problems) == 1 else f"{len(problems)} records"
         super().__init__(f"Nothing was changed: {count} of `{table}` cannot take the change to `{column}`:\n{lines}")
+
+
+def _who(actor: int) -> str:
+    """A member as a reply names them (a mention that pings nobody); 0 is the bot itself."""
+    return f"<@{actor}>" if actor else "the bot"
+
+
+class NotInTrash(DatabaseLookupError):
+    """A restore of a record that is not in the table's trash; ``why`` says which case."""
+
+    def __init__(self, table: str, record_id: int, why: str) -> None:
+        self.table = table
+        self.record_id = record_id
+        self.why = why
+        super().__init__(
+            f"Record {record_id} of `{table}` {why}, so it cannot be restored. "
+            f"`/record trash table:{table}` lists what can be."
+        )
+
+
+class NothingToUndo(DatabaseLookupError):
+    """A member's undo found no change of theirs on the table within the hour; ``last`` describes their last one."""
+
+    def __init__(self, table: str, last: str | None) -> None:
+        self.table = table
+        self.last = last
+        since = f" Your last change there was {last}: undo reaches back one hour." if last else ""
+        super().__init__(f"You have no change to undo in `{table}` from the last hour.{since}")
+
+
+class UndoRefused(DatabaseStorageError):
+    """Records of the change to undo changed since (``changed``: id and who), so nothing was undone."""
+
+    def __init__(self, table: str, what: str, changed: Sequence[tuple[int, int]]) -> None:
+        self.table = table
+        self.changed = list(changed)
+        named = ", ".join(f"record {record_id} (by {_who(actor)})" for record_id, actor in self.changed[:10])
+        more = f" and {len(self.changed) - 10} more" if len(self.changed) > 10 else ""
+        super().__init__(
+            f"Nothing was undone: {what} in `{table}`, but {named}{more} changed since. "
+            f"Undo would lose those changes; change the records back with `/record update` instead."
+        )

@@ -2,9 +2,10 @@
 
 ``GuildStore`` is the surface the bot's cogs and the library use. It is made
 of its capabilities, each a module of draft builders over the same parts
-(write/parts.py): ``RecordWrites`` (insert, update, delete, insert_many),
-``BulkChanges`` (update, delete and upsert many), ``TableChanges`` and
-``SchemaChanges`` (the catalog). Below them, three layers:
+(write/parts.py): ``RecordWrites`` (insert, update, delete, restore,
+insert_many), ``BulkChanges`` (update, delete and upsert many) and ``Undo``
+(the trash, history, restore many, undo; bulk changes themselves),
+``TableChanges`` and ``SchemaChanges`` (the catalog). Below them, three layers:
 
 - ``write/``: ``Committer`` (commit.py), the one commit path; ``GroupCommit``,
   the tables' write queues; ``WriteGate`` (gate.py), the lifecycle and the
@@ -50,6 +51,27 @@ The engine's invariants, cited by number across the package:
   after a successor took over. Such a write is never acknowledged (its outcome
   is unknown, I1), and the successor read everything after taking over, so the
   late write is read back as Discord decides it, never lost from memory.
+- **I8 A message carries what it supersedes.** The message that decides an id
+  (I2) carries that id's history of the last 30 days (every change: when, who,
+  which command, the values it replaced) and, for a deleted record, the record
+  itself (its trash). A change's message is the one request it costs anyway,
+  so history and trash add no request (a deletion edits the record's message
+  into its marker rather than deleting it: one request either way). Whatever
+  supersedes a message (an edit in place, a newer message, a compaction fold)
+  repeats what that message carried, pruned to 30 days; so deleting a message
+  that decides nothing (compaction's sweep) loses no history, and what a
+  cold load reads from the deciding messages is the whole kept history (I1).
+  The history lives in memory in its stored form beside the records,
+  changed only by loading and ``apply`` (I5).
+- **I9 A restore or an undo is a write like any other.** It is a draft of
+  record states (the trashed record under its old id, I3: ids are never
+  reused, so the id is still free; or the values an entry replaced), checked
+  against the unique columns and stored by ``Committer.commit`` under the
+  lease and the lock (I4 to I6), and it is itself a change in the history.
+  An undo refuses if a later change touched one of its records (it would
+  lose that change), and names the change it undid, so a second undo reaches
+  the change before, never undoes the undo; both read only what I8 keeps,
+  so they hold after a restart and after compaction.
 """
 
 from __future__ import annotations
@@ -67,7 +89,6 @@ from .model.catalog import Access, Settings
 from .model.query import Query
 from .model.records import Found, Record
 from .model.schema import TableSchema
-from .write.bulk_changes import BulkChanges
 from .write.commit import Committer
 from .write.compaction import CompactionResult, Compactor
 from .write.events import Reconciler
@@ -78,6 +99,7 @@ from .write.lease import Lease
 from .write.record_writes import RecordWrites
 from .write.schema_changes import SchemaChanges
 from .write.table_changes import TableChanges
+from .write.undo import Undo
 
 __all__ = ["GuildStore", "StoreStatus"]
 
@@ -103,7 +125,7 @@ class StoreStatus:
     """Messages compaction deleted since start."""
 
 
-class GuildStore(RecordWrites, BulkChanges, TableChanges, SchemaChanges):
+class GuildStore(RecordWrites, Undo, TableChanges, SchemaChanges):
     """Tables and records of one guild, on one ``Backend`` (see the module docstring for its parts)."""
 
     def __init__(

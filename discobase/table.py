@@ -21,11 +21,25 @@ import functools
 import types
 from collections.abc import Coroutine
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, Self, TypeVar, Union, get_args, get_origin, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    Protocol,
+    Self,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    overload,
+)
 
 from pydantic import BaseModel, PrivateAttr, ValidationError
 from pydantic_core import PydanticUndefined
 
+from .cache.changes import HistoryEntry
 from .errors import AlreadySaved, GrammarError, NotSaved, NoUniqueMatch, RecordRejected, SchemaError
 from .model.columns import ColumnType, as_typed
 from .model.query import Condition, Query
@@ -42,6 +56,20 @@ if TYPE_CHECKING:
 __all__ = ["Table", "TableHome", "Unique"]
 
 R = TypeVar("R")
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Deleted(Generic[T]):
+    """A record in its table's trash, as an object of the class: ``item`` (its ``id`` set), who deleted it and when.
+
+    ``deleted_by`` is a member's id, or 0 for the bot (the library). ``Table.restore(item.id)`` brings it back.
+    """
+
+    item: T
+    deleted_at: datetime
+    deleted_by: int
+
 
 _TYPES: dict[Any, ColumnType] = {
     str: ColumnType.TEXT,
@@ -345,3 +373,27 @@ class Table(BaseModel):
             f"{cls.__name__}.find_unique({asked}) matched {len(found)} records; it needs exactly one. "
             "Use find() to get a list."
         )
+
+    @classmethod
+    async def trash(cls) -> list[Deleted[Self]]:
+        """The records deleted in the last 30 days, newest deletion first, as objects of this class."""
+        store = await cls._database().store_for(cls)
+        trashed = await store.trash(cls.__disco_name__)
+        return [Deleted(cls._from_record(item.record), item.deleted_at, item.deleted_by) for item in trashed]
+
+    @classmethod
+    async def restore(cls, record_id: int) -> Self:
+        """Bring a deleted record back from the trash under its id; the object.
+
+        ``NotInTrash`` says why a record cannot be (never given, not deleted,
+        deleted more than 30 days ago); ``UniqueViolation`` names the record
+        holding one of its unique values now. Nothing is written then.
+        """
+        store = await cls._database().store_for(cls)
+        return cls._from_record(await store.restore(cls.__disco_name__, record_id))
+
+    @classmethod
+    async def history(cls, record_id: int) -> list[HistoryEntry]:
+        """The record's changes of the last 30 days, newest first: when, who, which command, each column old -> new."""
+        store = await cls._database().store_for(cls)
+        return await store.history(cls.__disco_name__, record_id)

@@ -32,20 +32,21 @@ from ..utils.views import CONFIRM_NOTE, Confirm
 from ._edit import change_problems
 from ._form import one_or_all
 
-__all__ = ["delete_where", "update_where"]
+__all__ = ["delete_where", "id_list", "problem_lines", "sample_lines", "update_where", "with_note"]
 
 SHOWN = 5
 """Matching records shown in the confirmation."""
 IDS_SHOWN = 20
 
 
-def _ids(ids: Sequence[int]) -> str:
+def id_list(ids: Sequence[int]) -> str:
     """``#1, #2, #5`` and how many more."""
     shown = ", ".join(f"#{record_id}" for record_id in ids[:IDS_SHOWN])
     return shown + (f" and {len(ids) - IDS_SHOWN} more" if len(ids) > IDS_SHOWN else "")
 
 
-def _sample(schema: discobase.TableSchema, records: list[discobase.Record]) -> str:
+def sample_lines(schema: discobase.TableSchema, records: list[discobase.Record]) -> str:
+    """The first few records as confirmations show them, one line each, and how many more."""
     lines = [f"#{record.id} {record_line(schema, record, 150)}" for record in records[:SHOWN]]
     if len(records) > SHOWN:
         lines.append(f"\u2026and {len(records) - SHOWN} more")
@@ -57,12 +58,13 @@ def _settings(schema: discobase.TableSchema, converted: dict[str, discobase.mode
     return ", ".join(f"{code(name)} = {show(schema.column(name).type, value, 60)}" for name, value in converted.items())
 
 
-def _with_note(question: str) -> str:
+def with_note(question: str) -> str:
     """A confirmation's question in one message, cut before the time it gives, which is always said."""
     return cut(question, 2000 - len(CONFIRM_NOTE) - 1) + "\n" + CONFIRM_NOTE
 
 
-def _problems(problems: list[discobase.RecordProblem]) -> str:
+def problem_lines(problems: list[discobase.RecordProblem]) -> str:
+    """Why records cannot take a change, one line each (the first 15)."""
     lines = [f"Record {p.record_id}, column {code(p.column)}: {cut(p.reason, 200)}" for p in problems[:15]]
     if len(problems) > 15:
         lines.append(f"\u2026and {len(problems) - 15} more.")
@@ -108,7 +110,7 @@ async def update_where(interaction: discord.Interaction, table: str, where: str,
     if problems:
         mark_outcome(interaction, "rejected")
         raise Refused(
-            cut(f"Nothing was changed in {code(table)}: this change cannot be made.\n" + _problems(problems), 2000)
+            cut(f"Nothing was changed in {code(table)}: this change cannot be made.\n" + problem_lines(problems), 2000)
         )
     already = len(records) - len(targets)
     rest = (
@@ -118,9 +120,9 @@ async def update_where(interaction: discord.Interaction, table: str, where: str,
     view = Confirm(interaction, f"Update {plural(len(ids), 'record')}", action)
     question = (
         f"Set {_settings(schema, converted)} in {plural(len(ids), 'record')} of {code(table)} matching "
-        f"{code(cut(where, 200))}{rest}?{picked.note()}\n{_sample(schema, targets)}"
+        f"{code(cut(where, 200))}{rest}?{picked.note()}\n{sample_lines(schema, targets)}"
     )
-    await answer(interaction, _with_note(question), view=view, ephemeral=True)
+    await answer(interaction, with_note(question), view=view, ephemeral=True)
 
 
 async def delete_where(interaction: discord.Interaction, table: str, where: str) -> None:
@@ -140,9 +142,9 @@ async def delete_where(interaction: discord.Interaction, table: str, where: str)
     view = Confirm(interaction, f"Delete {plural(len(ids), 'record')}", action)
     question = (
         f"Delete {plural(len(ids), 'record')} of {code(table)} matching {code(cut(where, 200))}? "
-        f"This cannot be undone.\n{_sample(schema, records)}"
+        f"They stay in the trash for 30 days (`/record restore`).\n{sample_lines(schema, records)}"
     )
-    await answer(interaction, _with_note(question), view=view, ephemeral=True)
+    await answer(interaction, with_note(question), view=view, ephemeral=True)
 
 
 async def _still_matching(
@@ -175,7 +177,7 @@ async def _apply_update(
     await interaction.response.edit_message(content=f"Updating {plural(len(ids), 'record')}\u2026", view=None)
     try:
         store, private, chosen, gone = await _still_matching(interaction, table, where, ids, "change")
-        changed = await store.update_many(table, chosen, changes)
+        changed = await store.update_many(table, chosen, changes, actor=interaction.user.id)
     except Exception:
         await interaction.edit_original_response(content="Nothing was changed.")
         raise
@@ -184,7 +186,7 @@ async def _apply_update(
     converted = schema.validate_changes(changes)
     what = _settings(schema, converted)
     await interaction.edit_original_response(content=f"Updated {plural(len(done), 'record')}.{_left_alone(gone)}")
-    records = f"{plural(len(done), 'record')} ({_ids(done)})"
+    records = f"{plural(len(done), 'record')} ({id_list(done)})"
     columns = ", ".join(code(name) for name in converted)
     audit(interaction, table, f"{records} updated {columns}", values=f"{records} set {what}", command="record update")
     if not private:
@@ -192,7 +194,7 @@ async def _apply_update(
             interaction,
             cut(
                 f"{interaction.user.mention} set {what} in {plural(len(done), 'record')} of {code(table)} "
-                f"matching {code(cut(where, 200))}: {_ids(done)}.",
+                f"matching {code(cut(where, 200))}: {id_list(done)}.",
                 2000,
             ),
         )
@@ -203,19 +205,19 @@ async def _apply_delete(table: str, where: str, ids: list[int], interaction: dis
     await interaction.response.edit_message(content=f"Deleting {plural(len(ids), 'record')}\u2026", view=None)
     try:
         store, private, chosen, gone = await _still_matching(interaction, table, where, ids, "delete")
-        deleted = await store.delete_many(table, chosen)
+        deleted = await store.delete_many(table, chosen, actor=interaction.user.id)
     except Exception:
         await interaction.edit_original_response(content="Nothing was deleted.")
         raise
     done = [record.id for record in deleted]
     await interaction.edit_original_response(content=f"Deleted {plural(len(done), 'record')}.{_left_alone(gone)}")
-    audit(interaction, table, f"{plural(len(done), 'record')} deleted ({_ids(done)})", command="record delete")
+    audit(interaction, table, f"{plural(len(done), 'record')} deleted ({id_list(done)})", command="record delete")
     if not private:
         await answer(
             interaction,
             cut(
                 f"{interaction.user.mention} deleted {plural(len(done), 'record')} of {code(table)} matching "
-                f"{code(cut(where, 200))}: {_ids(done)}.",
+                f"{code(cut(where, 200))}: {id_list(done)}.",
                 2000,
             ),
         )

@@ -124,7 +124,9 @@ class RecordButton(
         as ``/record delete`` announces it (privately, for a private table).
         """
         store, access, _ = await changeable_record(interaction, self.table, self.record_id, "delete", ephemeral=True)
-        gone = await timely(interaction, store.delete(self.table, self.record_id), ephemeral=True)
+        gone = await timely(
+            interaction, store.delete(self.table, self.record_id, actor=interaction.user.id), ephemeral=True
+        )
         line = record_line(store.schema(self.table), gone, LINE_LIMIT)
         audit(
             interaction,

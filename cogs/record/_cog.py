@@ -35,6 +35,7 @@ from ..utils.autocomplete import (
     of_columns,
     record_ids,
     sort_keys,
+    trashed_ids,
     unique_columns,
     view_names,
     where_columns,
@@ -55,6 +56,7 @@ from ._find import answer_found, ignoring_case
 from ._form import LINE_LIMIT, one_or_all
 from ._import import Progress, problem_report, run_import, run_upsert
 from ._insert import insert_and_answer, open_insert_form
+from ._nothing_lost import answer_history, answer_trash, restore_one, restore_where, undo_last
 from ._summary import answer_summary, check_chart
 
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
@@ -223,7 +225,9 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             )
             return
         async with unseen_holders_hidden(interaction, store, access, table):
-            after = await timely(interaction, store.update(table, record_id, changes), ephemeral=private)
+            after = await timely(
+                interaction, store.update(table, record_id, changes, actor=interaction.user.id), ephemeral=private
+            )
         what, values = update_lines(after.id, schema, before.values, after.values)
         audit(interaction, table, what, values=values)
         text = updated_text(schema, before, after, changed, picked.note())
@@ -248,7 +252,7 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         assert record_id is not None
         store, access, _ = await changeable_record(interaction, table, record_id, "delete")
         private = is_secret(access)
-        gone = await timely(interaction, store.delete(table, record_id), ephemeral=private)
+        gone = await timely(interaction, store.delete(table, record_id, actor=interaction.user.id), ephemeral=private)
         line = record_line(store.schema(table), gone, LINE_LIMIT)
         audit(interaction, table, f"#{gone.id} deleted", values=f"#{gone.id} deleted; it had: {line}")
         await answer(interaction, f"Deleted record **{gone.id}** from {code(table)}. It had: {line}", ephemeral=private)
@@ -398,3 +402,45 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
             await run_upsert(store, progress, rows, key, interaction.user.id, header=header)
             return
         await run_import(store, progress, rows, interaction.user.id, header=header)
+
+    @app_commands.command(name="trash")
+    @app_commands.describe(table="the table whose deleted records to list")
+    async def trash(self, interaction: discord.Interaction, table: Table) -> None:
+        """Records deleted in the last 30 days, newest first: who deleted each and when."""
+        await answer_trash(interaction, table)
+
+    @app_commands.command(name="restore")
+    @app_commands.describe(
+        table="the table the record was deleted from",
+        record_id="the deleted record's id",
+        where="instead of an id: every record in the trash matching these conditions, after you confirm",
+    )
+    @app_commands.rename(record_id="id")
+    @app_commands.autocomplete(record_id=trashed_ids)
+    @app_commands.autocomplete(where=where_columns)
+    async def restore(
+        self,
+        interaction: discord.Interaction,
+        table: Table,
+        record_id: RecordId | None = None,
+        where: str | None = None,
+    ) -> None:
+        """Bring a deleted record back from the trash under its id (its creator, or Manage Messages)."""
+        _id_or_where(record_id, where, "restore")
+        if where:
+            await restore_where(interaction, table, where)
+            return
+        assert record_id is not None
+        await restore_one(interaction, table, record_id)
+
+    @app_commands.command(name="history")
+    @_one_record
+    async def history(self, interaction: discord.Interaction, table: Table, record_id: RecordId) -> None:
+        """A record's changes of the last 30 days, newest first: when, who, which command, old -> new."""
+        await answer_history(interaction, table, record_id)
+
+    @app_commands.command(name="undo")
+    @app_commands.describe(table="the table where you made the change")
+    async def undo(self, interaction: discord.Interaction, table: Table) -> None:
+        """Undo your own last change on a table, made within the last hour (all of it, or nothing)."""
+        await undo_last(interaction, table)

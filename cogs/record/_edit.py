@@ -168,7 +168,11 @@ class EditForm(RecordForm):
             )
             return
         async with unseen_holders_hidden(interaction, self.store, self.access, table):
-            after = await timely(interaction, self.store.update(table, before.id, changes), ephemeral=private)
+            after = await timely(
+                interaction,
+                self.store.update(table, before.id, changes, actor=interaction.user.id, command="edit form"),
+                ephemeral=private,
+            )
         what, values = update_lines(after.id, schema, before.values, after.values)
         audit(interaction, table, what, values=values, command="record update")
         text = updated_text(schema, before, after, list(changes), picked.note())

@@ -271,7 +271,14 @@ class TableCog(commands.GroupCog, group_name="table", group_description="Make an
         result = await timely(
             interaction,
             store.alter_column(
-                table, name, column_type=kind, choices=choices, unique=unique, optional=optional, default=default
+                table,
+                name,
+                column_type=kind,
+                choices=choices,
+                unique=unique,
+                optional=optional,
+                default=default,
+                actor=interaction.user.id,
             ),
         )
         filled = f", {result.filled} of them given the default" if result.filled else ""

@@ -17,7 +17,7 @@ import asyncio
 import difflib
 import heapq
 import re
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 import discord
@@ -43,6 +43,7 @@ __all__ = [
     "record_ids",
     "sort_keys",
     "table_names",
+    "trashed_ids",
     "unique_columns",
     "value_columns",
     "view_names",
@@ -272,13 +273,30 @@ async def column_list(interaction: discord.Interaction, current: str) -> list[ap
 
 async def record_ids(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
     """Ids of the records the member may see starting with what was typed, newest first, each with its values."""
+    return await _id_choices(interaction, current, lambda store, name: store.find(name))
+
+
+async def trashed_ids(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+    """Ids in the table's trash that the member may see, as ``record_ids`` offers records (for a restore)."""
+
+    async def trash(store: discobase.GuildStore, name: str) -> list[discobase.Record]:
+        return [item.record for item in await store.trash(name)]
+
+    return await _id_choices(interaction, current, trash)
+
+
+async def _id_choices(
+    interaction: discord.Interaction,
+    current: str,
+    fetch: Callable[[discobase.GuildStore, str], Awaitable[list[discobase.Record]]],
+) -> list[app_commands.Choice[int]]:
     chosen = await _chosen(interaction)
     if chosen is None:
         return []
     store, schema = chosen
     access = store.access(schema.name)
     try:
-        records = await _within_budget(interaction, store.find(schema.name))
+        records = await _within_budget(interaction, fetch(store, schema.name))
     except (discobase.DiscobaseError, TimeoutError):
         return []
     typed = str(current).strip()

@@ -53,8 +53,12 @@ class CacheBudget:
 
     @property
     def used_bytes(self) -> int:
-        """Estimated bytes held by the loaded tables."""
-        return sum(len(table) * per_record for table, per_record, _ in self._tables.values() if table.loaded)
+        """Estimated bytes held by the loaded tables: their records, history and trash."""
+        return sum(
+            len(table) * per_record + table.history.memory_bytes()
+            for table, per_record, _ in self._tables.values()
+            if table.loaded
+        )
 
     def touch(self, table: StoredTable) -> None:
         """Mark a table as just used (measuring it on first sight), then keep within the limit."""
@@ -64,7 +68,7 @@ class CacheBudget:
             # Measured on too few records (a new table): measure again now that it has more.
             entry = (table, estimate_record_bytes(table), len(table))
         self._tables[key] = entry
-        self._last_size[key] = len(table) * entry[1]
+        self._last_size[key] = len(table) * entry[1] + table.history.memory_bytes()
         self._evict(keep=table)
 
     def before_load(self, table: StoredTable) -> None:

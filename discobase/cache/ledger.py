@@ -20,7 +20,10 @@ messages the table's channel holds:
 
 ``plan`` chooses the request for a draft from that: a new message (a record,
 a batch, a marker), an edit in place of a record's own message, a delete of
-it, or a bulk delete of messages that decide nothing.
+it (only when nothing is kept of it: a record deleted by a command keeps its
+trash, so its message becomes its marker), or a bulk delete of messages that
+decide nothing. Every message it writes carries the history and trash of the
+ids it decides (I8 in store.py).
 """
 
 from __future__ import annotations
@@ -119,27 +122,29 @@ class MessageLedger:
         self._vanished.clear()  # what was deleted by hand before this request is applied already
         if draft.sweep:
             return Request("delete_many", message_ids=tuple(draft.sweep))
+        extra = draft.extra()  # the history and trash its ids carry (I8)
         if draft.batch or len(draft.states) != 1:
             key, part = draft.import_part or (None, 0)
-            return Request("send", encode_batch(draft.items(), key, part), batch=True)
+            return Request("send", encode_batch(draft.items(), key, part, extra), batch=True)
         ((record_id, values),) = draft.states.items()
         record = draft.before[record_id]
         in_batch = record is not None and record.message_id in self._batches
         if values is None:
             if record is None:  # an owed marker
-                return Request("send", encode_gone(record_id))
-            if not self.needs_marker(record, next_id):
+                return Request("send", encode_gone(record_id, extra))
+            if not extra and not self.needs_marker(record, next_id):
                 return Request("delete", message_id=record.message_id)
             if in_batch:
-                return Request("send", encode_gone(record_id))
-            return Request("edit", encode_gone(record_id), message_id=record.message_id)
+                return Request("send", encode_gone(record_id, extra))
+            return Request("edit", encode_gone(record_id, extra), message_id=record.message_id)
         data = draft.encode(record_id, values)
         if record is None:
-            return Request("send", encode_record(record_id, draft.creators[record_id], data))
+            created = draft.created.get(record_id, 0)
+            return Request("send", encode_record(record_id, draft.creators[record_id], data, created, extra))
         if in_batch:  # rewriting a whole batch for one record would be slow: a newer message supersedes it
             created = record.created_message_id or record.message_id
-            return Request("send", encode_record(record_id, record.creator_id, data, created))
-        text = encode_record(record_id, record.creator_id, data, record.created_message_id)
+            return Request("send", encode_record(record_id, record.creator_id, data, created, extra))
+        text = encode_record(record_id, record.creator_id, data, record.created_message_id, extra)
         return Request("edit", text, message_id=record.message_id)
 
     # ------------------------------------------------------------ changes (the stored table's only)

@@ -6,7 +6,9 @@ shadowed, a ``gone`` marker deletes it; the next id is one above the highest
 any message names (I3). With the commit (stored_table.py), loading is one of
 the two writers of a table's state. Only the bot's own messages are read.
 Messages compaction may fold are noted as it goes (compaction.py): every one
-it can read, but the tagged parts of imports.
+it can read, but the tagged parts of imports. What a message carries of
+history and trash is kept, as it is stored, for the ids it decides (I8):
+messages without any cost nothing more.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ async def load_table(backend: Backend, table: StoredTable) -> None:
     part_in: dict[int, tuple[str, int]] = {}
     loose: set[int] = set()
     gone_in: dict[int, set[int]] = {}
+    extras: list[tuple[int, str]] = []
     highest = 0
     decode = table.schema.decoder()
     async for message in backend.history(table.channel_id):
@@ -44,6 +47,8 @@ async def load_table(backend: Backend, table: StoredTable) -> None:
             part_in[message.id] = (decoded.import_key, decoded.part)
         elif decoded.records:
             loose.add(message.id)
+        if decoded.extra:
+            extras.append((message.id, decoded.extra))
         for stored in decoded.records:
             highest = max(highest, stored.id)
             if stored.id in decided:
@@ -62,5 +67,5 @@ async def load_table(backend: Backend, table: StoredTable) -> None:
             records[stored.id] = Record(stored.id, values, stored.creator_id, message.id, stored.created)
             if is_batch:
                 batch_messages.add(message.id)
-    table.fill(list(records.values()), highest + 1, batch_messages, shadowed, imports, loose, gone_in, part_in)
+    table.fill(list(records.values()), highest + 1, batch_messages, shadowed, imports, loose, gone_in, part_in, extras)
     log.info("table %s loaded: %d records", table.name, len(records))

@@ -23,6 +23,7 @@ from ..model.query import Query
 from ..model.records import Found, Record
 from ..model.schema import TableSchema
 from .draft import Draft
+from .history import TableHistory
 from .index import RecordIndex
 from .ledger import MessageLedger, Request
 
@@ -33,7 +34,9 @@ class StoredTable:
     """A table's catalog entry and, once loaded, its records; its state changes only by ``fill`` and ``apply``.
 
     ``schema``, ``access`` and ``catalog_message_id`` follow the catalog entry
-    (set by the catalog's writers once Discord has stored it).
+    (set by the catalog's writers once Discord has stored it). ``history``:
+    the records' history and trash, for reading (I8: loading and ``apply``
+    change it, as they change the records).
     """
 
     def __init__(
@@ -46,6 +49,7 @@ class StoredTable:
         self.lock = asyncio.Lock()
         self._index: RecordIndex | None = None
         self._ledger = MessageLedger()
+        self.history = TableHistory()
         self._next_id = 1  # kept while unloaded
         self._damaged = False
         self._stale = False
@@ -89,10 +93,12 @@ class StoredTable:
         loose: set[int] | None = None,
         gone_in: dict[int, set[int]] | None = None,
         part_in: dict[int, tuple[str, int]] | None = None,
+        extras: list[tuple[int, str]] | None = None,
     ) -> None:
         """Take the records read from the channel as the whole table (loading.py).
 
-        ``part_in``: the import part each tagged message holds (so a part deleted by hand is written again).
+        ``part_in``: the import part each tagged message holds (so a part deleted by hand is written again);
+        ``extras``: the history and trash texts messages carry, by message (kept for the ids each decides).
         """
         owed = set(self._ledger.owed())  # deleted, their marker not written yet
         index = RecordIndex(self.name, self.schema.unique_columns)
@@ -101,6 +107,7 @@ class StoredTable:
         index.next_id = max(next_id, self.next_id, index.next_id)
         self._ledger.reset(kept, batch_messages, shadowed, imports or {}, loose or set(), gone_in or {}, part_in or {})
         self._index, self._stale = index, False
+        self.history = TableHistory(extras or [], self._ledger.decided_by)
 
     def plan(self, draft: Draft) -> Request | None:
         """The one request that stores the draft (chosen by the ledger); None for a hand deletion (no request)."""
@@ -118,11 +125,12 @@ class StoredTable:
         if index is None:  # unloaded or damaged meanwhile: the next load reads what Discord has
             return []
         if request is None:
-            return _deleted_by_hand(index, self._ledger, draft.deleted_by_hand)
+            return _deleted_by_hand(index, self._ledger, self.history, draft.deleted_by_hand)
         if request.kind == "delete_many":
             for message in request.message_ids:
                 self._ledger.forget(message)
             return []
+        self.history.settle(draft.states, draft.carried())
         if request.kind == "delete":
             for record_id, old in draft.before.items():
                 index.drop(record_id)
@@ -138,6 +146,7 @@ class StoredTable:
             if draft.copy and values is not None and index.find(record_id) is None:
                 owed.append(record_id)  # deleted by hand while its copy was in flight: a newer marker keeps it gone
                 self._ledger.owe(record_id)
+                self.history.forget([record_id])
                 continue
             if values is None:
                 index.drop(record_id)
@@ -145,7 +154,9 @@ class StoredTable:
                 continue
             moved = old is not None and old.message_id != target
             created = (
-                (old.created_message_id or old.message_id) if moved and old else (old.created_message_id if old else 0)
+                (old.created_message_id or old.message_id)
+                if moved and old
+                else (old.created_message_id if old else draft.created.get(record_id, 0))
             )
             index.put(Record(record_id, values, draft.creator(record_id), target, created))
             self._ledger.decide_live(target, record_id, old)
@@ -153,7 +164,7 @@ class StoredTable:
         if request.kind == "send":
             self._ledger.note_message(target, request.batch, draft.import_part)
             if self._ledger.vanished(target):
-                owed += _deleted_by_hand(index, self._ledger, target)
+                owed += _deleted_by_hand(index, self._ledger, self.history, target)
         return sorted(owed)
 
     # ------------------------------------------------------------ catalog and lifecycle
@@ -187,10 +198,11 @@ class StoredTable:
         self._index = index
 
     def unload(self) -> None:
-        """Drop the records from memory (they stay on Discord) with their ledger; owed markers are kept."""
+        """Drop the records from memory (they stay on Discord) with their ledger and history; owed markers are kept."""
         self._next_id = self.next_id
         self._index = None
         self._ledger.reset([], set(), set(), {}, set(), {}, {})
+        self.history = TableHistory()
         self._stale = False
 
     def mark_stale(self) -> None:
@@ -267,10 +279,14 @@ def _loaded(table: StoredTable) -> RecordIndex:
     return table._index
 
 
-def _deleted_by_hand(index: RecordIndex, ledger: MessageLedger, message_id: int) -> list[int]:
-    """A message was deleted by hand: what it decided, nobody decides now; markers owed where needed (I2, I3)."""
+def _deleted_by_hand(index: RecordIndex, ledger: MessageLedger, history: TableHistory, message_id: int) -> list[int]:
+    """A message was deleted by hand: what it decided, nobody decides now; markers owed where needed (I2, I3).
+
+    The history and trash it carried are gone with it (I8).
+    """
     live, gone = ledger.forget(message_id)
     ledger.vanish(message_id)
+    history.forget([*live, *gone])
     owed = list(gone)  # a marker deleted by hand: an older copy of the record must not come back
     for record_id in live:
         index.drop(record_id)

@@ -18,6 +18,12 @@ Messages the bot writes in a table channel are compact JSON of three shapes:
   It stands where deleting a message is not enough: the newest id (so ids are
   never reused after a restart) and records whose older copy sits in a batch.
 
+Any of them may also carry the history of the ids it names and the trash of
+those it deletes: ``"x"``, one JSON text of the objects ``"h"``, ``"hc"``
+and ``"t"`` (history.py). A message carries what it supersedes, so keeping
+them costs no request (I8 in store.py); as one text, a cold load passes over
+it at the speed of a string and reads it only when asked.
+
 Reading newest first, the first message that names an id decides it (I2 in
 store.py): a newer single record supersedes its copy in an older batch, a newer
 marker deletes it.
@@ -42,6 +48,7 @@ __all__ = [
     "FORMAT_VERSION",
     "BatchItem",
     "DecodedMessage",
+    "Extra",
     "Found",
     "Record",
     "StoredRecord",
@@ -49,6 +56,7 @@ __all__ = [
     "encode_batch",
     "encode_gone",
     "encode_record",
+    "read_extra",
 ]
 
 FORMAT_VERSION = 1
@@ -91,39 +99,57 @@ class StoredRecord(NamedTuple):
     created: int = 0
 
 
-def encode_record(record_id: int, creator_id: int, data: dict[str, Any], created: int = 0) -> str:
+Extra = dict[str, dict[str, Any]]
+"""What a message carries besides its records: ``{"h": history, "hc": changes, "t": trash}`` (history.py)."""
+
+
+def encode_record(
+    record_id: int, creator_id: int, data: dict[str, Any], created: int = 0, extra: Extra | None = None
+) -> str:
     """The message text of a record (``created``: the message that first held it, if not this one)."""
     payload: dict[str, Any] = {"v": FORMAT_VERSION, "id": record_id, "by": creator_id, "d": data}
     if created:
         payload["c"] = created
+    return _with_extra(payload, extra)
+
+
+def encode_gone(record_id: int, extra: Extra | None = None) -> str:
+    """The message text that marks a record deleted (with its trash and history, if any)."""
+    return _with_extra({"v": FORMAT_VERSION, "id": record_id, "gone": True}, extra)
+
+
+def _with_extra(payload: dict[str, Any], extra: Extra | None) -> str:
+    if extra:
+        payload["x"] = orjson.dumps(extra).decode()
     return orjson.dumps(payload).decode()
-
-
-def encode_gone(record_id: int) -> str:
-    """The message text that marks the highest id given as used."""
-    return orjson.dumps({"v": FORMAT_VERSION, "id": record_id, "gone": True}).decode()
 
 
 BatchItem = tuple[int, int, dict[str, Any]] | tuple[int, int, dict[str, Any], int] | tuple[int]
 """A record in a batch, ``(id, creator, data)`` or ``(id, creator, data, created)``, or ``(id,)``: it is gone."""
 
 
-def encode_batch(records: Sequence[BatchItem], import_key: str | None = None, part: int = 0) -> str:
+def encode_batch(
+    records: Sequence[BatchItem], import_key: str | None = None, part: int = 0, extra: Extra | None = None
+) -> str:
     """The message text of a batch of records and ``gone`` markers, tagged with its import if any."""
     payload: dict[str, Any] = {"v": FORMAT_VERSION, "batch": records}
     if import_key is not None:
         payload["import"], payload["part"] = import_key, part
-    return orjson.dumps(payload).decode()
+    return _with_extra(payload, extra)
 
 
 @dataclass(frozen=True, slots=True)
 class DecodedMessage:
-    """What a message holds: its records, whether it is a batch, and the import part it is."""
+    """What a message holds: its records, whether it is a batch, the import part it is, and its ``extra``.
+
+    ``extra``: the text of its history and trash, unread (``read_extra`` reads it, on first use).
+    """
 
     records: list[StoredRecord]
     is_batch: bool = False
     import_key: str | None = None
     part: int = 0
+    extra: str | None = None
 
 
 _NOTHING = DecodedMessage([])
@@ -137,15 +163,28 @@ def decode_message(text: str) -> DecodedMessage:
         return _NOTHING
     if not isinstance(payload, dict) or payload.get("v") != FORMAT_VERSION:
         return _NOTHING
+    extra = payload.get("x")
+    extra = extra if isinstance(extra, str) else None
     batch = payload.get("batch")
     if isinstance(batch, list):
         records = [stored for item in batch if (stored := _batch_item(item)) is not None]
         key, part = payload.get("import"), payload.get("part")
         if isinstance(key, str) and isinstance(part, int):
-            return DecodedMessage(records, True, key, part)
-        return DecodedMessage(records, True)
+            return DecodedMessage(records, True, key, part, extra)
+        return DecodedMessage(records, True, extra=extra)
     stored = _single(payload)
-    return DecodedMessage([stored]) if stored is not None else _NOTHING
+    return DecodedMessage([stored], extra=extra) if stored is not None else _NOTHING
+
+
+def read_extra(text: str) -> Extra:
+    """The history, changes and trash a message's ``"x"`` carries (each an object, else left out)."""
+    try:
+        payload = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return {}
+    if not isinstance(payload, dict):
+        return {}
+    return {key: value for key in ("h", "hc", "t") if isinstance(value := payload.get(key), dict)}
 
 
 def _single(payload: dict[str, Any]) -> StoredRecord | None:

@@ -36,6 +36,7 @@ from ..errors import (
     BulkRejected,
     DiscobaseError,
     ImportRejected,
+    NotInTrash,
     PartlyStored,
     RecordNotFound,
     RecordProblem,
@@ -46,11 +47,12 @@ from ..errors import (
     UnknownColumn,
 )
 from ..model.columns import Value, as_typed
+from ..model.history import Change
 from ..model.problems import value_problems
 from ..model.records import Record
 from ..model.schema import TableSchema
 from .group_commit import Pending, store_packed
-from .imports import batch_bytes, parts
+from .imports import batch_bytes, carried_size, parts
 from .parts import StoreParts
 from .progress import Progress, ProgressReports
 
@@ -84,6 +86,8 @@ def _reason(error: DiscobaseError) -> tuple[str, str]:
         return error.column, "not a column of this table"
     if isinstance(error, RecordNotFound):
         return "id", "the record is gone (deleted meanwhile)"
+    if isinstance(error, NotInTrash):
+        return "id", f"{error.why}, so it cannot be restored"
     return "", str(error)
 
 
@@ -117,34 +121,48 @@ class BulkChanges(StoreParts):
         converted = table.schema.validate_changes(changes)
         return _checked(table, self._updates(table, record_ids, changes, converted), self._record_problem)
 
-    async def update_many(self, name: str, record_ids: Sequence[int], changes: Mapping[str, Any]) -> list[BulkUpdate]:
-        """Set the same columns of many records, all or none (``BulkRejected`` names every problem)."""
+    async def update_many(
+        self, name: str, record_ids: Sequence[int], changes: Mapping[str, Any], *, actor: int = 0
+    ) -> list[BulkUpdate]:
+        """Set the same columns of many records, all or none (``BulkRejected`` names every problem).
+
+        One change in the records' history (``bulk update`` by ``actor``): undone as a whole.
+        """
         table = await self.tables.table(name)
         table.schema.validate_changes(changes)  # bad input costs no request, not even the lease
         async with self.committer.locked(table):
             converted = table.schema.validate_changes(changes)
-            writes = self._updates(table, record_ids, changes, converted)
-            if problems := _checked(table, writes, self._record_problem):
-                raise BulkRejected(name, problems)
+            writes = self._updates(table, record_ids, changes, converted, Change.new(actor, "bulk update"))
+            self._whole(table, writes)
             before = {write.record_id: table.get(write.record_id) for write in writes}
             await self._store(table, writes, lambda write: {**before[write.record_id].values, **converted})
         return [BulkUpdate(before[write.record_id], write.outcome()) for write in writes]
 
-    async def delete_many(self, name: str, record_ids: Sequence[int]) -> list[Record]:
-        """Delete many records, all or none (``BulkRejected`` if one is gone); returns them as they were."""
+    async def delete_many(self, name: str, record_ids: Sequence[int], *, actor: int = 0) -> list[Record]:
+        """Delete many records into the trash, all or none (``BulkRejected`` if one is gone); them as they were."""
         table = await self.tables.table(name)
         async with self.committer.locked(table):
-            writes = [Pending("delete", table.schema, record_id=record_id) for record_id in record_ids]
-            if problems := _checked(table, writes, self._record_problem):
-                raise BulkRejected(name, problems)
+            change = Change.new(actor, "bulk delete")
+            writes = [Pending("delete", table.schema, record_id=i, change=change) for i in record_ids]
+            self._whole(table, writes)
             await self._store(table, writes, lambda write: {})
         return [write.outcome() for write in writes]
 
     @staticmethod
     def _updates(
-        table: StoredTable, record_ids: Sequence[int], raw: Mapping[str, Any], converted: dict[str, Value]
+        table: StoredTable,
+        record_ids: Sequence[int],
+        raw: Mapping[str, Any],
+        converted: dict[str, Value],
+        change: Change | None = None,
     ) -> list[Pending]:
-        return [Pending("update", table.schema, raw, converted, record_id) for record_id in dict.fromkeys(record_ids)]
+        ids = dict.fromkeys(record_ids)
+        return [Pending("update", table.schema, raw, converted, record_id, change=change) for record_id in ids]
+
+    def _whole(self, table: StoredTable, writes: list[Pending]) -> None:
+        """``BulkRejected`` naming every problem, unless the writes can all be taken together, in order."""
+        if problems := _checked(table, writes, self._record_problem):
+            raise BulkRejected(table.name, problems)
 
     @staticmethod
     def _record_problem(index: int, write: Pending, error: DiscobaseError) -> RecordProblem:
@@ -176,7 +194,7 @@ class BulkChanges(StoreParts):
         reports = ProgressReports(on_progress)
         try:
             async with self.committer.locked(table):
-                planned, problems = _upserts(table, rows, key, creator_id)
+                planned, problems = _upserts(table, rows, key, creator_id, Change.new(creator_id, "upsert"))
                 writes = [write for _, write in planned]
                 if problems := problems or _checked(table, writes, _row_problem(planned)):
                     raise ImportRejected(name, problems)
@@ -205,7 +223,8 @@ class BulkChanges(StoreParts):
     ) -> None:
         """Under the table's lock: store checked writes in batches cut in their order; say how far a failure got."""
         done = 0
-        for cut in parts([values(write) for write in writes], batch_bytes(self.backend.upload_limit)):
+        carried = [carried_size(table, write.record_id) if write.kind != "insert" else 0 for write in writes]
+        for cut in parts([values(write) for write in writes], batch_bytes(self.backend.upload_limit), carried):
             if done and self.gate.closing:
                 raise PartlyStored(ShuttingDown("The rest was not written."), done, len(writes))
             batch = writes[cut.start : cut.stop]
@@ -240,7 +259,7 @@ def _key_column(table: StoredTable, key: str) -> None:
 
 
 def _upserts(
-    table: StoredTable, rows: Sequence[Mapping[str, Any]], key: str, creator_id: int = 0
+    table: StoredTable, rows: Sequence[Mapping[str, Any]], key: str, creator_id: int = 0, change: Change | None = None
 ) -> tuple[list[tuple[int, Pending]], list[RowProblem]]:
     """Each row as an update of the record its key names, or an insert; with every problem of every row."""
     _key_column(table, key)
@@ -262,9 +281,12 @@ def _upserts(
             if errors := value_problems(schema, row):
                 problems += [_value_problem(number, error) for error in errors]
                 continue
-            planned.append((number, Pending("insert", schema, row, schema.validate_new(row), creator_id=creator_id)))
+            insert = Pending("insert", schema, row, schema.validate_new(row), creator_id=creator_id, change=change)
+            planned.append((number, insert))
         else:
-            planned.append((number, Pending("update", schema, row, schema.validate_changes(row), holder)))
+            planned.append(
+                (number, Pending("update", schema, row, schema.validate_changes(row), holder, change=change))
+            )
     return planned, problems
 
 

@@ -45,6 +45,9 @@ restart, an error):
    which request deletes a message, never which messages may be deleted.
 3. ``gone`` decisions are folded too, so a deleted record's older copies stay
    overridden and the highest id stays named (ids are never given twice).
+   The batch carries the history and trash of every id it decides (I8),
+   pruned to 30 days: what a swept message carried is repeated newer, and
+   what is older than 30 days is dropped here.
 4. A fold whose outcome is unknown marks the table stale, as any write: it is
    read again before the next use, with or without the batch, both correct.
 5. A folded record is marked shadowed (an older copy of it may remain until
@@ -226,6 +229,7 @@ def _plan(table: StoredTable, budget: int) -> _Plan:
         if count >= LEFT_ALONE:
             continue
         weight = sum(stored_size(table.schema.encode(table.get(i).values)) for i in live) + GONE_WEIGHT * len(gone)
+        weight += sum(table.history.weight(i) for i in (*live, *gone))  # what the batch carries of them (I8)
         if size + weight > budget:
             continue
         plan.folding.append(message_id)

@@ -44,12 +44,13 @@ from ..cache.draft import Draft
 from ..cache.stored_table import StoredTable
 from ..errors import DiscordUnavailable
 from ..model.columns import Value
+from ..model.history import Change
 from ..model.records import Record
 from ..model.schema import TableSchema
 from .commit import Committer
 from .compaction import Compactor
 from .gate import WriteGate, before_write_hook
-from .imports import ITEM_OVERHEAD, batch_bytes, check_size, stored_size
+from .imports import ITEM_OVERHEAD, batch_bytes, carried_size, check_size, stored_size
 from .metrics import note_packed
 
 __all__ = ["GroupCommit", "Pending", "store_packed"]
@@ -59,12 +60,14 @@ __all__ = ["GroupCommit", "Pending", "store_packed"]
 class Pending:
     """One record write waiting in a table's queue, and, once settled, its own outcome."""
 
-    kind: Literal["insert", "update", "delete"]
+    kind: Literal["insert", "update", "delete", "restore"]
     schema: TableSchema
     raw: Mapping[str, Any] = field(default_factory=dict)
     values: dict[str, Value] = field(default_factory=dict)
     record_id: int = 0
     creator_id: int = 0
+    change: Change | None = None
+    """The command's change, which the records' history gains (None: the write keeps no history)."""
     settled: bool = False
     hook: Callable[[], Awaitable[None]] | None = field(default_factory=before_write_hook)
     """The caller's ``before_writes`` hook, run again just before the write is stored (it may refuse it)."""
@@ -85,22 +88,28 @@ class Pending:
         if self.kind == "insert":
             values = self.values if schema is self.schema else schema.validate_new(self.raw)
             check_size(draft.table.name, draft.encode(draft.next_id, values), upload_limit)
-            return draft.insert(values, self.creator_id), values
+            return draft.insert(values, self.creator_id, self.change), values
         if self.kind == "delete":
-            return self.record_id, draft.delete(self.record_id)
+            return self.record_id, draft.delete(self.record_id, self.change)
+        if self.kind == "restore":
+            return self.record_id, draft.restore(self.record_id, self.change)
         changes = self.values if schema is self.schema else schema.validate_changes(self.raw)
         current = draft.current(self.record_id)
         if current is not None:
-            check_size(draft.table.name, draft.encode(self.record_id, {**current, **changes}), upload_limit)
-        updated = draft.update(self.record_id, changes)
+            data = draft.encode(self.record_id, {**current, **changes})
+            check_size(draft.table.name, data, upload_limit, carried_size(draft.table, self.record_id))
+        updated = draft.update(self.record_id, changes, self.change)
         return None if updated is None else (self.record_id, updated)
 
     def size(self, table: StoredTable) -> int:
-        """About the bytes this write adds to a batch (what the queue fills a batch by)."""
-        if self.kind == "delete":
-            return ITEM_OVERHEAD
-        current = table.find(self.record_id) if self.kind == "update" and table.loaded else None
-        return stored_size({**(current.values if current else {}), **self.values})
+        """About the bytes this write adds to a batch (what the queue fills a batch by), history carried included."""
+        if self.kind == "insert":
+            return stored_size(self.values)
+        carried = carried_size(table, self.record_id) if table.loaded else 0
+        if self.kind in ("delete", "restore"):
+            return ITEM_OVERHEAD + carried
+        current = table.find(self.record_id) if table.loaded else None
+        return stored_size({**(current.values if current else {}), **self.values}) + carried
 
     def succeed(self, record: Record, packed: int = 1) -> None:
         """Its write is stored (or needed no write): this is its record."""

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from ..backend.base import DEFAULT_UPLOAD_LIMIT
+from ..cache.draft import DraftTable
 from ..cache.stored_table import StoredTable
 from ..errors import BadValue, ImportRejected, RecordTooLarge, RowProblem, UniqueViolation, UnknownColumn
 from ..model.columns import Value, as_typed
@@ -53,6 +54,8 @@ file is also compressed (discord_backend.py), so what is sent is far smaller.
 """
 ITEM_OVERHEAD = 48
 """Bytes a record takes in a message besides its data: its id, creator and creation, brackets and commas."""
+ENTRY_OVERHEAD = 32
+"""Bytes a history entry takes besides the values it replaces: its id key, its change's token, brackets."""
 
 
 def stored_size(data: Mapping[str, Any]) -> int:
@@ -60,14 +63,25 @@ def stored_size(data: Mapping[str, Any]) -> int:
     return len(orjson.dumps(data, default=str)) + ITEM_OVERHEAD
 
 
+def carried_size(table: DraftTable, record_id: int) -> int:
+    """About the bytes a write of the id carries besides its values: its kept history, and what it replaces (I8).
+
+    A message deciding an existing record repeats the record's history of the
+    last 30 days and the values it supersedes, so batches are cut by these too.
+    """
+    current = table.find(record_id)
+    replaced = len(orjson.dumps(current.values, default=str)) + ENTRY_OVERHEAD if current is not None else 0
+    return table.history.weight(record_id) + replaced
+
+
 def batch_bytes(upload_limit: int) -> int:
     """How many bytes one batch may fill in a server with this upload limit: boosted servers take bigger ones."""
     return int(upload_limit * BATCH_SHARE)
 
 
-def check_size(table: str, data: dict[str, Any], upload_limit: int) -> None:
-    """``RecordTooLarge`` if one record's data would not fit in one message of this server."""
-    size = stored_size(data)
+def check_size(table: str, data: dict[str, Any], upload_limit: int, carried: int = 0) -> None:
+    """``RecordTooLarge`` if one record's data, with what it carries (``carried_size``), would not fit in a message."""
+    size = stored_size(data) + carried
     if size > batch_bytes(upload_limit):
         raise RecordTooLarge(table, size, batch_bytes(upload_limit))
 
@@ -150,12 +164,16 @@ def _clash_within(first_row: dict[str, dict[Value, int]], values: dict[str, Valu
     return None
 
 
-def parts(rows: Sequence[Mapping[str, Any]], budget: int) -> list[range]:
-    """Cut rows into batches of at most ``budget`` bytes (by ``stored_size``); the same rows, the same cut."""
+def parts(rows: Sequence[Mapping[str, Any]], budget: int, carried: Sequence[int] = ()) -> list[range]:
+    """Cut rows into batches of at most ``budget`` bytes; the same rows, the same cut.
+
+    A row weighs its ``stored_size`` and, if given, its ``carried`` bytes
+    (``carried_size``: what the message repeats of the record's history).
+    """
     cuts: list[range] = []
     start = size = 0
     for index, row in enumerate(rows):
-        row_size = stored_size(row)
+        row_size = stored_size(row) + (carried[index] if carried else 0)
         if index > start and size + row_size > budget:
             cuts.append(range(start, index))
             start, size = index, 0

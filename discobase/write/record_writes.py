@@ -13,6 +13,7 @@ from typing import Any
 
 from ..cache.draft import Draft
 from ..errors import ShuttingDown
+from ..model.history import Change
 from ..model.records import Record
 from .group_commit import Pending
 from .imports import BulkResult, ImportRejected, check_rows, check_size, plan_import
@@ -26,34 +27,54 @@ __all__ = ["RecordWrites"]
 class RecordWrites(StoreParts):
     """The record writes of one guild's store (a part of ``GuildStore``)."""
 
-    async def insert(self, name: str, values: Mapping[str, Any], creator_id: int) -> Record:
-        """Insert one record (1 request, shared with the writes queued beside it) and return it with its new id."""
+    async def insert(self, name: str, values: Mapping[str, Any], creator_id: int, *, command: str = "insert") -> Record:
+        """Insert one record (1 request, shared with the writes queued beside it) and return it with its new id.
+
+        Its history starts with this change (``command`` names it: ``insert``, ``edit form``...).
+        """
         table = await self.tables.table(name)
         schema = table.schema
         converted = schema.validate_new(values)  # bad input costs no request, not even the lease
         check_size(name, schema.encode(converted), self.backend.upload_limit)
-        return await self.queues.submit(table, Pending("insert", schema, values, converted, creator_id=creator_id))
+        change = Change.new(creator_id, command)
+        write = Pending("insert", schema, values, converted, creator_id=creator_id, change=change)
+        return await self.queues.submit(table, write)
 
-    async def update(self, name: str, record_id: int, changes: Mapping[str, Any]) -> Record:
+    async def update(
+        self, name: str, record_id: int, changes: Mapping[str, Any], *, actor: int = 0, command: str = "update"
+    ) -> Record:
         """Change some columns of one record (1 request: an edit of its message, a new one, or a shared batch).
 
-        Changes that leave every value as it is write nothing and return the record as it was.
+        Changes that leave every value as it is write nothing and return the
+        record as it was. The record's history gains the change, made by
+        ``actor`` (0: the bot) with ``command``, and the values it replaced.
         """
         table = await self.tables.table(name)
         schema = table.schema
         converted = schema.validate_changes(changes)
         check_size(name, schema.encode(converted), self.backend.upload_limit)
-        return await self.queues.submit(table, Pending("update", schema, changes, converted, record_id))
+        change = Change.new(actor, command)
+        return await self.queues.submit(table, Pending("update", schema, changes, converted, record_id, change=change))
 
-    async def delete(self, name: str, record_id: int) -> Record:
-        """Delete one record (1 request, or a share of a batch) and return it as it was.
+    async def delete(self, name: str, record_id: int, *, actor: int = 0, command: str = "delete") -> Record:
+        """Delete one record into the table's trash (1 request, or a share of a batch) and return it as it was.
 
-        Mostly its message is deleted. Where that is not enough (the newest id,
-        which must stay used after a restart; a record in a batch or with an
-        older copy), its message becomes, or a new one is, a ``gone`` marker.
+        Its message becomes its ``gone`` marker, keeping the record and its
+        history for 30 days (a new marker when it sits in a batch).
         """
         table = await self.tables.table(name)
-        return await self.queues.submit(table, Pending("delete", table.schema, record_id=record_id))
+        change = Change.new(actor, command)
+        return await self.queues.submit(table, Pending("delete", table.schema, record_id=record_id, change=change))
+
+    async def restore(self, name: str, record_id: int, *, actor: int = 0) -> Record:
+        """Bring a trashed record back under its id, creator and creation time (1 request, or a share of a batch).
+
+        ``NotInTrash`` says why a record cannot be; ``UniqueViolation`` names
+        the record that holds one of its unique values now. Nothing is written then.
+        """
+        table = await self.tables.table(name)
+        change = Change.new(actor, "restore")
+        return await self.queues.submit(table, Pending("restore", table.schema, record_id=record_id, change=change))
 
     async def insert_many(
         self,
@@ -81,6 +102,7 @@ class RecordWrites(StoreParts):
                 if problems:
                     raise ImportRejected(name, problems)
                 values_by_row = iter(converted)
+                change = Change.new(creator_id, "import")  # every part is one change: undone as a whole
                 written: list[Record] = []
                 for number, cut in enumerate(plan.cuts):
                     if number in plan.done:
@@ -92,7 +114,7 @@ class RecordWrites(StoreParts):
                         )
                     tag = (plan.key, number) if plan.key is not None else None
                     draft = Draft(table, batch=len(cut) > 1, import_part=tag)
-                    ids = [draft.insert(next(values_by_row), creator_id) for _ in cut]
+                    ids = [draft.insert(next(values_by_row), creator_id, change) for _ in cut]
                     try:
                         message_id = await self.committer.commit(table, draft)
                     except LeaseLost:

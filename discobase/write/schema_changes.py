@@ -20,9 +20,10 @@ from ..cache.stored_table import StoredTable
 from ..errors import DiscobaseError, SchemaError, TableExists
 from ..model.alteration import ColumnChange, plan_alter
 from ..model.columns import ColumnType, Value
+from ..model.history import Change
 from ..model.schema import TableSchema, View
 from ..model.views import check_view, follow_rename
-from .imports import batch_bytes, parts
+from .imports import batch_bytes, carried_size, parts
 from .parts import StoreParts
 
 __all__ = ["AlterResult", "SchemaChanges"]
@@ -119,6 +120,7 @@ class SchemaChanges(StoreParts):
         unique: bool | None = None,
         optional: bool | None = None,
         default: Any = None,
+        actor: int = 0,
     ) -> AlterResult:
         """Change a column's type or flags after checking every stored value (see alteration.py).
 
@@ -127,6 +129,7 @@ class SchemaChanges(StoreParts):
         in batch messages (as many records as one holds) that keep the old
         key's values too: until the last catalog edit lands (1 request), the
         table reads as it did.
+        Each record rewritten gains an ``alter-column`` change by ``actor`` in its history.
         """
         async with self.gate.catalog_entry(name, live=True) as table:
             old = table.schema
@@ -144,7 +147,7 @@ class SchemaChanges(StoreParts):
                 new_column = new_column.model_copy(update={"key": key})
             schema = old.replacing(column, new_column)
             try:
-                batches = await self._rewrite(table, schema, column, plan.values) if plan.rewrite else 0
+                batches = await self._rewrite(table, schema, column, plan.values, actor) if plan.rewrite else 0
                 await self._write_entry(table, schema)
             except DiscobaseError:
                 table.mark_stale()  # batches may have landed: read the table again before trusting it
@@ -154,7 +157,9 @@ class SchemaChanges(StoreParts):
         log.info("table %s: column %s altered, %d records written again", name, column, rewritten)
         return AlterResult(schema, rewritten, plan.filled, batches + (2 if plan.rewrite else 1))
 
-    async def _rewrite(self, table: StoredTable, schema: TableSchema, column: str, values: dict[int, Any]) -> int:
+    async def _rewrite(
+        self, table: StoredTable, schema: TableSchema, column: str, values: dict[int, Any], actor: int
+    ) -> int:
         """Commit every record again in batch drafts, stored under both the old and the new keys; how many batches.
 
         Memory keeps reading the old values until the catalog names the new
@@ -168,13 +173,17 @@ class SchemaChanges(StoreParts):
             return {**old_schema.encode(current), **schema.encode({**current, column: values[record_id]})}
 
         ids = sorted(values)
+        change = Change.new(actor, "alter-column")
+        old_key, new_key = old_schema.column(column).storage_key, schema.column(column).storage_key
         budget = batch_bytes(self.backend.upload_limit)
-        cuts = parts([both_keys(record_id, table.get(record_id).values) for record_id in ids], budget)
+        rows = [both_keys(record_id, table.get(record_id).values) for record_id in ids]
+        cuts = parts(rows, budget, [carried_size(table, record_id) for record_id in ids])
         for cut in cuts:
             draft = Draft(table, batch=True, copy=True, encode=both_keys)
             for record_id in ids[cut.start : cut.stop]:
                 if (record := table.find(record_id)) is not None:  # else deleted by hand since: it stays deleted
-                    draft.set(record_id, record.values)
+                    was = old_schema.encode(record.values).get(old_key)  # history: old -> new under the new key
+                    draft.set(record_id, record.values, change=change, replaced={new_key: was})
             if draft.states:
                 await self.committer.commit(table, draft)
         return len(cuts)

@@ -39,6 +39,10 @@ SPEC_COMMANDS = {
     "record export": ["table", "format", "where", "view", "columns", "private"],  # issue 25: private as find
     "record summary": ["table", "where", "by", "of", "chart", "view"],
     "record import": ["table", "file", "mode", "key"],
+    "record trash": ["table"],  # issue 24: nothing lost by mistake
+    "record restore": ["table", "id", "where"],
+    "record history": ["table", "id"],
+    "record undo": ["table"],
 }
 
 

@@ -57,7 +57,7 @@ async def test_cancel_and_others_change_nothing(simcord_env, moderator, other_me
     """Cancel leaves everything; the prompt is private, so nobody else can press it."""
     before = values(await store.find("books"))
     prompt = reply(await moderator.slash(channel, "record delete", table="books", where="year > 1902"))
-    assert "Delete 4 records of `books`" in prompt.content and "cannot be undone" in prompt.content
+    assert "Delete 4 records of `books`" in prompt.content and "trash for 30 days" in prompt.content
     cancelled = reply(await moderator.click(prompt, label="Cancel"))
     assert "nothing was changed" in cancelled.content
     assert values(await store.find("books")) == before

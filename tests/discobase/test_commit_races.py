@@ -115,7 +115,7 @@ async def test_an_alter_rewrite_reads_as_a_fresh_load_in_the_middle() -> None:
     backend.hook = compare
     await store.alter_column("books", "code", column_type=ColumnType.TEXT)
     backend.hook = None
-    assert len(seen) == 2 and all(seen)
+    assert len(seen) >= 2 and all(seen)  # several batches (each record carries its history)
     assert (await store.get("books", 1500)).values["code"] == "1499"
     assert await same_as_fresh(store, backend)
 

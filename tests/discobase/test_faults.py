@@ -72,11 +72,11 @@ async def test_forbidden_is_not_retried_and_names_permission(simcord_store: Simc
 
 
 async def test_failed_delete_keeps_the_record(simcord_store: SimcordHarness) -> None:
-    """A delete that Discord refuses leaves the record in place, in cache and on Discord."""
+    """A delete (its message edited into its trash marker) that Discord refuses leaves the record in place."""
     harness = simcord_store
     await harness.store.insert("books", {"title": "Dune"}, 1)
     await harness.store.insert("books", {"title": "Emma"}, 1)
-    harness.env.inject_error("DELETE", "/channels/*/messages/*", status=500, times=None)
+    harness.env.inject_error("PATCH", "/channels/*/messages/*", status=500, times=None)
     with pytest.raises(DiscordUnavailable):
         await harness.store.delete("books", 1)
     assert [r.id for r in await harness.store.find("books")] == [1, 2]

@@ -285,3 +285,33 @@ async def test_concurrent_medium_saves_past_10_mib_in_total_all_land_within_the_
         # every upload went through tests/strict_discord.py, which refuses one over 10 MiB
         found = {note.title: note.body for note in await Note.find()}
         assert all(found[f"n{n}"] == f"{n}" * 2**20 for n in range(12))
+
+
+async def test_trash_restore_and_history_are_typed() -> None:
+    """Table.trash() gives objects of the class with who and when; restore() brings one back; history() its changes."""
+    db = discobase.Database("Shelf")
+
+    @db.table
+    class Book(discobase.Table):
+        title: Annotated[str, discobase.Unique]
+        year: int | None = None
+
+    async with simcord.run(db.bot) as env:
+        env.create_guild("Shelf")
+        await env.settle()
+        await db.wait_ready()
+        dune = await Book(title="Dune").save()
+        dune.year = 1965
+        await dune.update()
+        await dune.delete()
+        [deleted] = await Book.trash()
+        assert isinstance(deleted, discobase.Deleted) and isinstance(deleted.item, Book)
+        assert (deleted.item.id, deleted.item.title, deleted.item.year, deleted.deleted_by) == (1, "Dune", 1965, 0)
+        restored = await Book.restore(1)
+        assert isinstance(restored, Book) and restored.id == 1 and restored.year == 1965
+        with pytest.raises(discobase.NotInTrash, match="is not deleted"):
+            await Book.restore(1)
+        history = await Book.history(1)
+        assert [entry.command for entry in history] == ["restore", "delete", "update", "insert"]
+        assert history[2].changes == {"year": (None, 1965)}
+        assert all(isinstance(entry, discobase.HistoryEntry) for entry in history)

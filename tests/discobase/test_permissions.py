@@ -81,16 +81,19 @@ async def test_a_permission_taken_from_the_bots_roles_is_named(harness: SimcordH
 
 
 async def test_a_permission_a_channel_takes_away_is_named_with_the_channel(harness: SimcordHarness) -> None:
-    """The table's channel denies the bot Manage Messages: a delete names it and the channel's settings."""
-    await harness.store.insert("books", {"title": "Dune"}, 1)
-    await harness.store.insert("books", {"title": "Emma"}, 1)
+    """The table's channel denies the bot Manage Messages: compaction's sweep names it and the channel's settings.
+
+    (A record's delete edits its message into its trash marker: only compaction deletes messages.)
+    """
+    for title in ("Dune", "Emma", "Hyperion"):
+        await harness.store.insert("books", {"title": title}, 1)
     await deny_in(harness, _channel(harness, "books"), "manage_messages")
     harness.env.inject_error("DELETE", "/channels/*/messages/*", status=403, code=50013, message="Missing Permissions")
     with pytest.raises(MissingPermission) as refused:
-        await harness.store.delete("books", 1)
+        await harness.store.compact("books")
     assert refused.value.permission == "Manage Messages" and refused.value.place == "the channel `books`"
     assert "settings of the channel `books` take it away" in str(refused.value)
-    assert [r.id for r in await harness.store.find("books")] == [1, 2]
+    assert [r.id for r in await harness.store.find("books")] == [1, 2, 3]
 
 
 async def test_a_hidden_channel_names_view_channel(harness: SimcordHarness) -> None:

@@ -95,3 +95,18 @@ async def test_a_library_value_of_11_mib_is_refused_with_its_size() -> None:
         await store.insert("books", {"title": "huge", "body": "x" * (11 * 2**20)}, 1)
     assert len(backend.calls) == before
     assert discobase.DEFAULT_UPLOAD_LIMIT == backend.upload_limit == 10 * 2**20
+
+
+async def test_an_update_whose_message_would_carry_too_much_history_is_refused() -> None:
+    """30 KB replaced by another 30 KB: the message would carry both (the history), past the limit; nothing sent."""
+    backend = MemoryBackend(upload_limit=LIMIT)
+    store = GuildStore(backend)
+    await store.create_table(books_schema("title:text unique, body:text optional"))
+    await store.insert("books", {"title": "a", "body": "x" * 30_000}, 1)
+    before = len(backend.calls)
+    with pytest.raises(RecordTooLarge, match="Nothing was changed"):
+        await store.update("books", 1, {"body": "y" * 30_000})
+    assert len(backend.calls) == before
+    assert (await GuildStore(backend).get("books", 1)).values["body"] == "x" * 30_000
+    await store.update("books", 1, {"body": "y" * 10_000})  # 30 KB replaced by 10 KB fits
+    assert largest_message(backend, store) <= LIMIT

@@ -25,7 +25,7 @@ ROWS = orjson.dumps([{"title": f"Row {n}", "author": "imp"} for n in range(3)])
 COMMANDS = {
     "insert": ("record insert", {"table": "books", "values": "title=New, author=X"}, "POST", "/channels/*/messages"),
     "update": ("record update", {"table": "books", "id": 1, "set": "year=1999"}, "PATCH", "/channels/*/messages/*"),
-    "delete": ("record delete", {"table": "books", "id": 1}, "DELETE", "/channels/*/messages/*"),
+    "delete": ("record delete", {"table": "books", "id": 1}, "PATCH", "/channels/*/messages/*"),  # into its trash
     "import": ("record import", {"table": "books", "file": ("r.json", ROWS)}, "POST", "/channels/*/messages"),
     "create": ("table create", {"name": "authors", "columns": "name:text"}, "POST", "/guilds/*/channels"),
     "create-entry": ("table create", {"name": "authors", "columns": "name:text"}, "POST", "/channels/*/messages"),
@@ -40,7 +40,7 @@ COMMANDS = {
 
 @pytest.fixture
 async def two(simcord_env, member, channel, books, monkeypatch):
-    """Records 1 and 2 of `books` (so deleting 1 deletes its message), and retries without waiting."""
+    """Records 1 and 2 of `books` (deleting 1 edits its message into its trash marker), and retries without waiting."""
     monkeypatch.setattr(retry, "DELAYS", (0.0,) * len(retry.DELAYS))
     for title in ("Dune", "Emma"):
         await member.slash(channel, "record insert", table="books", values=f"title={title}, author=X")
