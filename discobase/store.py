@@ -281,7 +281,7 @@ class GuildStore(RecordWrites, Undo, TableChanges, SchemaChanges):
         """
         table = await self.tables.loaded(name)
         skip = plan_import(table, rows, resumable, self.backend.upload_limit).written_rows
-        return check_rows(table, rows, skip, self.backend.upload_limit)[1]
+        return (await check_rows(table, rows, skip, self.backend.upload_limit))[1]
 
     async def compact(self, name: str) -> CompactionResult:
         """Fold the table's small messages into batches and delete them now (else done in the background).

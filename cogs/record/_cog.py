@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
 from collections.abc import Callable
@@ -384,7 +385,8 @@ class RecordCog(commands.GroupCog, group_name="record", group_description="The r
         private = is_secret(access)
         schema = await timely(interaction, store.load(table), ephemeral=private)
         data = await timely(interaction, file.read(), ephemeral=private)
-        rows = without_ids(schema, read_rows(file.filename, data))
+        # Parsed off the event loop: a 10 MiB file takes a while, and other members' commands wait for nobody.
+        rows = await asyncio.to_thread(lambda: without_ids(schema, read_rows(file.filename, data)))
         header = has_header(file.filename, data)
         key = key.strip().lower() if key else None
         if key is not None:

@@ -8,6 +8,7 @@ and commits one draft per batch (imports.py cuts and checks the rows).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ from ..errors import ShuttingDown
 from ..model.history import Change
 from ..model.records import Record
 from .group_commit import Pending
-from .imports import BulkResult, ImportRejected, check_rows, check_size, plan_import
+from .imports import ROWS_BETWEEN_YIELDS, BulkResult, ImportRejected, check_rows, check_size, plan_import
 from .lease import LeaseLost
 from .parts import StoreParts
 from .progress import Progress, ProgressReports
@@ -98,7 +99,7 @@ class RecordWrites(StoreParts):
         try:
             async with self.committer.locked(table):
                 plan = plan_import(table, rows, resumable, self.backend.upload_limit)
-                converted, problems = check_rows(table, rows, plan.written_rows, self.backend.upload_limit)
+                converted, problems = await check_rows(table, rows, plan.written_rows, self.backend.upload_limit)
                 if problems:
                     raise ImportRejected(name, problems)
                 values_by_row = iter(converted)
@@ -114,7 +115,11 @@ class RecordWrites(StoreParts):
                         )
                     tag = (plan.key, number) if plan.key is not None else None
                     draft = Draft(table, batch=len(cut) > 1, import_part=tag)
-                    ids = [draft.insert(next(values_by_row), creator_id, change) for _ in cut]
+                    ids = []
+                    for count in range(1, len(cut) + 1):
+                        ids.append(draft.insert(next(values_by_row), creator_id, change))
+                        if count % ROWS_BETWEEN_YIELDS == 0:
+                            await asyncio.sleep(0)  # other members' commands are answered meanwhile
                     try:
                         message_id = await self.committer.commit(table, draft)
                     except LeaseLost:

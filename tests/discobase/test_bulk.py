@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
 
 from discobase import GuildStore, ImportRejected, RecordNotFound, UniqueViolation
-from discobase.write.imports import parts
+from discobase.write.imports import ROWS_BETWEEN_YIELDS, parts
 
 from .conftest import Harness
 
@@ -160,3 +161,15 @@ async def test_same_rows_without_resumable_are_checked_as_new(store: GuildStore)
     await store.insert_many("books", _rows(3), 1)
     with pytest.raises(ImportRejected, match="already in record 1"):
         await store.insert_many("books", _rows(3), 1)
+
+
+async def test_a_big_import_lets_other_work_run_while_it_checks_and_drafts(store: GuildStore) -> None:
+    """20,000 rows: the event loop turns many times before the import is done (other commands are answered)."""
+    turns = 0
+    importing = asyncio.ensure_future(store.insert_many("books", _rows(20_000), creator_id=7))
+
+    while not importing.done():
+        turns += 1
+        await asyncio.sleep(0)
+    assert len((await importing).written) == 20_000
+    assert turns >= 2 * 20_000 // ROWS_BETWEEN_YIELDS  # a turn at least every 1,000 rows, checking and drafting

@@ -9,6 +9,7 @@ rows read from a file must pass through the import's fingerprint and checks.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Callable
@@ -160,7 +161,7 @@ def check_import(filename: str, data: bytes) -> None:
     budget = batch_bytes(DEFAULT_UPLOAD_LIMIT)
     import_key("books", rows, budget)
     parts(rows, budget)
-    converted, problems = check_rows(table_with(SAMPLE), rows)
+    converted, problems = asyncio.run(check_rows(table_with(SAMPLE), rows))
     assert len(converted) + len({problem.row for problem in problems}) == len(rows)  # a bad row may have several
     assert all(str(problem) for problem in problems)
     for values in converted:
