@@ -279,9 +279,12 @@ class GuildStore(RecordWrites, Undo, TableChanges, SchemaChanges):
 
         No request on a loaded table; rows an interrupted resumable run wrote already are not checked.
         """
-        table = await self.tables.loaded(name)
-        skip = plan_import(table, rows, resumable, self.backend.upload_limit).written_rows
-        return (await check_rows(table, rows, skip, self.backend.upload_limit))[1]
+        while True:
+            table = await self.tables.loaded(name)
+            async with table.lock:  # the check lets other tasks run; none unloads or changes a locked table
+                if table.loaded:
+                    skip = plan_import(table, rows, resumable, self.backend.upload_limit).written_rows
+                    return (await check_rows(table, rows, skip, self.backend.upload_limit))[1]
 
     async def compact(self, name: str) -> CompactionResult:
         """Fold the table's small messages into batches and delete them now (else done in the background).

@@ -28,6 +28,8 @@ _PAIR_BYTES = 72
 _SLOT_BYTES = 100
 """An id's slot in the entries dict: the key and the dict's share of it."""
 _SAMPLE = 50
+_HEADER_BYTES = 64
+"""At most what a change's header takes in a message's ``"hc"`` (its token, time, actor, command, undoes)."""
 
 
 def _deep_size(item: object) -> int:
@@ -108,6 +110,7 @@ class TableHistory:
     def settle(self, states: Mapping[int, object], carried: Carried) -> None:
         """A draft's request is stored: its ids have what the message carried."""
         self._sorted_out()
+        self._per_id = 0  # entries grew or shrank: measured again when next asked
         self._changes.update(carried.changes)
         for record_id in states:
             for store, new in ((self._entries, carried.entries), (self._trash, carried.trash)):
@@ -185,8 +188,9 @@ class TableHistory:
     def weight(self, record_id: int) -> int:
         """About the bytes the id's history and trash add to a message (a fold plans its batch by bytes)."""
         self._sorted_out()
-        items = (self._entries.get(record_id), self._trash.get(record_id))
-        return sum(len(orjson.dumps(item)) + 8 for item in items if item is not None)
+        entries, trash = self._entries.get(record_id), self._trash.get(record_id)
+        weight = sum(len(orjson.dumps(item)) + 8 for item in (entries, trash) if item is not None)
+        return weight + _HEADER_BYTES * len(entries or ())  # each entry's change header may be the message's own
 
     def memory_bytes(self) -> int:
         """About the bytes held (the cache budget counts them with the records): the texts until read, then entries."""

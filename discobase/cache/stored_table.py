@@ -130,8 +130,8 @@ class StoredTable:
             for message in request.message_ids:
                 self._ledger.forget(message)
             return []
-        self.history.settle(draft.states, draft.carried())
         if request.kind == "delete":
+            self.history.settle(draft.states, draft.carried())
             for record_id, old in draft.before.items():
                 index.drop(record_id)
                 if old is not None:
@@ -140,6 +140,7 @@ class StoredTable:
         target = message_id if request.kind == "send" else request.message_id
         if request.kind == "edit" and self._ledger.vanished(target):
             return []  # the edit landed, then the message was deleted by hand: that deletion was applied already
+        self.history.settle(draft.states, draft.carried())  # after that check: what a deleted message carried is gone
         owed: list[int] = []
         for record_id, values in draft.states.items():
             old = draft.before[record_id]

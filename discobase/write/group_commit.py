@@ -106,6 +106,8 @@ class Pending:
         if self.kind == "insert":
             return stored_size(self.values)
         carried = carried_size(table, self.record_id) if table.loaded else 0
+        if self.kind == "delete" and table.loaded and (current := table.find(self.record_id)) is not None:
+            return ITEM_OVERHEAD + carried + stored_size(current.values)  # the values twice: its entry and its trash
         if self.kind in ("delete", "restore"):
             return ITEM_OVERHEAD + carried
         current = table.find(self.record_id) if table.loaded else None
