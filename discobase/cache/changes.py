@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..model.columns import ColumnType, Value
-from ..model.history import KEEP_SECONDS, UNDO_SECONDS, Change, Entry
+from ..model.history import KEEP_SECONDS, UNDO_SECONDS, Change
 from ..model.records import Record
 from ..model.schema import TableSchema
 from .stored_table import StoredTable
@@ -74,14 +74,19 @@ def record_history(table: StoredTable, record_id: int, now: int) -> list[History
     """The record's changes of the last 30 days, newest first, each column old -> new.
 
     Walked back from the record as it is now (or gone): an entry's old values
-    and the state after it give both sides of each changed column.
+    and the state after it give both sides of each changed column. An
+    ``alter-column`` entry names the column's new key and its old one (with
+    the same value): entries older than it read the old key as the new.
     """
     schema = table.schema
     current = table.find(record_id)
     state: dict[str, Any] | None = schema.encode(current.values) if current is not None else None
     found: list[HistoryEntry] = []
+    keys = {column.storage_key for column in schema.columns}
+    aliases: dict[str, str] = {}  # an old storage key -> the key its column has now
     for change, entry in reversed(table.history.entries(record_id)):
-        before = _before(state, entry)
+        replaced = None if entry.old is None else {aliases.get(key, key): value for key, value in entry.old.items()}
+        before = _before(state, replaced)
         old, new = typed(schema, before or {}), typed(schema, state or {})
         changed = {
             name: (old.get(name), new.get(name))
@@ -90,18 +95,31 @@ def record_history(table: StoredTable, record_id: int, now: int) -> list[History
         }
         if change.at >= now - KEEP_SECONDS:
             found.append(HistoryEntry(_time(change.at), change.actor, change.command, changed))
+        if change.command == "alter-column" and entry.old:
+            _learn_alias(aliases, entry.old, keys)
         state = before
     return found
 
 
-def _before(after: dict[str, Any] | None, entry: Entry) -> dict[str, Any] | None:
-    """The stored state before an entry: none before an insert or restore, the old values before a delete."""
-    if entry.old is None:
+def _learn_alias(aliases: dict[str, str], old: Mapping[str, Any], keys: set[str]) -> None:
+    """An alteration's entry names the key its column has (directly, or through a later alteration) and the old."""
+    current = [key for key in old if aliases.get(key, key) in keys]
+    retired = [key for key in old if aliases.get(key, key) not in keys]
+    if len(current) == 1 and len(retired) == 1:
+        aliases[retired[0]] = aliases.get(current[0], current[0])
+
+
+def _before(after: dict[str, Any] | None, old: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored state before an entry (``old``: the values it replaced, by key as the schema has them now).
+
+    None before an insert or restore, the old values before a delete.
+    """
+    if old is None:
         return None
     if after is None:
-        return dict(entry.old)
-    before = {**after, **entry.old}
-    return {key: value for key, value in before.items() if key not in entry.old or entry.old[key] is not None}
+        return dict(old)
+    before = {**after, **old}
+    return {key: value for key, value in before.items() if key not in old or old[key] is not None}
 
 
 def trash(table: StoredTable, now: int) -> list[TrashedRecord]:

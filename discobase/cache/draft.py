@@ -201,6 +201,14 @@ class Draft:
         self.set(record_id, values, trashed.creator, change)
         return values
 
+    def retrash(self, record_id: int, trashed: Trashed) -> None:
+        """Carry a deleted record's trash in a new form (a column's rewrite): the id stays deleted."""
+        if record_id not in self.before:
+            self.before[record_id] = self.table.find(record_id)
+        self._carried = None
+        self.states[record_id] = None
+        self.trash[record_id] = trashed
+
     def _kept(self, record_id: int) -> bool:
         """Whether the record's last change (its deletion) is of the last 30 days."""
         changes = self.table.history.entries(record_id)

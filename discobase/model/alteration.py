@@ -19,7 +19,15 @@ from .columns import ColumnType, Value, as_typed
 from .records import Record
 from .schema import Column, TableSchema
 
-__all__ = ["SHOWN_PROBLEMS", "AlterPlan", "AlterProblem", "AlterRejected", "ColumnChange", "plan_alter"]
+__all__ = [
+    "SHOWN_PROBLEMS",
+    "AlterPlan",
+    "AlterProblem",
+    "AlterRejected",
+    "ColumnChange",
+    "plan_alter",
+    "trashed_value",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +137,19 @@ def plan_alter(schema: TableSchema, records: Collection[Record], name: str, chan
     changed = any(values[record.id] != record.values.get(name) for record in records)
     rewrite = column.type is not old.type or column.default != old.default or changed
     return AlterPlan(column, values, rewrite, filled)
+
+
+def trashed_value(old: Column, column: Column, value: Value) -> Value:
+    """A trashed record's value in the altered column: converted as a record's, else empty (or the default).
+
+    The trash is not checked (a deleted record never refuses a change); what
+    does not convert keeps only its old form, under the old key.
+    """
+    if value is not None and (column.type, column.choices) != (old.type, old.choices):
+        try:
+            value = column.convert(_as_input(old.type, column.type, value))
+        except BadValue:
+            value = None
+    if value is None and not column.optional:
+        return column.default_value
+    return value

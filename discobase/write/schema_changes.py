@@ -18,9 +18,9 @@ from typing import Any
 from ..cache.draft import Draft
 from ..cache.stored_table import StoredTable
 from ..errors import DiscobaseError, SchemaError, TableExists
-from ..model.alteration import ColumnChange, plan_alter
+from ..model.alteration import ColumnChange, plan_alter, trashed_value
 from ..model.columns import ColumnType, Value
-from ..model.history import Change
+from ..model.history import KEEP_SECONDS, Change, Trashed, now_seconds
 from ..model.schema import TableSchema, View
 from ..model.views import check_view, follow_rename
 from .imports import batch_bytes, carried_size, parts
@@ -182,8 +182,35 @@ class SchemaChanges(StoreParts):
             draft = Draft(table, batch=True, copy=True, encode=both_keys)
             for record_id in ids[cut.start : cut.stop]:
                 if (record := table.find(record_id)) is not None:  # else deleted by hand since: it stays deleted
-                    was = old_schema.encode(record.values).get(old_key)  # history: old -> new under the new key
-                    draft.set(record_id, record.values, change=change, replaced={new_key: was})
+                    # History: the value it replaces under both keys, so older entries read as the column now
+                    was = old_schema.encode(record.values).get(old_key)
+                    draft.set(record_id, record.values, change=change, replaced={new_key: was, old_key: was})
             if draft.states:
                 await self.committer.commit(table, draft)
+        return len(cuts) + await self._rewrite_trash(table, schema, column)
+
+    async def _rewrite_trash(self, table: StoredTable, schema: TableSchema, column: str) -> int:
+        """Carry the trash anew with the column under its new key too, so a restore reads it; how many batches.
+
+        The trash keeps the old key's values as well, like the records, until
+        it is written again. Only what the last 30 days keep is carried.
+        """
+        old_schema, now = table.schema, now_seconds()
+        old_column, new_column = old_schema.column(column), schema.column(column)
+        trash: dict[int, Trashed] = {}
+        for record_id in table.history.trashed_ids():
+            entries, trashed = table.history.entries(record_id), table.history.trashed(record_id)
+            if trashed is None or not entries or entries[-1][0].at < now - KEEP_SECONDS:
+                continue
+            values = old_schema.decode(trashed.data)
+            values[column] = trashed_value(old_column, new_column, values.get(column))
+            trash[record_id] = Trashed(trashed.creator, {**trashed.data, **schema.encode(values)}, trashed.created)
+        ids = sorted(trash)
+        rows = [trash[record_id].data for record_id in ids]
+        cuts = parts(rows, batch_bytes(self.backend.upload_limit), [carried_size(table, n) for n in ids])
+        for cut in cuts:
+            draft = Draft(table, batch=True)
+            for record_id in ids[cut.start : cut.stop]:
+                draft.retrash(record_id, trash[record_id])
+            await self.committer.commit(table, draft)
         return len(cuts)

@@ -7,7 +7,7 @@ import datetime
 import discord
 import pytest
 
-from discobase import BulkRejected, GuildStore, NothingToUndo, NotInTrash, UndoRefused, UniqueViolation
+from discobase import BulkRejected, ColumnType, GuildStore, NothingToUndo, NotInTrash, UndoRefused, UniqueViolation
 
 from .conftest import Harness, SimcordHarness
 
@@ -196,3 +196,28 @@ async def test_a_thousand_restored_or_undone_are_one_batch_message(harness: Harn
     undone = await store.undo("books", ADA)
     assert undone.change.command == "restore" and len(undone.deleted) == 1000
     assert harness.requests() - before == 1 and len(await store.trash("books")) == 1000
+
+
+async def test_a_type_change_keeps_the_trash_restorable_and_the_history_readable(
+    harness: Harness, store: GuildStore
+) -> None:
+    """`year` text -> int: a record trashed before comes back converted (one that cannot be, without it); the
+    history from before the change still reads old -> new, after a restart too."""
+    await store.alter_column("books", "year", column_type=ColumnType.TEXT, actor=ADA)
+    await store.insert("books", {"title": "Dune", "year": "1965"}, ADA)
+    await store.insert("books", {"title": "Emma", "year": "1815"}, ADA)
+    await store.insert("books", {"title": "Odd", "year": "soon"}, ADA)
+    await store.update("books", 2, {"year": "1816"}, actor=ADA)
+    await store.delete("books", 1, actor=ADA)
+    await store.delete("books", 3, actor=ADA)
+    await store.alter_column("books", "year", column_type=ColumnType.INT, actor=BOB)
+    assert (await store.restore("books", 1, actor=ADA)).values["year"] == 1965
+    restarted = await harness.restart()
+    assert (await restarted.get("books", 1)).values["year"] == 1965
+    assert (await restarted.restore("books", 3, actor=ADA)).values == {"title": "Odd", "year": None, "read": False}
+    history = await restarted.history("books", 2)
+    assert [(entry.command, entry.changes.get("year")) for entry in history] == [
+        ("alter-column", ("1816", 1816)),
+        ("update", ("1815", "1816")),
+        ("insert", (None, "1815")),
+    ]
