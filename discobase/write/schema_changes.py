@@ -23,7 +23,7 @@ from ..model.columns import ColumnType, Value
 from ..model.history import KEEP_SECONDS, Change, Trashed, now_seconds
 from ..model.schema import TableSchema, View
 from ..model.views import check_view, follow_rename
-from .imports import batch_bytes, carried_size, parts
+from .imports import batch_bytes, carried_size, parts, stored_size
 from .parts import StoreParts
 
 __all__ = ["AlterResult", "SchemaChanges"]
@@ -182,9 +182,9 @@ class SchemaChanges(StoreParts):
             draft = Draft(table, batch=True, copy=True, encode=both_keys)
             for record_id in ids[cut.start : cut.stop]:
                 if (record := table.find(record_id)) is not None:  # else deleted by hand since: it stays deleted
-                    # History: the value it replaces under both keys, so older entries read as the column now
+                    # History: the value it replaces, and the old key (named only), so older entries read across it
                     was = old_schema.encode(record.values).get(old_key)
-                    draft.set(record_id, record.values, change=change, replaced={new_key: was, old_key: was})
+                    draft.set(record_id, record.values, change=change, replaced={new_key: was, old_key: None})
             if draft.states:
                 await self.committer.commit(table, draft)
         return len(cuts) + await self._rewrite_trash(table, schema, column)
@@ -193,10 +193,12 @@ class SchemaChanges(StoreParts):
         """Carry the trash anew with the column under its new key too, so a restore reads it; how many batches.
 
         The trash keeps the old key's values as well, like the records, until
-        it is written again. Only what the last 30 days keep is carried.
+        it is written again (unless both forms would not fit one message). Only
+        what the last 30 days keep is carried.
         """
         old_schema, now = table.schema, now_seconds()
         old_column, new_column = old_schema.column(column), schema.column(column)
+        old_key, budget = old_column.storage_key, batch_bytes(self.backend.upload_limit)
         trash: dict[int, Trashed] = {}
         for record_id in table.history.trashed_ids():
             entries, trashed = table.history.entries(record_id), table.history.trashed(record_id)
@@ -204,10 +206,13 @@ class SchemaChanges(StoreParts):
                 continue
             values = old_schema.decode(trashed.data)
             values[column] = trashed_value(old_column, new_column, values.get(column))
-            trash[record_id] = Trashed(trashed.creator, {**trashed.data, **schema.encode(values)}, trashed.created)
+            data = {**trashed.data, **schema.encode(values)}
+            if stored_size(data) + carried_size(table, record_id) > budget:
+                data.pop(old_key, None)  # both forms would not fit one message: the new one alone
+            trash[record_id] = Trashed(trashed.creator, data, trashed.created)
         ids = sorted(trash)
         rows = [trash[record_id].data for record_id in ids]
-        cuts = parts(rows, batch_bytes(self.backend.upload_limit), [carried_size(table, n) for n in ids])
+        cuts = parts(rows, budget, [carried_size(table, n) for n in ids])
         for cut in cuts:
             draft = Draft(table, batch=True)
             for record_id in ids[cut.start : cut.stop]:

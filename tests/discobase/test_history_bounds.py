@@ -1,5 +1,5 @@
-"""History and trash held to their bounds: a message deleted by hand takes its trash along, folds stay within
-the upload limit with many change headers, the cache budget follows growing history, an import's preview is safe."""
+"""History and trash held to their bounds: a message deleted by hand takes its trash along, folds and
+rewrites stay within the upload limit, the cache budget follows growing history, an import's preview is safe."""
 
 from __future__ import annotations
 
@@ -95,3 +95,19 @@ async def test_an_import_preview_holds_its_table_while_other_tables_load() -> No
 
     problems, _ = await asyncio.gather(store.check_rows("books", rows), reader())
     assert problems == []
+
+
+@pytest.mark.parametrize(("records", "size"), [(2, 8600), (300, 2000)])
+async def test_an_alter_rewrite_with_history_and_trash_stays_within_the_upload_limit(records: int, size: int) -> None:
+    """Records of big values written again under a new key, with their history and a trashed one: every message fits."""
+    backend = MemoryBackend(upload_limit=LIMIT)
+    store = GuildStore(backend)
+    await store.create_table(schema("books", "title:text unique, body:text optional"))
+    await store.insert_many("books", [{"title": f"t{n}", "body": "a" * size} for n in range(records)], 1)
+    await store.insert("books", {"title": "gone", "body": "b" * 22_000}, 1)
+    await store.delete("books", records + 1, actor=1)
+    await store.alter_column("books", "body", default="zz", actor=2)
+    channel = backend.channels[store.tables.entry("books").channel_id]
+    assert max(len(message.text.encode()) for message in channel.messages.values()) <= LIMIT
+    restored = await GuildStore(backend).restore("books", records + 1, actor=1)
+    assert restored.values["body"] == "b" * 22_000
