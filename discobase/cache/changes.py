@@ -75,8 +75,9 @@ def record_history(table: StoredTable, record_id: int, now: int) -> list[History
 
     Walked back from the record as it is now (or gone): an entry's old values
     and the state after it give both sides of each changed column. An
-    ``alter-column`` entry names the column's new key and its old one (with
-    the same value): entries older than it read the old key as the new.
+    ``alter-column`` entry names the column's new key (with the value it
+    replaced) and its old one (empty): entries older than it read the old key
+    as the new.
     """
     schema = table.schema
     current = table.find(record_id)
