@@ -144,7 +144,7 @@ def trash(table: StoredTable, now: int) -> list[TrashedRecord]:
 def last_change(table: StoredTable, actor: int) -> Change | None:
     """The member's last change on the table that an undo may reach: not an undo, not undone (any age).
 
-    A column's alteration is a table change (its history entries keep no values): never undone here.
+    A column's alteration is a change of the whole table, made by an admin: never undone here.
     """
     changes = table.history.changes()
     undone = {change.undoes for change in changes if change.undoes}

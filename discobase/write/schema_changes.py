@@ -15,12 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..cache.changes import trash as trashed_records
 from ..cache.draft import Draft
 from ..cache.stored_table import StoredTable
 from ..errors import DiscobaseError, SchemaError, TableExists
 from ..model.alteration import ColumnChange, plan_alter, trashed_value
 from ..model.columns import ColumnType, Value
-from ..model.history import KEEP_SECONDS, Change, Trashed, now_seconds
+from ..model.history import Change, Trashed, now_seconds
 from ..model.schema import TableSchema, View
 from ..model.views import check_view, follow_rename
 from .imports import batch_bytes, carried_size, parts, stored_size
@@ -200,16 +201,15 @@ class SchemaChanges(StoreParts):
         old_column, new_column = old_schema.column(column), schema.column(column)
         old_key, budget = old_column.storage_key, batch_bytes(self.backend.upload_limit)
         trash: dict[int, Trashed] = {}
-        for record_id in table.history.trashed_ids():
-            entries, trashed = table.history.entries(record_id), table.history.trashed(record_id)
-            if trashed is None or not entries or entries[-1][0].at < now - KEEP_SECONDS:
-                continue
-            values = old_schema.decode(trashed.data)
-            values[column] = trashed_value(old_column, new_column, values.get(column))
-            data = {**trashed.data, **schema.encode(values)}
-            if stored_size(data) + carried_size(table, record_id) > budget:
+        for kept in trashed_records(table, now):
+            record = kept.record
+            stored = table.history.trashed(record.id)
+            assert stored is not None, "the trash lists only what the history keeps"
+            values = {**record.values, column: trashed_value(old_column, new_column, record.values.get(column))}
+            data = {**stored.data, **schema.encode(values)}
+            if stored_size(data) + carried_size(table, record.id) > budget:
                 data.pop(old_key, None)  # both forms would not fit one message: the new one alone
-            trash[record_id] = Trashed(trashed.creator, data, trashed.created)
+            trash[record.id] = Trashed(stored.creator, data, stored.created)
         ids = sorted(trash)
         rows = [trash[record_id].data for record_id in ids]
         cuts = parts(rows, budget, [carried_size(table, n) for n in ids])
