@@ -28,6 +28,8 @@ ids it decides (I8 in store.py).
 
 from __future__ import annotations
 
+import bisect
+from array import array
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,7 +56,7 @@ class MessageLedger:
     """Which of a table's messages decides which id (see the module docstring)."""
 
     def __init__(self) -> None:
-        self._live_in: dict[int, set[int]] = {}
+        self._live_in: dict[int, array[int]] = {}  # sorted ids: 8 bytes each, where a set took 40 to 60
         self._gone_in: dict[int, set[int]] = {}
         self._gone_at: dict[int, int] = {}
         self._batches: set[int] = set()
@@ -76,9 +78,10 @@ class MessageLedger:
         part_in: dict[int, tuple[str, int]],
     ) -> None:
         """Take the channel as loading read it (owed markers are kept: they are not on Discord yet)."""
-        self._live_in = {}
-        for record in records:
-            self._live_in.setdefault(record.message_id, set()).add(record.id)
+        live_in: dict[int, list[int]] = {}
+        for record in records:  # in id order: each message's ids come sorted
+            live_in.setdefault(record.message_id, []).append(record.id)
+        self._live_in = {message: array("q", ids) for message, ids in live_in.items()}
         self._gone_in = {message: set(ids) for message, ids in gone_in.items()}
         self._gone_at = {record_id: message for message, ids in gone_in.items() for record_id in ids}
         self._batches, self._shadowed, self._imports, self._loose = batches, shadowed, imports, loose
@@ -105,7 +108,7 @@ class MessageLedger:
 
     def decided_by(self, message_id: int) -> tuple[list[int], list[int]]:
         """The ids this message decides: records it holds now, and deletions."""
-        return sorted(self._live_in.get(message_id, ())), sorted(self._gone_in.get(message_id, ()))
+        return list(self._live_in.get(message_id, ())), sorted(self._gone_in.get(message_id, ()))
 
     def needs_marker(self, record: Record, next_id: int) -> bool:
         """Whether deleting this record must leave a ``gone`` marker rather than just delete its message.
@@ -154,7 +157,11 @@ class MessageLedger:
         if old is not None and old.message_id != message_id:
             self._release(old.message_id, record_id)
             self._shadowed.add(record_id)  # the older message still names it until compaction deletes it
-        self._live_in.setdefault(message_id, set()).add(record_id)
+        holders = self._live_in.setdefault(message_id, array("q"))
+        if not holders or holders[-1] < record_id:
+            holders.append(record_id)
+        elif not _holds(holders, record_id):
+            bisect.insort(holders, record_id)
         self._ungone(record_id, keep=None)
         self._owed.discard(record_id)
 
@@ -190,7 +197,7 @@ class MessageLedger:
         part = self._part_in.pop(message_id, None)
         if part is not None and part not in self._part_in.values():  # that part must be written again
             self._imports[part[0]].discard(part[1])
-        live = sorted(self._live_in.pop(message_id, ()))
+        live = list(self._live_in.pop(message_id, ()))
         gone = sorted(self._gone_in.pop(message_id, ()))
         for record_id in gone:
             self._gone_at.pop(record_id, None)
@@ -215,8 +222,8 @@ class MessageLedger:
 
     def _release(self, message_id: int, record_id: int) -> None:
         holders = self._live_in.get(message_id)
-        if holders is not None:
-            holders.discard(record_id)
+        if holders is not None and _holds(holders, record_id):
+            del holders[bisect.bisect_left(holders, record_id)]
             if not holders:
                 del self._live_in[message_id]
 
@@ -226,3 +233,9 @@ class MessageLedger:
             self._gone_in[older].discard(record_id)
             if not self._gone_in[older]:
                 del self._gone_in[older]
+
+
+def _holds(ids: array[int], record_id: int) -> bool:
+    """Whether the sorted ``ids`` hold ``record_id``."""
+    at = bisect.bisect_left(ids, record_id)
+    return at < len(ids) and ids[at] == record_id

@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 
 from ..backend import Backend
-from ..model.records import Record, decode_message
+from ..model.columns import Value
+from ..model.records import Record, layout_of, read_message
 from .stored_table import StoredTable
 
 __all__ = ["load_table"]
@@ -25,9 +26,14 @@ log = logging.getLogger(__name__)
 
 
 async def load_table(backend: Backend, table: StoredTable) -> None:
-    """Fill ``table`` from its channel; raises ``ChannelMissing`` if the channel is gone."""
-    records: dict[int, Record] = {}
-    decided: set[int] = set()
+    """Fill ``table`` from its channel; raises ``ChannelMissing`` if the channel is gone.
+
+    Records are built straight from the stored items, a batch parsed a line at
+    a time, into a list at their id (which also says which ids are decided):
+    a load holds little besides what it keeps.
+    """
+    rows: list[Record | None] = [None]
+    gone: set[int] = set()
     batch_messages: set[int] = set()
     shadowed: set[int] = set()
     imports: dict[str, set[int]] = {}
@@ -36,36 +42,80 @@ async def load_table(backend: Backend, table: StoredTable) -> None:
     gone_in: dict[int, set[int]] = {}
     extras: list[tuple[int, str]] = []
     highest = 0
-    decode = table.schema.decoder()
+    schema = table.schema
+    layout = layout_of(schema.column_names)
+    decode = schema.row_decoder()
+    share = _SharedValues([not column.unique for column in schema.columns]).share
+    creators: dict[int, int] = {}
+    of_row = Record.of_row
     async for message in backend.history(table.channel_id):
         if message.author_id != backend.me_id:
             continue
-        decoded = decode_message(message.text)
-        is_batch = decoded.is_batch
-        if decoded.import_key is not None:
-            imports.setdefault(decoded.import_key, set()).add(decoded.part)
-            part_in[message.id] = (decoded.import_key, decoded.part)
-        elif decoded.records:
-            loose.add(message.id)
-        if decoded.extra:
-            extras.append((message.id, decoded.extra))
-        for stored in decoded.records:
-            highest = max(highest, stored.id)
-            if stored.id in decided:
-                newer = records.get(stored.id)
+        head, items = read_message(message.text)
+        if head.extra:
+            extras.append((message.id, head.extra))
+        message_id, held = message.id, 0
+        for item in items:
+            held += 1
+            record_id = item[0]
+            if record_id >= len(rows):
+                rows.extend([None] * max(record_id + 1 - len(rows), len(rows)))
+            if record_id > highest:
+                highest = record_id
+            newer = rows[record_id]
+            if newer is not None or record_id in gone:
                 if newer is not None:
                     # The newer message is an update of this copy: the record was created here, or before.
-                    first = stored.created or message.id
-                    newer.created_message_id = min(newer.created_message_id or first, first)
-                shadowed.add(stored.id)  # an older copy: deleting the newer message alone would bring it back
+                    first = item[3] if len(item) == 4 else message_id
+                    rows[record_id] = newer.created_in(min(newer.created_message_id or first, first))
+                shadowed.add(record_id)  # an older copy: deleting the newer message alone would bring it back
                 continue
-            decided.add(stored.id)
-            if stored.gone:
-                gone_in.setdefault(message.id, set()).add(stored.id)
+            if len(item) == 1:
+                gone.add(record_id)
+                gone_in.setdefault(message_id, set()).add(record_id)
                 continue
-            values = decode(stored.data)
-            records[stored.id] = Record(stored.id, values, stored.creator_id, message.id, stored.created)
-            if is_batch:
-                batch_messages.add(message.id)
-    table.fill(list(records.values()), highest + 1, batch_messages, shadowed, imports, loose, gone_in, part_in, extras)
-    log.info("table %s loaded: %d records", table.name, len(records))
+            creator = creators.setdefault(item[1], item[1])
+            created = item[3] if len(item) == 4 else 0
+            rows[record_id] = of_row(layout, record_id, share(decode(item[2])), creator, message_id, created)
+            if head.is_batch:
+                batch_messages.add(message_id)
+        if head.import_key is not None:
+            imports.setdefault(head.import_key, set()).add(head.part)
+            part_in[message_id] = (head.import_key, head.part)
+        elif held:
+            loose.add(message_id)
+    del rows[highest + 1 :]
+    table.fill(filter(None, rows), highest + 1, batch_messages, shadowed, imports, loose, gone_in, part_in, extras)
+    log.info("table %s loaded: %d records", table.name, len(table))
+
+
+class _SharedValues:
+    """One object for each repeated value of a column while a table loads (JSON makes a new one per record).
+
+    A column of few distinct values (a genre, a year, an author) then costs a
+    pointer a record instead of a string or a number each. A column that turns
+    out to have many (titles) stops being pooled: its pool would cost more than
+    it saves. Only strings and integers are pooled, so ``1``, ``1.0`` and
+    ``True`` never stand for each other.
+    """
+
+    MANY = 4096
+    """Distinct values past which a column stops being pooled."""
+
+    def __init__(self, pooled: list[bool]) -> None:
+        self._pools: list[dict[Value, Value] | None] = [{} if wanted else None for wanted in pooled]
+
+    def share(self, row: tuple[Value, ...]) -> tuple[Value, ...]:
+        """The row with each pooled value replaced by the first equal one seen."""
+        pools = self._pools
+        shared = list(row)
+        for position, pool in enumerate(pools):
+            if pool is None:
+                continue
+            value = shared[position]
+            kind = type(value)
+            if kind is str or kind is int:
+                shared[position] = pool.setdefault(value, value)
+                if len(pool) > self.MANY:
+                    pools[position] = None
+        return tuple(shared)

@@ -14,13 +14,13 @@ before anything else uses it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 
 from ..errors import RecordNotFound, TableDamaged
 from ..model.catalog import EVERYONE, Access
 from ..model.columns import Value
 from ..model.query import Query
-from ..model.records import Found, Record
+from ..model.records import Found, Record, by_id
 from ..model.schema import TableSchema
 from .draft import Draft
 from .history import TableHistory
@@ -85,7 +85,7 @@ class StoredTable:
 
     def fill(
         self,
-        records: Sequence[Record],
+        records: Iterable[Record],
         next_id: int,
         batch_messages: set[int],
         shadowed: set[int],
@@ -101,8 +101,8 @@ class StoredTable:
         ``extras``: the history and trash texts messages carry, by message (kept for the ids each decides).
         """
         owed = set(self._ledger.owed())  # deleted, their marker not written yet
-        index = RecordIndex(self.name, self.schema.unique_columns)
-        kept = [record for record in sorted(records, key=lambda r: r.id) if record.id not in owed]
+        index = RecordIndex(self.name, self.schema.column_names, self.schema.unique_columns)
+        kept = [record.in_layout(index.layout) for record in sorted(records, key=by_id) if record.id not in owed]
         index.load(kept)
         index.next_id = max(next_id, self.next_id, index.next_id)
         self._ledger.reset(kept, batch_messages, shadowed, imports or {}, loose or set(), gone_in or {}, part_in or {})
@@ -183,7 +183,7 @@ class StoredTable:
         self.schema = schema
         if self._index is None or (same_columns and not rewritten):
             return  # a description or a view changed: the records read as they did
-        index = RecordIndex(self.name, schema.unique_columns)
+        index = RecordIndex(self.name, schema.column_names, schema.unique_columns)
         for record in self._index:
             old = record.values
             values: dict[str, Value] = {

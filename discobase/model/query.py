@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .columns import Value
+from .records import by_id, column_getter
 
 if TYPE_CHECKING:
-    from .records import Record
+    from .records import Layout, Record
 
 __all__ = ["OPERATORS", "And", "Condition", "Expr", "Not", "Op", "Or", "Query"]
 
@@ -47,30 +48,33 @@ class Condition:
     op: Op
     value: Value
 
-    def predicate(self) -> Predicate:
+    def predicate(self, layout: Layout | None = None) -> Predicate:
         """The condition as a function, its work done once (a full scan calls it per record).
 
-        An empty value matches only ``=`` and ``!=``. ``~`` finds text inside
-        text and ``~=`` compares text whole, both ignoring case.
+        ``layout``: the one every record tested has, so values are read by
+        position. An empty value matches only ``=`` and ``!=``. ``~`` finds
+        text inside text and ``~=`` compares text whole, both ignoring case.
         """
-        column, value = self.column, self.value
-        if column == "id":
+        value, get = self.value, column_getter(self.column, layout)
+        if self.column == "id":
             compare_id = _COMPARE[self.op]
-            return lambda record: compare_id(record.id, value)
+            return lambda record: compare_id(get(record), value)
         if value is None:
             wanted_empty = self.op == "="
             if self.op in ("=", "!="):
-                return lambda record: (record.values.get(column) is None) == wanted_empty
+                return lambda record: (get(record) is None) == wanted_empty
             return lambda record: False
         if self.op in ("~", "~="):
             needle = str(value).casefold()
             if self.op == "~=":
-                return lambda record: str(record.values.get(column) or "").casefold() == needle
-            return lambda record: needle in str(record.values.get(column) or "").casefold()
+                return lambda record: str(get(record) or "").casefold() == needle
+            return lambda record: needle in str(get(record) or "").casefold()
         compare = _COMPARE[self.op]
         if self.op == "!=":
-            return lambda record: record.values.get(column) is None or compare(record.values[column], value)
-        return lambda record: (actual := record.values.get(column)) is not None and compare(actual, value)
+            return lambda record: (actual := get(record)) is None or compare(actual, value)
+        if self.op == "=":
+            return lambda record: get(record) == value
+        return lambda record: (actual := get(record)) is not None and compare(actual, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +83,9 @@ class And:
 
     parts: tuple[Expr, ...]
 
-    def predicate(self) -> Predicate:
+    def predicate(self, layout: Layout | None = None) -> Predicate:
         """All parts as one function."""
-        return _conjunction(self.parts)
+        return _conjunction(self.parts, layout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +94,9 @@ class Or:
 
     parts: tuple[Expr, ...]
 
-    def predicate(self) -> Predicate:
+    def predicate(self, layout: Layout | None = None) -> Predicate:
         """Any part as one function."""
-        return _any([part.predicate() for part in self.parts])
+        return _any([part.predicate(layout) for part in self.parts])
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +105,9 @@ class Not:
 
     part: Expr
 
-    def predicate(self) -> Predicate:
+    def predicate(self, layout: Layout | None = None) -> Predicate:
         """The negation as a function."""
-        check = self.part.predicate()
+        check = self.part.predicate(layout)
         return lambda record: not check(record)
 
 
@@ -117,7 +121,7 @@ def _all(predicates: list[Predicate]) -> Predicate:
 _BOUNDS = {">": "low", ">=": "low", "<": "high", "<=": "high"}
 
 
-def _conjunction(parts: Iterable[Expr]) -> Predicate:
+def _conjunction(parts: Iterable[Expr], layout: Layout | None) -> Predicate:
     """Every part as one function; a lower and an upper bound on one column become one range test.
 
     ``year >= 1950 and year < 1990`` then costs one look-up and one chained
@@ -130,21 +134,21 @@ def _conjunction(parts: Iterable[Expr]) -> Predicate:
             bounds.setdefault(part.column, {}).setdefault(_BOUNDS[part.op], part)
     ranges = {column: ends for column, ends in bounds.items() if len(ends) == 2}
     fused = {id(end) for ends in ranges.values() for end in ends.values()}
-    predicates = [_range(ends["low"], ends["high"]) for ends in ranges.values()]
-    predicates += [part.predicate() for part in parts if id(part) not in fused]
+    predicates = [_range(ends["low"], ends["high"], layout) for ends in ranges.values()]
+    predicates += [part.predicate(layout) for part in parts if id(part) not in fused]
     return _all(predicates)
 
 
-def _range(low: Condition, high: Condition) -> Predicate:
+def _range(low: Condition, high: Condition, layout: Layout | None) -> Predicate:
     """``low <(=) value <(=) high`` with the comparisons inline: no function call per bound."""
-    column, lo, hi = low.column, low.value, high.value
+    get, lo, hi = column_getter(low.column, layout), low.value, high.value
     if low.op == ">=" and high.op == "<":
-        return lambda record: (value := record.values.get(column)) is not None and lo <= value < hi  # type: ignore[operator]
+        return lambda record: (value := get(record)) is not None and lo <= value < hi  # type: ignore[operator]
     if low.op == ">=":
-        return lambda record: (value := record.values.get(column)) is not None and lo <= value <= hi  # type: ignore[operator]
+        return lambda record: (value := get(record)) is not None and lo <= value <= hi  # type: ignore[operator]
     if high.op == "<":
-        return lambda record: (value := record.values.get(column)) is not None and lo < value < hi  # type: ignore[operator]
-    return lambda record: (value := record.values.get(column)) is not None and lo < value <= hi  # type: ignore[operator]
+        return lambda record: (value := get(record)) is not None and lo < value < hi  # type: ignore[operator]
+    return lambda record: (value := get(record)) is not None and lo < value <= hi  # type: ignore[operator]
 
 
 def _any(predicates: list[Predicate]) -> Predicate:
@@ -173,9 +177,9 @@ class Query:
     descending: bool = False
     limit: int | None = None
 
-    def predicate(self) -> Predicate:
-        """Every condition as one function."""
-        return _conjunction(self.conditions)
+    def predicate(self, layout: Layout | None = None) -> Predicate:
+        """Every condition as one function (``layout``: the one every record tested has)."""
+        return _conjunction(self.conditions, layout)
 
     def index_lookups(self) -> list[Condition]:
         """The top-level ``column = value`` conditions: each alone narrows the matches to what an index holds."""
@@ -206,33 +210,51 @@ class Query:
                 high = value if high is None else min(high, value)
         return None if high is None else (low, max(low, high))
 
-    def order(self, records: Iterable[Record]) -> list[Record]:
+    def order(self, records: Iterable[Record], layout: Layout | None = None) -> list[Record]:
         """Sort records by the query's column, empty values last, and keep the first ``limit``.
 
         With a limit the order is one pass keeping the best ``limit`` (``heapq``), not a sort of every match.
+        ``layout``: the one every record has, so values are read by position.
         """
         if self.sort == "id":
             if self.limit is None:
-                return sorted(records, key=_by_id, reverse=self.descending)
+                return sorted(records, key=by_id, reverse=self.descending)
             pick = heapq.nlargest if self.descending else heapq.nsmallest
-            return pick(self.limit, records, key=_by_id)
-        column = self.sort
+            return pick(self.limit, records, key=by_id)
+        get = column_getter(self.sort, layout)
         present: list[Record] = []
         missing: list[Record] = []
         for record in records:
-            (missing if record.values.get(column) is None else present).append(record)
+            (missing if get(record) is None else present).append(record)
         if self.limit is None:
-            present.sort(key=_by_id)
-            present.sort(key=lambda r: r.values[column], reverse=self.descending)  # type: ignore[arg-type,return-value]
-            return present + sorted(missing, key=_by_id)
-        if self.descending:  # largest values first; among equal values the smaller id first
-            best = heapq.nlargest(self.limit, present, key=lambda r: (r.values[column], -r.id))
-        else:
-            best = heapq.nsmallest(self.limit, present, key=lambda r: (r.values[column], r.id))
+            present.sort(key=by_id)
+            present.sort(key=get, reverse=self.descending)  # type: ignore[arg-type]
+            return present + sorted(missing, key=by_id)
+        best = _best(self.limit, present, get, self.descending)
         if len(best) < self.limit:
-            best += heapq.nsmallest(self.limit - len(best), missing, key=_by_id)
+            best += heapq.nsmallest(self.limit - len(best), missing, key=by_id)
         return best
 
 
-def _by_id(record: Record) -> int:
-    return record.id
+def _best(limit: int, records: list[Record], get: Callable[[Record], Any], descending: bool) -> list[Record]:
+    """The first ``limit`` records by value (ties: the smaller id first), in one pass over the values alone.
+
+    The ``limit``-th best value is found among the values (``heapq`` compares
+    them in C, with no key tuple per record); only the records reaching it are
+    then ordered by value and id.
+    """
+    values = list(map(get, records))
+    pick = heapq.nlargest if descending else heapq.nsmallest
+    edge = pick(limit, values)
+    if not edge:
+        return []
+    last = edge[-1]
+    if descending:
+        reaching = [record for record, value in zip(records, values, strict=True) if value >= last]
+        reaching.sort(key=by_id)
+        reaching.sort(key=get, reverse=True)
+    else:
+        reaching = [record for record, value in zip(records, values, strict=True) if value <= last]
+        reaching.sort(key=by_id)
+        reaching.sort(key=get)
+    return reaching[:limit]

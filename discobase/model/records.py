@@ -11,7 +11,8 @@ Messages the bot writes in a table channel are compact JSON of three shapes:
   do group commit (writes queued on a table, group_commit.py) and compaction
   (compaction.py). An item ``[id]`` is a ``gone`` marker inside the batch; an
   item may carry a fourth element, the id of the message that first held the
-  record (its creation time, as ``"c"`` above). An
+  record (its creation time, as ``"c"`` above). Each item is written on a
+  line of its own, so a load parses a batch a line at a time. An
   import tags its batches ``"import": <key>, "part": <n>``, so running it again
   after an interruption writes only the parts that are missing;
 - a ``gone`` marker: ``{"v": 1, "id": 7, "gone": true}``: record 7 is deleted.
@@ -34,8 +35,10 @@ of the message that first held the record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -50,32 +53,150 @@ __all__ = [
     "DecodedMessage",
     "Extra",
     "Found",
+    "Layout",
+    "MessageHead",
     "Record",
+    "StoredItem",
     "StoredRecord",
+    "by_id",
+    "column_getter",
     "decode_message",
     "encode_batch",
     "encode_gone",
     "encode_record",
+    "layout_of",
     "read_extra",
+    "read_message",
+    "shared_layout",
 ]
 
 FORMAT_VERSION = 1
 
 
-@dataclass(slots=True)
-class Record:
-    """One row: its id, its values by column, who created it, and the message that holds it now."""
+Layout = tuple[str, ...]
+"""The column names a record's values follow, in order; one tuple shared by every record of a table."""
 
-    id: int
-    values: dict[str, Value]
-    creator_id: int
-    message_id: int
-    created_message_id: int = 0
+_LAYOUTS: dict[Layout, Layout] = {}
+
+_VALUES = 5
+"""Where a record's values start: after its layout, id, creator, message and creation message."""
+
+
+def layout_of(names: Iterable[str]) -> Layout:
+    """The shared layout of these column names (records that share it compare and index by position)."""
+    names = tuple(names)
+    return _LAYOUTS.setdefault(names, names)
+
+
+class Record(tuple[Any, ...]):
+    """One row: its id, its values by column, who created it, and the message that holds it now.
+
+    A record is one tuple, ``(layout, id, creator, message, created, *values)``,
+    its values in the order of its layout: a table of a million records keeps a
+    million of them, and a dataclass with a dict of values took twice the
+    memory. ``values`` builds the dict when asked; scans read by position
+    (``column_getter``). Records are immutable: a change is a new record.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls, id: int, values: Mapping[str, Value], creator_id: int, message_id: int, created_message_id: int = 0
+    ) -> Record:
+        """A record from its values by column (their order becomes its layout)."""
+        return tuple.__new__(cls, (layout_of(values), id, creator_id, message_id, created_message_id, *values.values()))
+
+    @classmethod
+    def of_row(
+        cls, layout: Layout, id: int, row: Iterable[Value], creator_id: int, message_id: int, created: int = 0
+    ) -> Record:
+        """A record from values already in ``layout``'s order (a cold load makes one per record)."""
+        return tuple.__new__(cls, (layout, id, creator_id, message_id, created, *row))
+
+    def __getnewargs__(self) -> tuple[Any, ...]:  # copy and pickle call __new__ with these
+        return (self.id, self.values, self.creator_id, self.message_id, self.created_message_id)
+
+    def __repr__(self) -> str:
+        return (
+            f"Record(id={self.id!r}, values={self.values!r}, creator_id={self.creator_id!r}, "
+            f"message_id={self.message_id!r}, created_message_id={self.created_message_id!r})"
+        )
+
+    @property
+    def layout(self) -> Layout:
+        """The column names its values follow."""
+        return self[0]  # type: ignore[no-any-return]
+
+    @property
+    def id(self) -> int:
+        """The record's id."""
+        return self[1]  # type: ignore[no-any-return]
+
+    @property
+    def creator_id(self) -> int:
+        """Who inserted it."""
+        return self[2]  # type: ignore[no-any-return]
+
+    @property
+    def message_id(self) -> int:
+        """The message that holds it now."""
+        return self[3]  # type: ignore[no-any-return]
+
+    @property
+    def created_message_id(self) -> int:
+        """The message that first held it, when that is not ``message_id`` (0: it is)."""
+        return self[4]  # type: ignore[no-any-return]
+
+    @property
+    def values(self) -> dict[str, Value]:
+        """Its values by column name (a new dict each time)."""
+        return dict(zip(self[0], self[_VALUES:], strict=True))
+
+    def get(self, column: str) -> Value:
+        """The value of one column (None when empty or not a column of its layout)."""
+        try:
+            return self[_VALUES + self[0].index(column)]  # type: ignore[no-any-return]
+        except ValueError:
+            return None
+
+    def in_layout(self, layout: Layout) -> Record:
+        """The same record with its values in ``layout``'s order (a column it lacks reads as empty)."""
+        if self[0] is layout:
+            return self
+        return Record.of_row(layout, self[1], map(self.get, layout), self[2], self[3], self[4])
+
+    def created_in(self, message_id: int) -> Record:
+        """The same record, first held by ``message_id``."""
+        return tuple.__new__(Record, (*self[:4], message_id, *self[_VALUES:]))
 
     @property
     def created_at(self) -> datetime:
         """When the record was inserted (the time of the first message that held it)."""
         return snowflake_time(self.created_message_id or self.message_id)
+
+
+def column_getter(column: str, layout: Layout | None) -> Callable[[Record], Value]:
+    """A function reading ``column`` of a record: by position when every record read has ``layout``.
+
+    A scan calls it per record: ``itemgetter`` is a C call, where ``record.values`` builds a dict.
+    """
+    if column == "id":
+        return operator.itemgetter(1)
+    if layout is None:
+        return lambda record: record.get(column)
+    if column not in layout:
+        return lambda record: None
+    return operator.itemgetter(_VALUES + layout.index(column))
+
+
+by_id: Callable[[Record], int] = operator.itemgetter(1)
+"""A record's id, as a sort key (a C call)."""
+
+
+def shared_layout(records: Iterable[Record]) -> Layout | None:
+    """The layout every record has, if they share one (then ``column_getter`` reads by position)."""
+    layouts = {id(record[0]): record[0] for record in records}
+    return next(iter(layouts.values())) if len(layouts) == 1 else None
 
 
 class Found(list[Record]):
@@ -131,49 +252,114 @@ BatchItem = tuple[int, int, dict[str, Any]] | tuple[int, int, dict[str, Any], in
 def encode_batch(
     records: Sequence[BatchItem], import_key: str | None = None, part: int = 0, extra: Extra | None = None
 ) -> str:
-    """The message text of a batch of records and ``gone`` markers, tagged with its import if any."""
-    payload: dict[str, Any] = {"v": FORMAT_VERSION, "batch": records}
+    """The message text of a batch of records and ``gone`` markers, tagged with its import if any.
+
+    One item a line, after a first line with the rest (``"batch"`` last): still
+    one JSON text, and a cold load parses it a line at a time, so a batch of
+    100,000 records is never held parsed all at once (``read_message``).
+    """
+    payload: dict[str, Any] = {"v": FORMAT_VERSION}
     if import_key is not None:
         payload["import"], payload["part"] = import_key, part
-    return _with_extra(payload, extra)
+    if extra:
+        payload["x"] = orjson.dumps(extra).decode()
+    head = orjson.dumps(payload)[:-1] + b',"batch":[\n'
+    return (head + b",\n".join(map(orjson.dumps, records)) + b"\n]}").decode()
 
 
 @dataclass(frozen=True, slots=True)
-class DecodedMessage:
-    """What a message holds: its records, whether it is a batch, the import part it is, and its ``extra``.
+class MessageHead:
+    """What a message is, besides its records: a batch or not, the import part it is, and its ``extra``.
 
     ``extra``: the text of its history and trash, unread (``read_extra`` reads it, on first use).
     """
 
-    records: list[StoredRecord]
     is_batch: bool = False
     import_key: str | None = None
     part: int = 0
     extra: str | None = None
 
 
-_NOTHING = DecodedMessage([])
+@dataclass(frozen=True, slots=True)
+class DecodedMessage(MessageHead):
+    """A message read whole: its head and its records."""
+
+    records: list[StoredRecord] = field(default_factory=list)
 
 
-def decode_message(text: str) -> DecodedMessage:
-    """Read a message; it holds no records when it is not ours to read."""
+StoredItem = list[Any]
+"""A record as a message stores it, checked: ``[id, creator, data]`` or ``[id, creator, data, created]``;
+``[id]``: the id is gone."""
+
+
+def read_message(text: str) -> tuple[MessageHead, Iterator[StoredItem]]:
+    """Read a message's head, and its records one by one as they are parsed (none when it is not ours to read).
+
+    A batch written a line per item (``encode_batch``) is parsed a line at a
+    time; one written in one line, by older versions, is parsed whole.
+    """
+    first_line = text.find("\n")
+    if first_line > 0 and text.startswith("{") and text.endswith(',"batch":[', 0, first_line):
+        try:  # the standard parser: orjson takes ten times a long escaped string's size while reading it
+            payload = json.loads(text[:first_line] + "]}")
+        except ValueError:
+            return MessageHead(), iter(())
+        head = _head(payload)
+        return (head, _lines(text, first_line + 1)) if head is not None else (MessageHead(), iter(()))
     try:
         payload = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return _NOTHING
+        return MessageHead(), iter(())
+    head = _head(payload)
+    if head is None:
+        return MessageHead(), iter(())
+    if head.is_batch:
+        return head, filter(None, map(_checked, payload["batch"]))
+    item = _single(payload)
+    return (head, iter([item])) if item is not None else (MessageHead(), iter(()))
+
+
+def decode_message(text: str) -> DecodedMessage:
+    """Read a whole message; it holds no records when it is not ours to read."""
+    head, items = read_message(text)
+    records = [
+        StoredRecord(item[0], 0, {}, True)
+        if len(item) == 1
+        else StoredRecord(item[0], item[1], item[2], False, item[3] if len(item) == 4 else 0)
+        for item in items
+    ]
+    return DecodedMessage(head.is_batch, head.import_key, head.part, head.extra, records)
+
+
+def _head(payload: Any) -> MessageHead | None:
+    """The head of a parsed message, or None when it is not a message of ours this version reads."""
     if not isinstance(payload, dict) or payload.get("v") != FORMAT_VERSION:
-        return _NOTHING
+        return None
     extra = payload.get("x")
     extra = extra if isinstance(extra, str) else None
-    batch = payload.get("batch")
-    if isinstance(batch, list):
-        records = [stored for item in batch if (stored := _batch_item(item)) is not None]
-        key, part = payload.get("import"), payload.get("part")
-        if isinstance(key, str) and isinstance(part, int):
-            return DecodedMessage(records, True, key, part, extra)
-        return DecodedMessage(records, True, extra=extra)
-    stored = _single(payload)
-    return DecodedMessage([stored], extra=extra) if stored is not None else _NOTHING
+    if not isinstance(payload.get("batch"), list):
+        return MessageHead(extra=extra)
+    key, part = payload.get("import"), payload.get("part")
+    if isinstance(key, str) and isinstance(part, int):
+        return MessageHead(True, key, part, extra)
+    return MessageHead(True, extra=extra)
+
+
+def _lines(text: str, start: int) -> Iterator[StoredItem]:
+    """The checked items of a batch written a line per item, from ``start``; a line that does not parse is skipped."""
+    loads, find, end = orjson.loads, text.find, len(text)
+    while start < end:
+        stop = find("\n", start)
+        if stop < 0:
+            return  # the closing ``]}``
+        line = text[start : stop - 1] if text[stop - 1] == "," else text[start:stop]
+        start = stop + 1
+        try:
+            item = _checked(loads(line))
+        except orjson.JSONDecodeError:
+            continue
+        if item is not None:
+            yield item
 
 
 def read_extra(text: str) -> Extra:
@@ -187,31 +373,31 @@ def read_extra(text: str) -> Extra:
     return {key: value for key in ("h", "hc", "t") if isinstance(value := payload.get(key), dict)}
 
 
-def _single(payload: dict[str, Any]) -> StoredRecord | None:
+def _single(payload: dict[str, Any]) -> StoredItem | None:
+    """A single record's message as an item."""
     record_id = payload.get("id")
     if not isinstance(record_id, int) or record_id < 1:
         return None
     if payload.get("gone") is True:
-        return StoredRecord(record_id, 0, {}, gone=True)
+        return [record_id]
     data = payload.get("d")
     creator = payload.get("by")
     if not isinstance(data, dict) or not isinstance(creator, int):
         return None
     created = payload.get("c")
-    return StoredRecord(record_id, creator, data, created=created if isinstance(created, int) else 0)
+    return [record_id, creator, data, created] if isinstance(created, int) and created else [record_id, creator, data]
 
 
-def _batch_item(item: Any) -> StoredRecord | None:
-    """One item of a batch, or None if it is not one we wrote (a cold load calls this per record: kept lean)."""
+def _checked(item: Any) -> StoredItem | None:
+    """A batch's item if it is one we wrote, else None (a cold load calls this per record: kept lean)."""
     if type(item) is not list:
         return None
     size = len(item)
     if size == 3 or size == 4:
         record_id, creator, data = item[0], item[1], item[2]
         if type(record_id) is int and record_id >= 1 and type(creator) is int and type(data) is dict:
-            created = item[3] if size == 4 and type(item[3]) is int else 0
-            return StoredRecord(record_id, creator, data, False, created)
+            return item if size == 3 or type(item[3]) is int else item[:3]
         return None
     if size == 1 and type(item[0]) is int and item[0] >= 1:
-        return StoredRecord(item[0], 0, {}, True)
+        return item
     return None

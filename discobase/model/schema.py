@@ -370,11 +370,11 @@ class TableSchema(BaseModel):
 
     def decode(self, stored: Mapping[str, Any]) -> dict[str, Value]:
         """Read a record's stored values by storage key; a column added later reads as its default."""
-        return _decoder(self)(stored)
+        return dict(zip(self.column_names, _row_decoder(self)(stored), strict=True))
 
-    def decoder(self) -> Callable[[Mapping[str, Any]], dict[str, Value]]:
-        """``decode`` planned once, for reading many records (a cold load)."""
-        return _decoder(self)
+    def row_decoder(self) -> Callable[[Mapping[str, Any]], tuple[Value, ...]]:
+        """``decode`` planned once, for reading many records (a cold load): the values in column order."""
+        return _row_decoder(self)
 
     def encode(self, values: Mapping[str, Value]) -> dict[str, Any]:
         """The stored form of a record's values, leaving out empty ones.
@@ -446,20 +446,25 @@ def _check_views(schema: TableSchema) -> None:
 
 
 @_planned_once
-def _decoder(schema: TableSchema) -> Callable[[Mapping[str, Any]], dict[str, Value]]:
+def _row_decoder(schema: TableSchema) -> Callable[[Mapping[str, Any]], tuple[Value, ...]]:
     """The schema's record reader, planned once: a cold load calls it for every record.
 
     Most types are stored as they are read (text, numbers, booleans, ids):
     those columns are a dictionary look-up; only dates and datetimes convert.
     """
-    plain = [(c.name, c.storage_key, c.default_value) for c in schema.columns if not c.type.converts_from_json]
-    converted = [(c.name, c.storage_key, c.default_value, c.type) for c in schema.columns if c.type.converts_from_json]
-    order = [c.name for c in schema.columns]
+    plan = [(c.storage_key, c.default_value, c.type if c.type.converts_from_json else None) for c in schema.columns]
+    if not any(column_type for _, _, column_type in plan):
+        keys = [(key, default) for key, default, _ in plan]
+        return lambda stored: tuple([stored.get(key, default) for key, default in keys])
 
-    def decode(stored: Mapping[str, Any]) -> dict[str, Value]:
-        values: dict[str, Value] = {name: stored.get(key, default) for name, key, default in plain}
-        for name, key, default, column_type in converted:
-            values[name] = column_type.from_json(stored[key]) if key in stored else default
-        return values if not converted else {name: values[name] for name in order}
+    def decode(stored: Mapping[str, Any]) -> tuple[Value, ...]:
+        return tuple(
+            [
+                stored.get(key, default)
+                if column_type is None
+                else (column_type.from_json(stored[key]) if key in stored else default)
+                for key, default, column_type in plan
+            ]
+        )
 
     return decode

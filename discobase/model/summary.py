@@ -21,11 +21,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from ..errors import GrammarError, closest, shown
 from .columns import ColumnType, Value
-from .records import Record
+from .records import Layout, Record, column_getter, shared_layout
 from .schema import TableSchema
 
 __all__ = [
@@ -168,46 +168,51 @@ def _part_key(part: DatePart) -> Callable[[date], str]:
     return lambda day: f"{day.year:04d}"
 
 
-def _key_function(by: GroupBy, schema: TableSchema) -> Callable[[Record], Value]:
-    column = by.column
+def _key_function(by: GroupBy, schema: TableSchema, layout: Layout | None) -> Callable[[Record], Value]:
+    get = column_getter(by.column, layout)
     if by.part is None:
-        return lambda record: record.values.get(column)
+        return get
     to_text = _part_key(by.part)
-    if schema.column(column).type is ColumnType.DATETIME:  # stored in UTC: the part is the UTC day's
-        return lambda record: None if (value := record.values.get(column)) is None else to_text(value.date())  # type: ignore[union-attr]
-    return lambda record: None if (value := record.values.get(column)) is None else to_text(value)  # type: ignore[arg-type]
+    if schema.column(by.column).type is ColumnType.DATETIME:  # stored in UTC: the part is the UTC day's
+        return lambda record: None if (value := get(record)) is None else to_text(value.date())  # type: ignore[union-attr]
+    return lambda record: None if (value := get(record)) is None else to_text(value)  # type: ignore[arg-type]
 
 
-def _number_stats(column: str, records: Sequence[Record]) -> NumberStats:
-    values: list[Number] = [v for r in records if (v := r.values.get(column)) is not None]  # type: ignore[misc]
+def _present(column: str, records: Sequence[Record], layout: Layout | None) -> list[Any]:
+    """The column's values that are not empty."""
+    return [value for value in map(column_getter(column, layout), records) if value is not None]
+
+
+def _number_stats(column: str, records: Sequence[Record], layout: Layout | None) -> NumberStats:
+    values: list[Number] = _present(column, records, layout)
     if not values:
         return NumberStats(column, 0, 0, None, None, None)
     total = sum(values)
     return NumberStats(column, len(values), total, total / len(values), min(values), max(values))
 
 
-def _date_range(column: str, records: Sequence[Record]) -> DateRange:
-    values: list[date] = [v for r in records if (v := r.values.get(column)) is not None]  # type: ignore[misc]
+def _date_range(column: str, records: Sequence[Record], layout: Layout | None) -> DateRange:
+    values: list[date] = _present(column, records, layout)
     return DateRange(column, min(values), max(values)) if values else DateRange(column, None, None)
 
 
 def _groups(
-    records: Sequence[Record], key_of: Callable[[Record], Value], of: tuple[str, ...]
+    records: Sequence[Record], key_of: Callable[[Record], Value], of: tuple[str, ...], layout: Layout | None
 ) -> tuple[Counter[Value], dict[Value, list[Number]]]:
     """Counts by key and, with ``of``, the sums of those columns by key (one pass)."""
     if not of:
         return Counter(map(key_of, records)), {}
     counts: Counter[Value] = Counter()
     sums: dict[Value, list[Number]] = {}
+    totalled = [(index, column_getter(column, layout)) for index, column in enumerate(of)]
     for record in records:
         key = key_of(record)
         counts[key] += 1
         row = sums.get(key)
         if row is None:
             row = sums[key] = [0] * len(of)
-        values = record.values
-        for index, column in enumerate(of):
-            value = values.get(column)
+        for index, get in totalled:
+            value = get(record)
             if value is not None:
                 row[index] += value  # type: ignore[operator]
     return counts, sums
@@ -260,12 +265,13 @@ def summarize(
 ) -> Summary:
     """Count the records; total each ``of`` column (else every number column); date ranges; groups by ``by``."""
     rows = records if isinstance(records, list) else list(records)
+    layout = shared_layout(rows)
     number_columns = of or tuple(c.name for c in schema.columns if c.type in NUMBER_TYPES)
-    numbers = tuple(_number_stats(column, rows) for column in number_columns)
-    dates = tuple(_date_range(c.name, rows) for c in schema.columns if c.type in DATE_TYPES)
+    numbers = tuple(_number_stats(column, rows, layout) for column in number_columns)
+    dates = tuple(_date_range(c.name, rows, layout) for c in schema.columns if c.type in DATE_TYPES)
     if by is None:
         return Summary(schema.name, len(rows), numbers, dates, None, of)
-    counts, sums = _groups(rows, _key_function(by, schema), of)
+    counts, sums = _groups(rows, _key_function(by, schema, layout), of, layout)
     distinct = len(counts)
     groups = _folded(counts, sums, of, by_time=by.part is not None)
     return Summary(schema.name, len(rows), numbers, dates, by, of, groups, distinct)

@@ -49,7 +49,7 @@ async def test_the_budget_holds_within_10_percent_of_traced_memory() -> None:
             {"title": f"{name} {n}", "author": f"Author {n % 97}", "year": str(1900 + n % 120)} for n in range(6000)
         ]
         await writer.insert_many(name, rows, 1)
-    limit = 6 * 1024 * 1024
+    limit = 2 * 1024 * 1024
     budget = CacheBudget(limit_bytes=limit)
     store = GuildStore(backend, budget=budget)
     await store.open()

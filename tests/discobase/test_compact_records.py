@@ -1,0 +1,97 @@
+"""Records kept compact: one tuple a record, values by position, batches parsed a line at a time.
+
+Loading must read every batch form ever written (one line, as versions before
+0.9 wrote it, and a line per item), share repeated values, and keep what a
+record says the same whatever its form in memory.
+"""
+
+import copy
+import pickle
+
+import orjson
+
+from discobase import GuildStore, MemoryBackend, Record, TableSchema, parse_columns, parse_query
+from discobase.model.records import decode_message, encode_batch, read_message
+
+COLUMNS = "title:text unique, author:text, year:int optional"
+
+
+def test_a_record_reads_as_its_values_by_column() -> None:
+    record = Record(3, {"title": "Dune", "author": "Herbert", "year": None}, 7, 100, 90)
+    assert (record.id, record.creator_id, record.message_id, record.created_message_id) == (3, 7, 100, 90)
+    assert record.values == {"title": "Dune", "author": "Herbert", "year": None}
+    assert record.get("author") == "Herbert" and record.get("nothing") is None
+    assert record == Record(3, {"title": "Dune", "author": "Herbert", "year": None}, 7, 100, 90)
+    assert record != Record(3, {"title": "Dune", "author": "Herbert", "year": 1965}, 7, 100, 90)
+    assert copy.deepcopy(record) == record and pickle.loads(pickle.dumps(record)) == record
+    assert "values={'title': 'Dune'" in repr(record)
+
+
+def test_a_record_moved_to_another_layout_keeps_its_values() -> None:
+    record = Record(1, {"year": 1965, "title": "Dune"}, 7, 100)
+    moved = record.in_layout(("title", "author", "year"))
+    assert moved.values == {"title": "Dune", "author": None, "year": 1965}
+    assert moved.in_layout(moved.layout) is moved
+
+
+def test_a_batch_is_written_a_line_per_item_and_read_back_item_by_item() -> None:
+    items = [(1, 7, {"title": "a"}), (2, 7, {"title": "b"}, 50), (3,)]
+    text = encode_batch(items, "key", 2, {"h": {"1": [[1, None]]}})
+    assert orjson.loads(text)["batch"] == [list(item) for item in items]  # still one JSON text
+    assert len(text.splitlines()) == 5
+    head, read = read_message(text)
+    assert (head.is_batch, head.import_key, head.part) == (True, "key", 2)
+    assert orjson.loads(head.extra or "") == {"h": {"1": [[1, None]]}}
+    assert list(read) == [list(item) for item in items]
+
+
+def test_a_batch_line_that_does_not_parse_is_skipped_and_the_rest_read() -> None:
+    text = encode_batch([(1, 7, {"title": "a"}), (2, 7, {"title": "b"}), (3, 7, {"title": "c"})])
+    lines = text.split("\n")
+    lines[2] = lines[2][:5]  # item 2 cut short
+    assert [stored.id for stored in decode_message("\n".join(lines)).records] == [1, 3]
+
+
+async def _load_text(text: str) -> GuildStore:
+    backend = MemoryBackend()
+    writer = GuildStore(backend)
+    await writer.create_table(TableSchema(name="books", columns=parse_columns(COLUMNS)))
+    table = await writer.tables.loaded("books")
+    await backend.send(table.channel_id, text)
+    store = GuildStore(backend)
+    await store.open()
+    return store
+
+
+async def test_a_batch_written_in_one_line_by_an_older_version_still_loads() -> None:
+    dune = {"title": "Dune", "author": "Herbert", "year": 1965}
+    old = orjson.dumps({"v": 1, "batch": [[1, 7, dune], [2, 7, {"title": "Emma"}], [3]]}).decode()
+    assert "\n" not in old
+    store = await _load_text(old)
+    found = await store.find("books")
+    assert [(r.id, r.values) for r in found] == [
+        (1, {"title": "Dune", "author": "Herbert", "year": 1965}),
+        (2, {"title": "Emma", "author": None, "year": None}),
+    ]
+    assert (await store.tables.loaded("books")).next_id == 4
+
+
+async def test_a_load_shares_repeated_values_and_answers_as_before() -> None:
+    backend = MemoryBackend()
+    writer = GuildStore(backend)
+    await writer.create_table(TableSchema(name="books", columns=parse_columns(COLUMNS)))
+    rows = [{"title": f"Book {n}", "author": f"Author {n % 3}", "year": str(1900 + n % 5)} for n in range(300)]
+    await writer.insert_many("books", rows, 123456789012345678)
+    store = GuildStore(backend)
+    await store.open()
+    table = await store.tables.loaded("books")
+    records = list(table)
+    assert len({id(r.get("author")) for r in records}) == 3  # one string for each author
+    assert len({id(r.creator_id) for r in records}) == 1
+    assert len({id(r.get("title")) for r in records}) == 300  # a unique column is never pooled
+    query = parse_query(table.schema, where="year >= 1901 and year < 1903 and author = Author 1", sort="-year", limit=4)
+    expected = sorted(
+        (r for r in records if r.get("author") == "Author 1" and 1901 <= r.get("year") < 1903),  # type: ignore[operator]
+        key=lambda r: (-r.get("year"), r.id),  # type: ignore[operator]
+    )
+    assert [r.id for r in await store.find("books", query)] == [r.id for r in expected[:4]]
