@@ -29,6 +29,7 @@ ids it decides (I8 in store.py).
 from __future__ import annotations
 
 import bisect
+import operator
 from array import array
 from dataclasses import dataclass
 from typing import Literal
@@ -79,8 +80,8 @@ class MessageLedger:
     ) -> None:
         """Take the channel as loading read it (owed markers are kept: they are not on Discord yet)."""
         live_in: dict[int, list[int]] = {}
-        for record in records:  # in id order: each message's ids come sorted
-            live_in.setdefault(record.message_id, []).append(record.id)
+        for message_id, record_id in map(_MESSAGE_AND_ID, records):  # in id order: each message's ids come sorted
+            live_in.setdefault(message_id, []).append(record_id)
         self._live_in = {message: array("q", ids) for message, ids in live_in.items()}
         self._gone_in = {message: set(ids) for message, ids in gone_in.items()}
         self._gone_at = {record_id: message for message, ids in gone_in.items() for record_id in ids}
@@ -233,6 +234,10 @@ class MessageLedger:
             self._gone_in[older].discard(record_id)
             if not self._gone_in[older]:
                 del self._gone_in[older]
+
+
+_MESSAGE_AND_ID = operator.itemgetter(3, 1)
+"""A record's message and id (a C call: a load asks it of every record)."""
 
 
 def _holds(ids: array[int], record_id: int) -> bool:

@@ -102,7 +102,12 @@ class StoredTable:
         """
         owed = set(self._ledger.owed())  # deleted, their marker not written yet
         index = RecordIndex(self.name, self.schema.column_names, self.schema.unique_columns)
-        kept = [record.in_layout(index.layout) for record in sorted(records, key=by_id) if record.id not in owed]
+        layout = index.layout
+        kept = [
+            record if record[0] is layout else record.in_layout(layout)
+            for record in sorted(records, key=by_id)
+            if not owed or record[1] not in owed
+        ]
         index.load(kept)
         index.next_id = max(next_id, self.next_id, index.next_id)
         self._ledger.reset(kept, batch_messages, shadowed, imports or {}, loose or set(), gone_in or {}, part_in or {})

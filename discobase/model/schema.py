@@ -7,6 +7,7 @@ thing once written down.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -372,7 +373,7 @@ class TableSchema(BaseModel):
         """Read a record's stored values by storage key; a column added later reads as its default."""
         return dict(zip(self.column_names, _row_decoder(self)(stored), strict=True))
 
-    def row_decoder(self) -> Callable[[Mapping[str, Any]], tuple[Value, ...]]:
+    def row_decoder(self) -> Callable[[Mapping[str, Any]], list[Value]]:
         """``decode`` planned once, for reading many records (a cold load): the values in column order."""
         return _row_decoder(self)
 
@@ -446,25 +447,24 @@ def _check_views(schema: TableSchema) -> None:
 
 
 @_planned_once
-def _row_decoder(schema: TableSchema) -> Callable[[Mapping[str, Any]], tuple[Value, ...]]:
+def _row_decoder(schema: TableSchema) -> Callable[[Mapping[str, Any]], list[Value]]:
     """The schema's record reader, planned once: a cold load calls it for every record.
 
     Most types are stored as they are read (text, numbers, booleans, ids):
     those columns are a dictionary look-up; only dates and datetimes convert.
     """
     plan = [(c.storage_key, c.default_value, c.type if c.type.converts_from_json else None) for c in schema.columns]
-    if not any(column_type for _, _, column_type in plan):
-        keys = [(key, default) for key, default, _ in plan]
-        return lambda stored: tuple([stored.get(key, default) for key, default in keys])
+    if not any(column_type for _, _, column_type in plan) and len(plan) > 1:
+        defaults = {key: default for key, default, _ in plan}
+        values = operator.itemgetter(*defaults)  # C calls: a cold load does this for every record
+        return lambda stored: list(values({**defaults, **stored}))
 
-    def decode(stored: Mapping[str, Any]) -> tuple[Value, ...]:
-        return tuple(
-            [
-                stored.get(key, default)
-                if column_type is None
-                else (column_type.from_json(stored[key]) if key in stored else default)
-                for key, default, column_type in plan
-            ]
-        )
+    def decode(stored: Mapping[str, Any]) -> list[Value]:
+        return [
+            stored.get(key, default)
+            if column_type is None
+            else (column_type.from_json(stored[key]) if key in stored else default)
+            for key, default, column_type in plan
+        ]
 
     return decode

@@ -5,7 +5,9 @@ Loading must read every batch form ever written (one line, as versions before
 record says the same whatever its form in memory.
 """
 
+import asyncio
 import copy
+import gc
 import pickle
 
 import orjson
@@ -95,3 +97,26 @@ async def test_a_load_shares_repeated_values_and_answers_as_before() -> None:
         key=lambda r: (-r.get("year"), r.id),  # type: ignore[operator]
     )
     assert [r.id for r in await store.find("books", query)] == [r.id for r in expected[:4]]
+
+
+async def test_the_cycle_collector_runs_again_after_loads_that_overlap_or_fail() -> None:
+    backend = MemoryBackend()
+    writer = GuildStore(backend)
+    for name in ("a", "b", "gone"):
+        await writer.create_table(TableSchema(name=name, columns=parse_columns(COLUMNS)))
+        await writer.insert_many(name, [{"title": f"{name} {n}", "author": "x"} for n in range(50)], 1)
+    await backend.delete_channel((await writer.tables.loaded("gone")).channel_id)
+    store = GuildStore(backend)
+    await store.open()
+    assert gc.isenabled()
+    results = await asyncio.gather(store.count("a"), store.count("b"), store.count("gone"), return_exceptions=True)
+    assert results[:2] == [50, 50] and isinstance(results[2], Exception)
+    assert gc.isenabled()
+    gc.disable()  # an application that runs without it keeps it so
+    try:
+        await store.tables.loaded("a")
+        (await store.tables.loaded("a")).unload()
+        assert await store.count("a") == 50
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
