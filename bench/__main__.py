@@ -73,7 +73,11 @@ def _scale_targets(points: list[ScalePoint], rows: list[Measurement], spread: di
         ("memory: at most 250 B/record", f"{big.bytes_per_record:.0f} B", big.bytes_per_record <= 250),
         ("load peak: at most 1.3x what is kept", f"{big.load_peak:.2f}x", big.load_peak <= 1.3),
         ("two-condition range: at most 0.2 µs/record", f"{big.range_us:.3f} µs", big.range_us <= 0.2),
-        ("sort `-year` limit 10: at most 0.05 µs/record", f"{big.top10_us:.3f} µs", big.top10_us <= 0.05),
+        (
+            "sort `-year` limit 10: at most 0.05 µs/record",
+            f"{big.top10_us:.3f} µs (the first, which keeps the order: {big.first_top10_us:.2f} µs)",
+            big.top10_us <= 0.05,
+        ),
         ("count with an indexed equality: at most 0.1 ms", f"{big.count_ms:.3f} ms", big.count_ms <= 0.1),
         (
             f"export of {big.records:,} records, CSV and JSON: every file within the limit, all records",
@@ -142,7 +146,8 @@ def main() -> None:
         f"CPU over {args.cached:,} cached records: find by a unique column {finds['indexed'] * 1000:.3f} ms, "
         f"full scan with ~ {finds['scan'] * 1000:.1f} ms, two-condition range {finds['range'] * 1000:.1f} ms "
         f"({finds['range'] / args.cached * 1e6:.2f} µs/record), sort -year limit 10 {finds['top 10'] * 1000:.1f} ms "
-        f"({finds['top 10'] / args.cached * 1e6:.2f} µs/record), 100 ids by range {finds['id range'] * 1000:.3f} ms, "
+        f"({finds['top 10'] / args.cached * 1e6:.2f} µs/record; the first {finds['top 10 first'] * 1000:.1f} ms), "
+        f"100 ids by range {finds['id range'] * 1000:.3f} ms, "
         f"count by a unique column {finds['count indexed'] * 1000:.3f} ms"
     )
     sums = cpu_summaries(args.cached)

@@ -49,7 +49,10 @@ def _best_of(repeats: int, run: Callable[[], object]) -> float:
 
 
 def cpu_finds(count: int = 100_000) -> dict[str, float]:
-    """Seconds (best of 5) for the reads a member runs most: equality, a scan, a range, a sort with a limit, counts."""
+    """Seconds (best of 5) for the reads a member runs most: equality, a scan, a range, a sort with a limit, counts.
+
+    ``top 10 first``: the first sort with a limit, which keeps the column's order for the next ones.
+    """
     table = cached_table(count)
     queries = {
         "indexed": parse_query(table.schema, where=f"title = Book {count // 2}"),
@@ -58,7 +61,10 @@ def cpu_finds(count: int = 100_000) -> dict[str, float]:
         "top 10": parse_query(table.schema, sort="-year", limit=10),
         "id range": parse_query(table.schema, where=f"id >= {count // 2} and id < {count // 2 + 100}"),
     }
-    timings = {name: _best_of(5, functools.partial(table.select, query)) for name, query in queries.items()}
+    first = time.perf_counter()
+    table.select(queries["top 10"])  # the first sort by a column keeps its order (index.py): timed alone
+    timings = {"top 10 first": time.perf_counter() - first}
+    timings |= {name: _best_of(5, functools.partial(table.select, query)) for name, query in queries.items()}
     timings["count indexed"] = _best_of(5, lambda: table.count(queries["indexed"]))
     return timings
 

@@ -12,7 +12,7 @@ import sys
 from collections import OrderedDict
 from itertools import islice
 
-from .stored_table import StoredTable
+from .stored_table import StoredTable, order_bytes
 
 __all__ = ["CacheBudget", "estimate_record_bytes"]
 
@@ -54,7 +54,7 @@ class CacheBudget:
     def used_bytes(self) -> int:
         """Estimated bytes held by the loaded tables: their records, history and trash."""
         return sum(
-            len(table) * per_record + table.history.memory_bytes()
+            len(table) * per_record + table.history.memory_bytes() + order_bytes(table)
             for table, per_record, _ in self._tables.values()
             if table.loaded
         )

@@ -7,17 +7,27 @@ Ids are given in order and never reused (I3 in store.py), so records sit in a
 list at their id: 8 bytes a record, where a dict by id took 50. A deleted id
 leaves an empty slot. Every record held has the table's layout (its columns in
 order), so scans read values by position.
+
+A column a large table is sorted by, with a limit, keeps its order: a list of
+the records with a value, by value then id (8 bytes a record). The next sort
+by it reads its ends instead of every record, and each change moves one
+record in it (a binary search and a move of pointers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import bisect
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from ..model.columns import Value
 from ..model.query import Query
 from ..model.records import Found, Layout, Record, column_getter, layout_of
 
-__all__ = ["RecordIndex"]
+__all__ = ["ORDER_FROM", "RecordIndex"]
+
+ORDER_FROM = 10_000
+"""Records from which a sort with a limit keeps the column's order for the next."""
 
 
 class RecordIndex:
@@ -30,6 +40,7 @@ class RecordIndex:
         self._rows: list[Record | None] = [None]  # at their id: slot 0 is never a record's
         self._count = 0
         self._unique: dict[str, dict[Value, int]] = {name: {} for name in unique_columns}
+        self._orders: dict[str, _Order] = {}
 
     def __len__(self) -> int:
         return self._count
@@ -60,6 +71,8 @@ class RecordIndex:
             value = record.get(column)
             if value is not None:
                 index[value] = record_id
+        for order in self._orders.values():
+            order.add(record)
         self.next_id = max(self.next_id, record_id + 1)
 
     def load(self, records: list[Record]) -> None:
@@ -89,13 +102,24 @@ class RecordIndex:
                 value = record.get(column)
                 if value is not None and index.get(value) == record_id:
                     del index[value]
+            for order in self._orders.values():
+                order.remove(record)
         return record
+
+    def order_bytes(self) -> int:
+        """The memory the kept orders take (a pointer a record each)."""
+        return 8 * sum(len(order.records) for order in self._orders.values())
 
     def select(self, query: Query) -> Found:
         """Records matching the query, sorted and limited, with the count before the limit (one scan).
 
         Indexes serve `=` on id and unique columns, and the id order serves an id range.
+        A sort with a limit and no condition reads the column's kept order.
         """
+        if not query.conditions and query.limit is not None and query.sort != "id" and self._count >= ORDER_FROM:
+            best = self._by_order(query.sort, query.descending, query.limit)
+            if best is not None:
+                return Found(best, self._count)
         matches = query.predicate(self.layout)
         matching = list(filter(matches, self._candidates(query)))
         return Found(query.order(matching, self.layout), len(matching))
@@ -121,3 +145,49 @@ class RecordIndex:
         if ids is not None:
             return filter(None, self._rows[ids[0] : ids[1]])
         return filter(None, self._rows)
+
+    def _by_order(self, column: str, descending: bool, limit: int) -> list[Record] | None:
+        """The first ``limit`` records by the column's kept order; None when empty values would be among them."""
+        order = self._orders.get(column)
+        if order is None:
+            order = self._orders[column] = _Order(column, self.layout, self)
+        return order.first(limit, descending)
+
+
+class _Order:
+    """The records with a value in a column, by value then id (the order a sort gives, empty values left out)."""
+
+    def __init__(self, column: str, layout: Layout, records: Iterable[Record]) -> None:
+        value: Callable[[Record], Any] = column_getter(column, layout)
+        self.value = value
+        self._key: Callable[[Record], tuple[Any, int]] = lambda record: (value(record), record[1])
+        self.records = [record for record in records if value(record) is not None]  # in id order
+        self.records.sort(key=value)  # stable: equal values stay in id order
+
+    def first(self, limit: int, descending: bool) -> list[Record] | None:
+        """The first ``limit`` records, largest values first if ``descending`` (equal values: smaller id first)."""
+        records = self.records
+        if len(records) < limit:
+            return None
+        if not descending:
+            return records[:limit]
+        edge = self.value(records[-limit])
+        reaching = records[bisect.bisect_left(records, edge, key=self.value) :]  # by value, then id
+        reaching.sort(key=self.value, reverse=True)  # a reversed sort is stable too: equal values keep id order
+        return reaching[:limit]
+
+    def add(self, record: Record) -> None:
+        """Take a record in its place (none if its value is empty)."""
+        value = self.value(record)
+        if value is not None:
+            bisect.insort(self.records, record, key=self._key)
+
+    def remove(self, record: Record) -> None:
+        """Take a record out (as it was: its value finds it)."""
+        value = self.value(record)
+        if value is None:
+            return
+        records = self.records
+        at = bisect.bisect_left(records, (value, record[1]), key=self._key)
+        if at < len(records) and records[at][1] == record[1]:
+            del records[at]

@@ -27,7 +27,7 @@ from .history import TableHistory
 from .index import RecordIndex
 from .ledger import MessageLedger, Request
 
-__all__ = ["CachedTable", "StoredTable"]
+__all__ = ["CachedTable", "StoredTable", "order_bytes"]
 
 
 class StoredTable:
@@ -271,6 +271,11 @@ class StoredTable:
     def decided_by(self, message_id: int) -> tuple[list[int], list[int]]:
         """The ids this message decides: records it holds now, and deletions."""
         return self._ledger.decided_by(message_id)
+
+
+def order_bytes(table: StoredTable) -> int:
+    """Memory the table's kept sort orders take (index.py), besides its records (the cache budget counts them)."""
+    return table._index.order_bytes() if table._index is not None else 0
 
 
 def _loaded(table: StoredTable) -> RecordIndex:
