@@ -15,6 +15,8 @@ record's next state, so an entry needs only the old ones:
 In a message they travel as three JSON objects keyed by id (a string, as JSON
 wants): ``"h": {"7": [[token, old], ...]}`` (oldest first), ``"hc": {"<token>":
 [at, actor, command, undoes]}`` and ``"t": {"7": [creator, data, created]}``.
+Consecutive ids with the same entries (an import's) are one run in ``"hr":
+{"<first id>": [last id, [[token, old], ...]]}``.
 A reader that does not know them skips them (records.py).
 """
 

@@ -227,7 +227,9 @@ class StoredRecord(NamedTuple):
 
 
 Extra = dict[str, dict[str, Any]]
-"""What a message carries besides its records: ``{"h": history, "hc": changes, "t": trash}`` (history.py)."""
+"""What a message carries besides its records: ``{"h": history, "hr": runs of it, "hc": changes, "t": trash}``.
+
+See history.py."""
 
 
 def encode_record(
@@ -388,7 +390,7 @@ def read_extra(text: str) -> Extra:
         return {}
     if not isinstance(payload, dict):
         return {}
-    return {key: value for key in ("h", "hc", "t") if isinstance(value := payload.get(key), dict)}
+    return {key: value for key in ("h", "hr", "hc", "t") if isinstance(value := payload.get(key), dict)}
 
 
 def _single(payload: dict[str, Any]) -> StoredItem | None:

@@ -120,3 +120,27 @@ async def test_the_cycle_collector_runs_again_after_loads_that_overlap_or_fail()
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_an_import_carries_its_history_as_one_run_and_reads_back_whole_after_a_restart() -> None:
+    backend = MemoryBackend()
+    writer = GuildStore(backend)
+    await writer.create_table(TableSchema(name="books", columns=parse_columns(COLUMNS)))
+    await writer.insert_many("books", [{"title": f"Book {n}", "author": "x"} for n in range(500)], 42)
+    await writer.update("books", 7, {"author": "y"}, actor=43)
+    channel = (await writer.tables.loaded("books")).channel_id
+    texts = [message.text for message in backend.channels[channel].messages.values()]
+    batch = read_message(texts[0])[0]
+    carried = orjson.loads(batch.extra or "")
+    assert carried["hr"] == {"1": [500, carried["hr"]["1"][1]]} and "h" not in carried  # 500 ids, one entry
+    store = GuildStore(backend)
+    await store.open()
+    inserted = await store.history("books", 300)
+    assert [(entry.command, entry.actor) for entry in inserted] == [
+        (entry.command, entry.actor) for entry in await writer.history("books", 300)
+    ]
+    assert len(inserted) == 1 and inserted[0].actor == 42
+    assert [entry.actor for entry in await store.history("books", 7)] == [43, 42]
+    await store.undo("books", 43)
+    await store.undo("books", 42)  # the import, whole: every record of the run
+    assert await store.count("books") == 0
