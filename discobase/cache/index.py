@@ -82,14 +82,14 @@ class RecordIndex:
         rows = self._rows
         rows.extend([None] * (records[-1].id + 1 - len(rows)))
         for record in records:
-            rows[record[1]] = record
+            rows[record[0]] = record
         self._count += len(records)
         for column, index in self._unique.items():
             get = column_getter(column, self.layout)
             for record in records:
                 value = get(record)
                 if value is not None:
-                    index[value] = record[1]
+                    index[value] = record[0]
         self.next_id = max(self.next_id, records[-1].id + 1)
 
     def drop(self, record_id: int) -> Record | None:
@@ -160,7 +160,7 @@ class _Order:
     def __init__(self, column: str, layout: Layout, records: Iterable[Record]) -> None:
         value: Callable[[Record], Any] = column_getter(column, layout)
         self.value = value
-        self._key: Callable[[Record], tuple[Any, int]] = lambda record: (value(record), record[1])
+        self._key: Callable[[Record], tuple[Any, int]] = lambda record: (value(record), record[0])
         self.records = [record for record in records if value(record) is not None]  # in id order
         self.records.sort(key=value)  # stable: equal values stay in id order
 
@@ -188,6 +188,6 @@ class _Order:
         if value is None:
             return
         records = self.records
-        at = bisect.bisect_left(records, (value, record[1]), key=self._key)
-        if at < len(records) and records[at][1] == record[1]:
+        at = bisect.bisect_left(records, (value, record[0]), key=self._key)
+        if at < len(records) and records[at][0] == record[0]:
             del records[at]

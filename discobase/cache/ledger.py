@@ -236,7 +236,7 @@ class MessageLedger:
                 del self._gone_in[older]
 
 
-_MESSAGE_AND_ID = operator.itemgetter(3, 1)
+_MESSAGE_AND_ID = operator.itemgetter(2, 0)
 """A record's message and id (a C call: a load asks it of every record)."""
 
 

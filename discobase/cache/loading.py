@@ -79,11 +79,10 @@ async def load_table(backend: Backend, table: StoredTable) -> None:
                     gone.add(record_id)
                     gone_in.setdefault(message_id, set()).add(record_id)
                     continue
-                creator = creators.setdefault(item[1], item[1])
-                created = item[3] if len(item) == 4 else 0
-                rows[record_id] = make(
-                    Record, (layout, record_id, creator, message_id, created, *share(decode(item[2])))
-                )
+                row = share(decode(item[2]))
+                if len(item) == 4 and item[3]:
+                    row.append(item[3])  # the message that first held it
+                rows[record_id] = make(layout, (record_id, creators.setdefault(item[1], item[1]), message_id, *row))
                 live = True
             if live and head.is_batch:
                 batch_messages.add(message_id)

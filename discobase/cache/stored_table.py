@@ -104,9 +104,9 @@ class StoredTable:
         index = RecordIndex(self.name, self.schema.column_names, self.schema.unique_columns)
         layout = index.layout
         kept = [
-            record if record[0] is layout else record.in_layout(layout)
+            record if type(record) is layout else record.in_layout(layout)
             for record in sorted(records, key=by_id)
-            if not owed or record[1] not in owed
+            if not owed or record[0] not in owed
         ]
         index.load(kept)
         index.next_id = max(next_id, self.next_id, index.next_id)

@@ -73,48 +73,41 @@ __all__ = [
 FORMAT_VERSION = 1
 
 
-Layout = tuple[str, ...]
-"""The column names a record's values follow, in order; one tuple shared by every record of a table."""
-
-_LAYOUTS: dict[Layout, Layout] = {}
-
-_VALUES = 5
-"""Where a record's values start: after its layout, id, creator, message and creation message."""
-
-
-def layout_of(names: Iterable[str]) -> Layout:
-    """The shared layout of these column names (records that share it compare and index by position)."""
-    names = tuple(names)
-    return _LAYOUTS.setdefault(names, names)
+_VALUES = 3
+"""Where a record's values start: after its id, creator and message."""
 
 
 class Record(tuple[Any, ...]):
     """One row: its id, its values by column, who created it, and the message that holds it now.
 
-    A record is one tuple, ``(layout, id, creator, message, created, *values)``,
-    its values in the order of its layout: a table of a million records keeps a
-    million of them, and a dataclass with a dict of values took twice the
-    memory. ``values`` builds the dict when asked; scans read by position
-    (``column_getter``). Records are immutable: a change is a new record.
+    A record is one tuple, ``(id, creator, message, *values)``, and then the
+    message that first held it if that is another one: a table of a million
+    records keeps a million of them, and a dataclass with a dict of values took
+    twice the memory. Its class is its layout (``layout_of``): the column names
+    its values follow, shared by every record of a table. ``values`` builds the
+    dict when asked; scans read by position (``column_getter``). Records are
+    immutable: a change is a new record.
     """
 
     __slots__ = ()
+    columns: tuple[str, ...] = ()
+    """The column names its values follow, in order (set on each layout)."""
+    _positions: dict[str, int] = {}
 
     def __new__(
         cls, id: int, values: Mapping[str, Value], creator_id: int, message_id: int, created_message_id: int = 0
     ) -> Record:
         """A record from its values by column (their order becomes its layout)."""
-        return tuple.__new__(cls, (layout_of(values), id, creator_id, message_id, created_message_id, *values.values()))
+        return layout_of(values).of_row(id, values.values(), creator_id, message_id, created_message_id)
 
     @classmethod
-    def of_row(
-        cls, layout: Layout, id: int, row: Iterable[Value], creator_id: int, message_id: int, created: int = 0
-    ) -> Record:
-        """A record from values already in ``layout``'s order (a cold load makes one per record)."""
-        return tuple.__new__(cls, (layout, id, creator_id, message_id, created, *row))
+    def of_row(cls, id: int, row: Iterable[Value], creator_id: int, message_id: int, created: int = 0) -> Record:
+        """A record of this layout from values already in its order (a cold load makes them faster still)."""
+        items = (id, creator_id, message_id, *row, created) if created else (id, creator_id, message_id, *row)
+        return tuple.__new__(cls, items)
 
-    def __getnewargs__(self) -> tuple[Any, ...]:  # copy and pickle call __new__ with these
-        return (self.id, self.values, self.creator_id, self.message_id, self.created_message_id)
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle: the base class, which finds the layout again
+        return (Record, (self.id, self.values, self.creator_id, self.message_id, self.created_message_id))
 
     def __repr__(self) -> str:
         return (
@@ -123,10 +116,6 @@ class Record(tuple[Any, ...]):
         )
 
     if TYPE_CHECKING:  # typed for readers; at run time each is a C-level item getter (scans read them per record)
-
-        @property
-        def layout(self) -> Layout:
-            """The column names its values follow."""
 
         @property
         def id(self) -> int:
@@ -140,45 +129,63 @@ class Record(tuple[Any, ...]):
         def message_id(self) -> int:
             """The message that holds it now."""
 
-        @property
-        def created_message_id(self) -> int:
-            """The message that first held it, when that is not ``message_id`` (0: it is)."""
-
     else:
-        layout = property(operator.itemgetter(0), doc="The column names its values follow.")
-        id = property(operator.itemgetter(1), doc="The record's id.")
-        creator_id = property(operator.itemgetter(2), doc="Who inserted it.")
-        message_id = property(operator.itemgetter(3), doc="The message that holds it now.")
-        created_message_id = property(
-            operator.itemgetter(4), doc="The message that first held it, when that is not ``message_id`` (0: it is)."
-        )
+        id = property(operator.itemgetter(0), doc="The record's id.")
+        creator_id = property(operator.itemgetter(1), doc="Who inserted it.")
+        message_id = property(operator.itemgetter(2), doc="The message that holds it now.")
+
+    @property
+    def created_message_id(self) -> int:
+        """The message that first held it, when that is not ``message_id`` (0: it is)."""
+        return self[-1] if len(self) > _VALUES + len(self.columns) else 0
+
+    @property
+    def layout(self) -> Layout:
+        """The layout its values follow."""
+        return type(self)
 
     @property
     def values(self) -> dict[str, Value]:
         """Its values by column name (a new dict each time)."""
-        return dict(zip(self[0], self[_VALUES:], strict=True))
+        columns = self.columns
+        return dict(zip(columns, self[_VALUES : _VALUES + len(columns)], strict=True))
 
     def get(self, column: str) -> Value:
         """The value of one column (None when empty or not a column of its layout)."""
-        try:
-            return self[_VALUES + self[0].index(column)]  # type: ignore[no-any-return]
-        except ValueError:
-            return None
+        position = self._positions.get(column)
+        return None if position is None else self[position]
 
     def in_layout(self, layout: Layout) -> Record:
         """The same record with its values in ``layout``'s order (a column it lacks reads as empty)."""
-        if self[0] is layout:
+        if type(self) is layout:
             return self
-        return Record.of_row(layout, self[1], map(self.get, layout), self[2], self[3], self[4])
+        return layout.of_row(self[0], map(self.get, layout.columns), self[1], self[2], self.created_message_id)
 
     def created_in(self, message_id: int) -> Record:
         """The same record, first held by ``message_id``."""
-        return tuple.__new__(Record, (*self[:4], message_id, *self[_VALUES:]))
+        return self.of_row(self[0], self[_VALUES : _VALUES + len(self.columns)], self[1], self[2], message_id)
 
     @property
     def created_at(self) -> datetime:
         """When the record was inserted (the time of the first message that held it)."""
         return snowflake_time(self.created_message_id or self.message_id)
+
+
+Layout = type[Record]
+"""The column names a record's values follow, as the class of the records that follow them (``layout_of``)."""
+
+_LAYOUTS: dict[tuple[str, ...], Layout] = {}
+
+
+def layout_of(names: Iterable[str]) -> Layout:
+    """The layout of these column names: one class for every record that follows them (read by position)."""
+    columns = tuple(names)
+    layout = _LAYOUTS.get(columns)
+    if layout is None:
+        positions = {name: _VALUES + position for position, name in enumerate(columns)}
+        attributes = {"__slots__": (), "columns": columns, "_positions": positions, "__module__": __name__}
+        layout = _LAYOUTS[columns] = type("Record", (Record,), attributes)
+    return layout
 
 
 def column_getter(column: str, layout: Layout | None) -> Callable[[Record], Value]:
@@ -187,22 +194,23 @@ def column_getter(column: str, layout: Layout | None) -> Callable[[Record], Valu
     A scan calls it per record: ``itemgetter`` is a C call, where ``record.values`` builds a dict.
     """
     if column == "id":
-        return operator.itemgetter(1)
+        return by_id
     if layout is None:
         return lambda record: record.get(column)
-    if column not in layout:
+    position = layout._positions.get(column)
+    if position is None:
         return lambda record: None
-    return operator.itemgetter(_VALUES + layout.index(column))
+    return operator.itemgetter(position)
 
 
-by_id: Callable[[Record], int] = operator.itemgetter(1)
+by_id: Callable[[Record], int] = operator.itemgetter(0)
 """A record's id, as a sort key (a C call)."""
 
 
 def shared_layout(records: Iterable[Record]) -> Layout | None:
     """The layout every record has, if they share one (then ``column_getter`` reads by position)."""
-    layouts = {id(record[0]): record[0] for record in records}
-    return next(iter(layouts.values())) if len(layouts) == 1 else None
+    layouts = set(map(type, records))
+    return layouts.pop() if len(layouts) == 1 else None
 
 
 class Found(list[Record]):

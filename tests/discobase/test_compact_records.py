@@ -13,7 +13,7 @@ import pickle
 import orjson
 
 from discobase import GuildStore, MemoryBackend, Record, TableSchema, parse_columns, parse_query
-from discobase.model.records import decode_message, encode_batch, read_message
+from discobase.model.records import decode_message, encode_batch, layout_of, read_message
 
 COLUMNS = "title:text unique, author:text, year:int optional"
 
@@ -31,7 +31,7 @@ def test_a_record_reads_as_its_values_by_column() -> None:
 
 def test_a_record_moved_to_another_layout_keeps_its_values() -> None:
     record = Record(1, {"year": 1965, "title": "Dune"}, 7, 100)
-    moved = record.in_layout(("title", "author", "year"))
+    moved = record.in_layout(layout_of(["title", "author", "year"]))
     assert moved.values == {"title": "Dune", "author": None, "year": 1965}
     assert moved.in_layout(moved.layout) is moved
 
