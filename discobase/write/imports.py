@@ -3,9 +3,11 @@
 One message per record would hold an import to Discord's pace of about one
 message per second per channel (1,000 rows: over 16 minutes). A batch message
 carries records in an attached file instead, as many as ``batch_bytes`` of the
-server's upload limit hold (about 100,000 short records in 10 MiB), so 100,000
-rows cost one request. Later updates and deletes of a batched record cost one
-small request each, like any other (see records.py for how newer messages win).
+server's upload limit hold, and an import's up to twice that, since the file
+is compressed and the limit counts compressed bytes (``import_budget``): about
+150,000 short records in 10 MiB, so 100,000 rows cost one request. Later
+updates and deletes of a batched record cost one small request each, like any
+other (see records.py for how newer messages win).
 
 Batches are cut from the rows as given (not from ids), so the same rows under
 the same limit always make the same parts: an import run again after an
@@ -24,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from ..backend.base import DEFAULT_UPLOAD_LIMIT
+from ..backend.base import DEFAULT_UPLOAD_LIMIT, compress_file
 from ..cache.draft import DraftTable
 from ..cache.stored_table import StoredTable
 from ..errors import BadValue, ImportRejected, RecordTooLarge, RowProblem, UniqueViolation, UnknownColumn
@@ -41,6 +43,7 @@ __all__ = [
     "batch_bytes",
     "check_rows",
     "check_size",
+    "import_budget",
     "import_key",
     "parts",
     "plan_import",
@@ -53,6 +56,11 @@ BATCH_SHARE = 0.8
 The rest is room for the estimate's error and the message's envelope; the
 file is also compressed (discord_backend.py), so what is sent is far smaller.
 """
+MAX_STRETCH = 2.0
+"""At most this many times ``batch_bytes`` of text in one import batch (compressed, it is far less)."""
+COMPRESSION_MARGIN = 2.0
+"""An import batch is planned to compress to at most half of what the sampled rows promise."""
+_SAMPLE_ROWS = 1000
 ROWS_BETWEEN_YIELDS = 1000
 """How many rows an import checks or drafts between two turns of the event loop (about 10 ms of CPU)."""
 ITEM_OVERHEAD = 48
@@ -207,11 +215,30 @@ class ImportPlan:
         return {index for number in self.done for index in self.cuts[number]}
 
 
+def import_budget(rows: Sequence[Mapping[str, Any]], upload_limit: int) -> int:
+    """How many bytes (as ``stored_size`` counts them) one batch of these rows may fill.
+
+    Files are stored gzip-compressed, and the upload limit counts compressed
+    bytes: short rows shrink about 7 times, so a batch may hold more than the
+    limit of text. How much more is measured on a sample of the rows, spread
+    over the import, with a margin of ``COMPRESSION_MARGIN`` for rows that
+    compress worse than the sample, and at most ``MAX_STRETCH`` times (a batch
+    is read whole on a cold load). Rows that do not compress get the plain budget.
+    """
+    plain = batch_bytes(upload_limit)
+    if not rows:
+        return plain
+    sample = rows[:: max(1, len(rows) // _SAMPLE_ROWS)]
+    text = ",\n".join(orjson.dumps(row, default=str).decode() for row in sample)
+    shrink = len(text) / len(compress_file(text))
+    return int(plain * max(1.0, min(MAX_STRETCH, shrink / COMPRESSION_MARGIN)))
+
+
 def plan_import(
     table: StoredTable, rows: Sequence[Mapping[str, Any]], resumable: bool, upload_limit: int = DEFAULT_UPLOAD_LIMIT
 ) -> ImportPlan:
     """How to write these rows: an interrupted run of the same rows resumes; after a complete run, a new run starts."""
-    budget = batch_bytes(upload_limit)
+    budget = import_budget(rows, upload_limit)
     cuts = parts(rows, budget)
     if not resumable:
         return ImportPlan(cuts)

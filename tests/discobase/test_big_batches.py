@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import gzip
 import io
+import random
+import string
 
 import discord
 import orjson
 import pytest
 
-from discobase import GuildStore, RecordNotFound
+from discobase import GuildStore, MemoryBackend, RecordNotFound
+from discobase.backend.base import compress_file
 from discobase.backend.discord_backend import ATTACHMENT_NAME
 from discobase.model.records import encode_batch
+from discobase.write.imports import batch_bytes, import_budget
 
 from .conftest import Harness, SimcordHarness, books_schema
 from .test_compaction import quick
@@ -92,3 +96,24 @@ async def test_stored_files_are_compressed_and_plain_ones_still_read(harness: Ha
     await bot_channel.send(file=discord.File(io.BytesIO(legacy.encode()), filename="data.json"))  # as 0.2 wrote it
     restarted = await harness.restart()
     assert (await restarted.get("books", 1_001)).values["title"] == "legacy"
+
+
+async def test_an_import_batch_holds_more_text_than_the_limit_when_it_compresses_and_stays_within_it() -> None:
+    """Files are compressed: an import batch may hold twice the plain budget of text, never more than the limit sent."""
+    limit = 200_000
+    backend = MemoryBackend(upload_limit=limit)
+    store = GuildStore(backend)
+    await store.create_table(books_schema())
+    rows = _rows(3_800)  # about 210 KB of text: over the limit, a sixth of it compressed
+    assert import_budget(rows, limit) == 2 * batch_bytes(limit)
+    await store.insert_many("books", rows, 7)
+    texts = [message.text for message in backend.channels[store.tables.entry("books").channel_id].messages.values()]
+    assert len(texts) == 1 and len(texts[0]) > limit
+    assert all(len(compress_file(text)) <= limit for text in texts)
+
+
+def test_rows_that_do_not_compress_get_the_plain_budget() -> None:
+    noise = random.Random(5)
+    rows = [{"title": "".join(noise.choices(string.printable, k=80))} for _ in range(500)]
+    assert import_budget(rows, 200_000) == batch_bytes(200_000)
+    assert import_budget([], 200_000) == batch_bytes(200_000)
