@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument(
         "--sizes",
         default="1000,10000,100000",
-        help="table sizes for the curve, comma-separated (default 1000,10000,100000; add 1000000: a few minutes, 4 GB)",
+        help="table sizes for the curve, comma-separated (default 1000,10000,100000; 1000000 adds minutes, GBs)",
     )
     args = parser.parse_args()
     sizes = tuple(int(size) for size in args.sizes.split(","))

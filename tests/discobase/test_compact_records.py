@@ -1,7 +1,7 @@
 """Records kept compact: one tuple a record, values by position, batches parsed a line at a time.
 
-Loading must read every batch form ever written (one line, as versions before
-0.9 wrote it, and a line per item), share repeated values, and keep what a
+Loading must read every batch form ever written (one line, as earlier versions
+wrote it, and a line per item), share repeated values, and keep what a
 record says the same whatever its form in memory.
 """
 
