@@ -106,8 +106,24 @@ class Record(tuple[Any, ...]):
         items = (id, creator_id, message_id, *row, created) if created else (id, creator_id, message_id, *row)
         return tuple.__new__(cls, items)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when id, values by column, creator and messages are: as tuples when both share a layout."""
+        if not isinstance(other, Record):
+            return False  # not a plain tuple of the same items either
+        if type(self) is type(other):
+            return tuple.__eq__(self, other)
+        return self._fields() == other._fields()
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # compared by values across layouts, as a dataclass of them was
+
+    def _fields(self) -> tuple[int, dict[str, Value], int, int, int]:
+        return (self.id, self.values, self.creator_id, self.message_id, self.created_message_id)
+
     def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle: the base class, which finds the layout again
-        return (Record, (self.id, self.values, self.creator_id, self.message_id, self.created_message_id))
+        return (Record, self._fields())
 
     def __repr__(self) -> str:
         return (

@@ -27,6 +27,10 @@ def test_a_record_reads_as_its_values_by_column() -> None:
     assert record != Record(3, {"title": "Dune", "author": "Herbert", "year": 1965}, 7, 100, 90)
     assert copy.deepcopy(record) == record and pickle.loads(pickle.dumps(record)) == record
     assert "values={'title': 'Dune'" in repr(record)
+    same_in_other_order = Record(3, {"year": None, "author": "Herbert", "title": "Dune"}, 7, 100, 90)
+    assert record == same_in_other_order
+    assert Record(1, {"a": 1}, 7, 100) != Record(1, {"b": 1}, 7, 100)  # same items, other columns
+    assert record != (3, 7, 100, "Dune", "Herbert", None, 90)
 
 
 def test_a_record_moved_to_another_layout_keeps_its_values() -> None:

@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+import discobase.write.imports
 from discobase import GuildStore, MemoryBackend, NotInTrash, TableSchema, parse_columns
 from discobase.cache.budget import CacheBudget
 
@@ -98,8 +99,14 @@ async def test_an_import_preview_holds_its_table_while_other_tables_load() -> No
 
 
 @pytest.mark.parametrize(("records", "size"), [(2, 8600), (300, 2000)])
-async def test_an_alter_rewrite_with_history_and_trash_stays_within_the_upload_limit(records: int, size: int) -> None:
-    """Records of big values written again under a new key, with their history and a trashed one: every message fits."""
+async def test_an_alter_rewrite_with_history_and_trash_stays_within_the_upload_limit(
+    records: int, size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records of big values written again under a new key, with their history and a trashed one: every message fits.
+
+    Every message's text fits, uncompressed: the import's batch too, its stretch for compression set aside.
+    """
+    monkeypatch.setattr(discobase.write.imports, "MAX_STRETCH", 1.0)
     backend = MemoryBackend(upload_limit=LIMIT)
     store = GuildStore(backend)
     await store.create_table(schema("books", "title:text unique, body:text optional"))
