@@ -223,7 +223,8 @@ class TableHistory:
         ids = len(self._entries) + len(self._trash)
         if ids and not self._per_id:
             sample = [*islice(self._entries.values(), _SAMPLE), *islice(self._trash.values(), _SAMPLE)]
-            self._per_id = _SLOT_BYTES + sum(map(_deep_size, sample)) // len(sample)
+            distinct = {id(item): item for item in sample}  # the ids of a run share one list of entries
+            self._per_id = _SLOT_BYTES + sum(map(_deep_size, distinct.values())) // len(sample)
         return ids * self._per_id
 
     def trashed_ids(self) -> list[int]:

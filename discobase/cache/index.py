@@ -28,6 +28,12 @@ __all__ = ["ORDER_FROM", "RecordIndex"]
 
 ORDER_FROM = 10_000
 """Records from which a sort with a limit keeps the column's order for the next."""
+ORDER_CHANGES = 64
+"""Changes a kept order follows one by one (each moves its pointers: 8 MB at a million records).
+
+Past them it is dropped, and the next sort with a limit builds it again (one
+sort in C): a bulk change of 100,000 records must not move them 100,000 times.
+"""
 
 
 class RecordIndex:
@@ -51,7 +57,7 @@ class RecordIndex:
     def find(self, record_id: int) -> Record | None:
         """The record with that id, if there is one."""
         rows = self._rows
-        return rows[record_id] if 0 < record_id < len(rows) else None
+        return rows[record_id] if isinstance(record_id, int) and 0 < record_id < len(rows) else None
 
     def holder(self, column: str, value: Value) -> int | None:
         """The id of the record holding ``value`` in the unique ``column``, if any."""
@@ -71,8 +77,7 @@ class RecordIndex:
             value = record.get(column)
             if value is not None:
                 index[value] = record_id
-        for order in self._orders.values():
-            order.add(record)
+        self._follow(record, added=True)
         self.next_id = max(self.next_id, record_id + 1)
 
     def load(self, records: list[Record]) -> None:
@@ -102,9 +107,19 @@ class RecordIndex:
                 value = record.get(column)
                 if value is not None and index.get(value) == record_id:
                     del index[value]
-            for order in self._orders.values():
-                order.remove(record)
+            self._follow(record, added=False)
         return record
+
+    def _follow(self, record: Record, added: bool) -> None:
+        """Add or remove a record in the kept orders, or drop those that followed ``ORDER_CHANGES`` changes."""
+        for column, order in list(self._orders.items()):
+            order.changes += 1
+            if order.changes > ORDER_CHANGES:
+                del self._orders[column]
+            elif added:
+                order.add(record)
+            else:
+                order.remove(record)
 
     def order_bytes(self) -> int:
         """The memory the kept orders take (a pointer a record each)."""
@@ -163,6 +178,7 @@ class _Order:
         self._key: Callable[[Record], tuple[Any, int]] = lambda record: (value(record), record[0])
         self.records = [record for record in records if value(record) is not None]  # in id order
         self.records.sort(key=value)  # stable: equal values stay in id order
+        self.changes = 0
 
     def first(self, limit: int, descending: bool) -> list[Record] | None:
         """The first ``limit`` records, largest values first if ``descending`` (equal values: smaller id first)."""

@@ -31,6 +31,7 @@ from __future__ import annotations
 import bisect
 import operator
 from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,7 +58,7 @@ class MessageLedger:
     """Which of a table's messages decides which id (see the module docstring)."""
 
     def __init__(self) -> None:
-        self._live_in: dict[int, array[int]] = {}  # sorted ids: 8 bytes each, where a set took 40 to 60
+        self._live_in: dict[int, _Holders] = {}
         self._gone_in: dict[int, set[int]] = {}
         self._gone_at: dict[int, int] = {}
         self._batches: set[int] = set()
@@ -82,7 +83,7 @@ class MessageLedger:
         live_in: dict[int, list[int]] = {}
         for message_id, record_id in map(_MESSAGE_AND_ID, records):  # in id order: each message's ids come sorted
             live_in.setdefault(message_id, []).append(record_id)
-        self._live_in = {message: array("q", ids) for message, ids in live_in.items()}
+        self._live_in = {message: _Holders(ids) for message, ids in live_in.items()}
         self._gone_in = {message: set(ids) for message, ids in gone_in.items()}
         self._gone_at = {record_id: message for message, ids in gone_in.items() for record_id in ids}
         self._batches, self._shadowed, self._imports, self._loose = batches, shadowed, imports, loose
@@ -158,11 +159,10 @@ class MessageLedger:
         if old is not None and old.message_id != message_id:
             self._release(old.message_id, record_id)
             self._shadowed.add(record_id)  # the older message still names it until compaction deletes it
-        holders = self._live_in.setdefault(message_id, array("q"))
-        if not holders or holders[-1] < record_id:
-            holders.append(record_id)
-        elif not _holds(holders, record_id):
-            bisect.insort(holders, record_id)
+        holders = self._live_in.get(message_id)
+        if holders is None:
+            holders = self._live_in[message_id] = _Holders()
+        holders.add(record_id)
         self._ungone(record_id, keep=None)
         self._owed.discard(record_id)
 
@@ -223,9 +223,9 @@ class MessageLedger:
 
     def _release(self, message_id: int, record_id: int) -> None:
         holders = self._live_in.get(message_id)
-        if holders is not None and _holds(holders, record_id):
-            del holders[bisect.bisect_left(holders, record_id)]
-            if not holders:
+        if holders is not None:
+            holders.release(record_id)
+            if not len(holders):
                 del self._live_in[message_id]
 
     def _ungone(self, record_id: int, keep: int | None) -> None:
@@ -240,7 +240,51 @@ _MESSAGE_AND_ID = operator.itemgetter(2, 0)
 """A record's message and id (a C call: a load asks it of every record)."""
 
 
-def _holds(ids: array[int], record_id: int) -> bool:
-    """Whether the sorted ``ids`` hold ``record_id``."""
-    at = bisect.bisect_left(ids, record_id)
-    return at < len(ids) and ids[at] == record_id
+class _Holders:
+    """The ids one message decides live, in order: a sorted array (8 bytes an id, where a set took 40 to 60).
+
+    Ids released from it are set aside until they are half of it, then the
+    array is rebuilt once: taking 200,000 ids out of a batch one by one (an
+    update of all of them) would move the array each time.
+    """
+
+    __slots__ = ("_ids", "_released")
+
+    def __init__(self, ids: Iterable[int] = ()) -> None:
+        self._ids = array("q", ids)
+        self._released: set[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._ids) - len(self._released or ())
+
+    def __iter__(self) -> Iterator[int]:
+        released = self._released
+        return iter(self._ids) if not released else (i for i in self._ids if i not in released)
+
+    def add(self, record_id: int) -> None:
+        """The message decides this id (again)."""
+        if self._released and record_id in self._released:
+            self._released.discard(record_id)  # still in the array
+            return
+        ids = self._ids
+        if not ids or ids[-1] < record_id:
+            ids.append(record_id)
+        elif not self._holds(record_id):
+            bisect.insort(ids, record_id)
+
+    def release(self, record_id: int) -> None:
+        """The message no longer decides this id."""
+        released = self._released
+        if (released and record_id in released) or not self._holds(record_id):
+            return
+        if released is None:
+            released = self._released = set()
+        released.add(record_id)
+        if 2 * len(released) > len(self._ids):
+            self._ids = array("q", [i for i in self._ids if i not in released])
+            self._released = None
+
+    def _holds(self, record_id: int) -> bool:
+        ids = self._ids
+        at = bisect.bisect_left(ids, record_id)
+        return at < len(ids) and ids[at] == record_id

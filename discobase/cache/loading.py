@@ -30,95 +30,120 @@ log = logging.getLogger(__name__)
 
 
 async def load_table(backend: Backend, table: StoredTable) -> None:
-    """Fill ``table`` from its channel; raises ``ChannelMissing`` if the channel is gone.
-
-    Records are built straight from the stored items, a batch parsed a line at
-    a time, into a list at their id (which also says which ids are decided):
-    a load holds little besides what it keeps.
-    """
-    rows: list[Record | None] = [None]
-    gone: set[int] = set()
-    batch_messages: set[int] = set()
-    shadowed: set[int] = set()
-    imports: dict[str, set[int]] = {}
-    part_in: dict[int, tuple[str, int]] = {}
-    loose: set[int] = set()
-    gone_in: dict[int, set[int]] = {}
-    extras: list[tuple[int, str]] = []
-    highest = 0
-    schema = table.schema
-    layout = layout_of(schema.column_names)
-    decode = schema.row_decoder()
-    share = _SharedValues(schema).share
-    creators: dict[int, int] = {}
-    make = tuple.__new__
+    """Fill ``table`` from its channel; raises ``ChannelMissing`` if the channel is gone."""
+    reading = _ChannelRead(table.schema)
+    async for message in backend.history(table.channel_id):
+        if message.author_id == backend.me_id:
+            with _collector_paused():
+                reading.take(message.id, message.text)
     with _collector_paused():
-        async for message in backend.history(table.channel_id):
-            if message.author_id != backend.me_id:
-                continue
-            head, items = read_message(message.text)
-            if head.extra:
-                extras.append((message.id, head.extra))
-            message_id, held, live = message.id, 0, False
-            for item in items:
-                held += 1
-                record_id = item[0]
-                if record_id > highest:
-                    highest = record_id
-                    if record_id >= len(rows):
-                        rows.extend([None] * max(record_id + 1 - len(rows), len(rows)))
-                newer = rows[record_id]
-                if newer is not None or record_id in gone:
-                    if newer is not None:
-                        # The newer message is an update of this copy: the record was created here, or before.
-                        first = item[3] if len(item) == 4 else message_id
-                        rows[record_id] = newer.created_in(min(newer.created_message_id or first, first))
-                    shadowed.add(record_id)  # an older copy: deleting the newer message alone would bring it back
-                    continue
-                if len(item) == 1:
-                    gone.add(record_id)
-                    gone_in.setdefault(message_id, set()).add(record_id)
-                    continue
-                row = share(decode(item[2]))
-                if len(item) == 4 and item[3]:
-                    row.append(item[3])  # the message that first held it
-                rows[record_id] = make(layout, (record_id, creators.setdefault(item[1], item[1]), message_id, *row))
-                live = True
-            if live and head.is_batch:
-                batch_messages.add(message_id)
-            if head.import_key is not None:
-                imports.setdefault(head.import_key, set()).add(head.part)
-                part_in[message_id] = (head.import_key, head.part)
-            elif held:
-                loose.add(message_id)
-        del rows[highest + 1 :]
-        table.fill(filter(None, rows), highest + 1, batch_messages, shadowed, imports, loose, gone_in, part_in, extras)
+        reading.fill(table)
     log.info("table %s loaded: %d records", table.name, len(table))
-
-
-_paused = 0
 
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a table loads (loads may overlap: the last one out resumes it).
+    """Pause Python's cycle collector while a message's records are built (no await inside: no other task runs).
 
     A load makes a million objects and no reference cycle: each pass of the
     collector over them is wasted, about a quarter of a load's CPU. Memory is
-    still freed as usual, by reference counts.
+    still freed as usual, by reference counts, and between messages (while a
+    download is awaited) the collector runs as it would.
     """
-    global _paused
-    if not _paused and not gc.isenabled():
-        yield  # paused by the application: leave it as it is
-        return
-    _paused += 1
+    enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        _paused -= 1
-        if not _paused:
+        if enabled:
             gc.enable()
+
+
+class _ChannelRead:
+    """What a channel's messages say, newest first, as they are read: records straight from the stored items.
+
+    Records go into a list at their id, which also says which ids are decided;
+    a batch is parsed a chunk of lines at a time: a load holds little besides
+    what it keeps.
+    """
+
+    def __init__(self, schema: TableSchema) -> None:
+        self.rows: list[Record | None] = [None]
+        self.gone: set[int] = set()
+        self.highest = 0
+        self.batch_messages: set[int] = set()
+        self.shadowed: set[int] = set()
+        self.imports: dict[str, set[int]] = {}
+        self.part_in: dict[int, tuple[str, int]] = {}
+        self.loose: set[int] = set()
+        self.gone_in: dict[int, set[int]] = {}
+        self.extras: list[tuple[int, str]] = []
+        self._layout = layout_of(schema.column_names)
+        self._decode = schema.row_decoder()
+        self._share = _SharedValues(schema).share
+        self._creators: dict[int, int] = {}
+
+    def take(self, message_id: int, text: str) -> None:
+        """Read one message of ours (older than those taken before): the ids it names that nothing newer decided."""
+        head, items = read_message(text)
+        if head.extra:
+            self.extras.append((message_id, head.extra))
+        rows, gone, layout, decode, share, creators = (
+            self.rows,
+            self.gone,
+            self._layout,
+            self._decode,
+            self._share,
+            self._creators,
+        )
+        make = tuple.__new__
+        held, live = 0, False
+        for item in items:
+            held += 1
+            record_id = item[0]
+            if record_id > self.highest:
+                self.highest = record_id
+                if record_id >= len(rows):
+                    rows.extend([None] * max(record_id + 1 - len(rows), len(rows)))
+            newer = rows[record_id]
+            if newer is not None or record_id in gone:
+                if newer is not None:
+                    # The newer message is an update of this copy: the record was created here, or before.
+                    first = item[3] if len(item) == 4 and item[3] else message_id
+                    rows[record_id] = newer.created_in(min(newer.created_message_id or first, first))
+                self.shadowed.add(record_id)  # an older copy: deleting the newer message alone would bring it back
+                continue
+            if len(item) == 1:
+                gone.add(record_id)
+                self.gone_in.setdefault(message_id, set()).add(record_id)
+                continue
+            row = share(decode(item[2]))
+            if len(item) == 4 and item[3]:
+                row.append(item[3])  # the message that first held it
+            rows[record_id] = make(layout, (record_id, creators.setdefault(item[1], item[1]), message_id, *row))
+            live = True
+        if live and head.is_batch:
+            self.batch_messages.add(message_id)
+        if head.import_key is not None:
+            self.imports.setdefault(head.import_key, set()).add(head.part)
+            self.part_in[message_id] = (head.import_key, head.part)
+        elif held:
+            self.loose.add(message_id)
+
+    def fill(self, table: StoredTable) -> None:
+        """Give the table what the channel says (``StoredTable.fill``)."""
+        del self.rows[self.highest + 1 :]
+        table.fill(
+            filter(None, self.rows),
+            self.highest + 1,
+            self.batch_messages,
+            self.shadowed,
+            self.imports,
+            self.loose,
+            self.gone_in,
+            self.part_in,
+            self.extras,
+        )
 
 
 class _SharedValues:

@@ -102,7 +102,7 @@ class Record(tuple[Any, ...]):
 
     @classmethod
     def of_row(cls, id: int, row: Iterable[Value], creator_id: int, message_id: int, created: int = 0) -> Record:
-        """A record of this layout from values already in its order (a cold load makes them faster still)."""
+        """A record of this layout from values already in its order (a cold load builds its tuples directly)."""
         items = (id, creator_id, message_id, *row, created) if created else (id, creator_id, message_id, *row)
         return tuple.__new__(cls, items)
 

@@ -4,7 +4,7 @@ One message per record would hold an import to Discord's pace of about one
 message per second per channel (1,000 rows: over 16 minutes). A batch message
 carries records in an attached file instead, as many as ``batch_bytes`` of the
 server's upload limit hold, and an import's up to twice that, since the file
-is compressed and the limit counts compressed bytes (``import_budget``): about
+is compressed and the limit counts compressed bytes (``import_cuts``): about
 150,000 short records in 10 MiB, so 100,000 rows cost one request. Later
 updates and deletes of a batched record cost one small request each, like any
 other (see records.py for how newer messages win).
@@ -43,7 +43,7 @@ __all__ = [
     "batch_bytes",
     "check_rows",
     "check_size",
-    "import_budget",
+    "import_cuts",
     "import_key",
     "parts",
     "plan_import",
@@ -59,8 +59,7 @@ file is also compressed (discord_backend.py), so what is sent is far smaller.
 MAX_STRETCH = 2.0
 """At most this many times ``batch_bytes`` of text in one import batch (compressed, it is far less)."""
 COMPRESSION_MARGIN = 2.0
-"""An import batch is planned to compress to at most half of what the sampled rows promise."""
-_SAMPLE_ROWS = 1000
+"""A stretched import batch must compress to at most half of ``batch_bytes``: room for ids and the envelope."""
 ROWS_BETWEEN_YIELDS = 1000
 """How many rows an import checks or drafts between two turns of the event loop (about 10 ms of CPU)."""
 ITEM_OVERHEAD = 48
@@ -215,34 +214,40 @@ class ImportPlan:
         return {index for number in self.done for index in self.cuts[number]}
 
 
-def import_budget(rows: Sequence[Mapping[str, Any]], upload_limit: int) -> int:
-    """How many bytes (as ``stored_size`` counts them) one batch of these rows may fill.
+def import_cuts(rows: Sequence[Mapping[str, Any]], upload_limit: int) -> list[range]:
+    """An import's rows cut into batches: up to ``MAX_STRETCH`` times ``batch_bytes`` of text where it compresses.
 
     Files are stored gzip-compressed, and the upload limit counts compressed
     bytes: short rows shrink about 7 times, so a batch may hold more than the
-    limit of text. How much more is measured on a sample of the rows, spread
-    over the import, with a margin of ``COMPRESSION_MARGIN`` for rows that
-    compress worse than the sample, and at most ``MAX_STRETCH`` times (a batch
-    is read whole on a cold load). Rows that do not compress get the plain budget.
+    limit of text. Each stretched part is compressed as it will be sent (its
+    rows' JSON); one that does not shrink ``COMPRESSION_MARGIN`` times below
+    ``batch_bytes`` is cut again at ``batch_bytes``, which holds whatever the
+    rows are. The same rows under the same limit always make the same cut.
     """
     plain = batch_bytes(upload_limit)
-    if not rows:
-        return plain
-    sample = rows[:: max(1, len(rows) // _SAMPLE_ROWS)]
-    text = ",\n".join(orjson.dumps(row, default=str).decode() for row in sample)
-    shrink = len(text) / len(compress_file(text))
-    return int(plain * max(1.0, min(MAX_STRETCH, shrink / COMPRESSION_MARGIN)))
+    stretched = int(plain * MAX_STRETCH)
+    cuts: list[range] = []
+    for cut in parts(rows, stretched):
+        part = rows[cut.start : cut.stop]
+        if stretched > plain and len(compress_file(_rows_text(part))) * COMPRESSION_MARGIN > plain:
+            cuts += [range(cut.start + again.start, cut.start + again.stop) for again in parts(part, plain)]
+        else:
+            cuts.append(cut)
+    return cuts
+
+
+def _rows_text(rows: Sequence[Mapping[str, Any]]) -> str:
+    return ",\n".join(orjson.dumps(row, default=str).decode() for row in rows)
 
 
 def plan_import(
     table: StoredTable, rows: Sequence[Mapping[str, Any]], resumable: bool, upload_limit: int = DEFAULT_UPLOAD_LIMIT
 ) -> ImportPlan:
     """How to write these rows: an interrupted run of the same rows resumes; after a complete run, a new run starts."""
-    budget = import_budget(rows, upload_limit)
-    cuts = parts(rows, budget)
+    cuts = import_cuts(rows, upload_limit)
     if not resumable:
         return ImportPlan(cuts)
-    key = import_key(table.name, rows, budget)
+    key = import_key(table.name, rows, int(batch_bytes(upload_limit) * MAX_STRETCH))
     while set(range(len(cuts))) <= table.import_parts(key):
         key = hashlib.sha256(key.encode()).hexdigest()[:16]  # that run completed: this is the next one
     return ImportPlan(cuts, key, table.import_parts(key))

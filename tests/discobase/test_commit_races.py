@@ -22,7 +22,7 @@ from discobase import (
     TableSchema,
     parse_columns,
 )
-from discobase.write.imports import import_budget, parts
+from discobase.write.imports import import_cuts
 
 Hook = Callable[[str, int, int], Awaitable[None]]
 
@@ -176,7 +176,7 @@ async def test_an_import_part_deleted_by_hand_is_written_again_by_the_same_impor
     store = GuildStore(backend)
     await store.create_table(books())
     rows = [{"title": f"t{n}"} for n in range(3000)]
-    first, *rest = parts(rows, import_budget(rows, SMALL_SERVER))
+    first, *rest = import_cuts(rows, SMALL_SERVER)
     await store.insert_many("books", rows, 1, resumable=True)
     channel = store.tables.entry("books").channel_id
     first_part = (await store.get("books", 1)).message_id

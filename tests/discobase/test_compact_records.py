@@ -9,10 +9,13 @@ import asyncio
 import copy
 import gc
 import pickle
+import random
 
 import orjson
+import pytest
 
-from discobase import GuildStore, MemoryBackend, Record, TableSchema, parse_columns, parse_query
+from discobase import GuildStore, MemoryBackend, Record, RecordNotFound, TableSchema, parse_columns, parse_query
+from discobase.cache.ledger import MessageLedger
 from discobase.model.records import decode_message, encode_batch, layout_of, read_message
 
 COLUMNS = "title:text unique, author:text, year:int optional"
@@ -80,6 +83,9 @@ async def test_a_batch_written_in_one_line_by_an_older_version_still_loads() -> 
         (2, {"title": "Emma", "author": None, "year": None}),
     ]
     assert (await store.tables.loaded("books")).next_id == 4
+    for not_an_id in ("1", None, 1.5, 10**30):
+        with pytest.raises(RecordNotFound):
+            await store.get("books", not_an_id)  # type: ignore[arg-type]
 
 
 async def test_a_load_shares_repeated_values_and_answers_as_before() -> None:
@@ -148,3 +154,21 @@ async def test_an_import_carries_its_history_as_one_run_and_reads_back_whole_aft
     await store.undo("books", 43)
     await store.undo("books", 42)  # the import, whole: every record of the run
     assert await store.count("books") == 0
+
+
+def test_a_messages_ids_follow_moves_in_and_out_as_a_set_would() -> None:
+    """The ledger keeps a message's ids as a sorted array with releases set aside: it answers as a set."""
+    rng = random.Random(3)
+    ledger = MessageLedger()
+    ledger.reset([Record(n, {"title": "x"}, 1, 1000) for n in range(1, 2_001)], {1000}, set(), {}, set(), {}, {})
+    model = set(range(1, 2_001))
+    for _ in range(6_000):
+        record_id = rng.randrange(1, 2_500)
+        if rng.random() < 0.7:  # out of the batch: deleted by a newer marker
+            held = Record(record_id, {"title": "x"}, 1, 1000) if record_id in model else None
+            ledger.decide_gone(2000, record_id, held)
+            model.discard(record_id)
+        else:  # back into it (an edit of the message)
+            ledger.decide_live(1000, record_id, None)
+            model.add(record_id)
+        assert ledger.decided_by(1000)[0] == sorted(model)

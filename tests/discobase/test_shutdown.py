@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from discobase import DEFAULT_UPLOAD_LIMIT, GuildStore, MemoryBackend, ShuttingDown
-from discobase.write.imports import import_budget, parts
+from discobase.write.imports import import_cuts
 from discobase.write.lease import Lease
 
 from .conftest import books_schema
@@ -60,7 +60,7 @@ async def test_import_stops_between_batches_and_resumes(slow: tuple[SlowBackend,
     """Shutdown during an import keeps the batches written; the same import again writes only the rest."""
     backend, store = slow
     rows = [{"title": f"book {n}"} for n in range(2500)]
-    first = len(parts(rows, import_budget(rows, SMALL_SERVER))[0])
+    first = len(import_cuts(rows, SMALL_SERVER)[0])
     closing: list[asyncio.Task[None]] = []
     send = backend.send
 

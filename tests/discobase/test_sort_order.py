@@ -26,9 +26,14 @@ def _expected(index: RecordIndex, query: Query) -> list[int]:
     return [record.id for record in query.order(list(index), index.layout)]
 
 
+@pytest.mark.parametrize("followed", [3, 10**9])
 @pytest.mark.parametrize("seed", range(8))
-def test_a_kept_order_answers_as_a_full_sort_through_random_changes(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_kept_order_answers_as_a_full_sort_through_random_changes(
+    seed: int, followed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Orders followed through every change, or dropped after 3 and built again by the next sort."""
     monkeypatch.setattr(index_module, "ORDER_FROM", 10)
+    monkeypatch.setattr(index_module, "ORDER_CHANGES", followed)
     rng = random.Random(seed)
     index = RecordIndex("t", LAYOUT, [])
     index.load([_record(n, rng) for n in range(1, 61)])
@@ -51,6 +56,7 @@ def test_a_kept_order_answers_as_a_full_sort_through_random_changes(seed: int, m
             index.put(_record(rng.choice(ids), rng))
         else:
             index.drop(rng.choice(ids))
+    index.select(queries[0])
     assert index.order_bytes() > 0
 
 
