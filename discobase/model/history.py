@@ -22,7 +22,6 @@ A reader that does not know them skips them (records.py).
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +44,7 @@ UNDO_SECONDS = 3600
 MAX_ENTRIES = 100
 """A record carries at most its last 100 changes (a message stays within the upload limit)."""
 
-_counter = itertools.count()
+_last_token = 0
 
 
 def now_seconds() -> int:
@@ -69,13 +68,18 @@ class Change:
 
     @classmethod
     def new(cls, actor: int, command: str, undoes: int = 0) -> Change:
-        """A change made now; its token is unique in its table (the time in seconds, and a counter of the process).
+        """A change made now; its token is unique in its table and grows with each change of the process.
 
-        Short, as every entry repeats it: only one process writes a table at a
-        time (the lease), and it makes fewer than 10,000 changes a second.
+        The time in seconds times 10,000, or one more than the last token if
+        that is higher: short, as every entry repeats it, and in the order the
+        changes were made (the undo takes the last one), where a counter
+        wrapping at 10,000 once gave a later change of the same second a
+        smaller token. Only one process writes a table at a time (the lease).
         """
+        global _last_token
         at = now_seconds()
-        return cls(at * 10_000 + next(_counter) % 10_000, at, actor, command, undoes)
+        _last_token = max(at * 10_000, _last_token + 1)
+        return cls(_last_token, at, actor, command, undoes)
 
     def stored(self) -> list[Any]:
         """The header as a message carries it."""

@@ -7,7 +7,9 @@ import datetime
 import discord
 import pytest
 
+import discobase.model.history
 from discobase import BulkRejected, ColumnType, GuildStore, NothingToUndo, NotInTrash, UndoRefused, UniqueViolation
+from discobase.model.history import Change
 
 from .conftest import Harness, SimcordHarness
 
@@ -221,3 +223,14 @@ async def test_a_type_change_keeps_the_trash_restorable_and_the_history_readable
         ("update", ("1815", "1816")),
         ("insert", (None, "1815")),
     ]
+
+
+def test_changes_made_in_one_second_get_growing_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The undo takes a member's change with the largest (time, token): 20,000 changes in a second stay in order.
+
+    Tokens once took a counter modulo 10,000: past a wrap, a later change of
+    the same second had a smaller token, and an undo reversed the wrong one.
+    """
+    monkeypatch.setattr(discobase.model.history, "now_seconds", lambda: 1_800_000_000)
+    tokens = [Change.new(1, "update").token for _ in range(20_000)]
+    assert tokens == sorted(set(tokens))
